@@ -1,0 +1,11 @@
+/* vigil ingest: placeholder until the command is built (reports, never pretends). */
+#include "cli.h"
+
+static int run(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    fprintf(stderr, "vigil ingest: not built yet\n");
+    return 3;
+}
+
+const struct vg_cmd vg_cmd_ingest = {.name = "ingest", .desc = "(not built yet)", .usage = "vigil ingest", .run = run};

@@ -1,0 +1,2 @@
+/* ingest layer: placeholder so the library is never empty. */
+int vg__ingest_placeholder;
