@@ -137,7 +137,7 @@ const struct vg_sigma_rule *vg_sigma_rule_find(const struct vg_sigma_set *set, c
 /* ---- matching -------------------------------------------------------- */
 /* One rule that matched an event, with the event fields that made it match
  * (field ids; a keyword match reports VG_SIGMA_FIELD_KEYWORDS). */
-#define VG_SIGMA_FIELD_KEYWORDS UINT32_MAX
+#define VG_SIGMA_FIELD_KEYWORDS (UINT32_MAX - 1)
 struct vg_sigma_hit {
     const struct vg_sigma_rule *rule;
     const uint32_t *fields;
