@@ -494,6 +494,12 @@ static int regex_compile(struct vg__sig_build *b, struct fy_node *at, const char
         vg__sig_fail(b, at, "regular expression does not compile at offset %zu: %s", (size_t)erroff, (char *)msg);
         return -1;
     }
+    size_t csize = 0;
+    if (pcre2_pattern_info(re, PCRE2_INFO_SIZE, &csize) != 0 || csize > (256u << 10)) {
+        pcre2_code_free(re);
+        vg__sig_fail(b, at, "compiled regular expression larger than 256 KiB");
+        return -1;
+    }
     (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
     /* Probe for catastrophic backtracking on a few adversarial subjects:
      * a regex that exhausts the match limit on them is rejected; others
