@@ -474,14 +474,19 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
         struct fy_node *m = fy_node_create_mapping(tmp);
         void *it = NULL;
         struct fy_node_pair *p;
-        int ok = m != NULL;
+        int ok = m != NULL && fy_document_set_root(tmp, m) == 0; /* owned by tmp from here */
+        if (m && !ok) fy_node_free(m);
         while (ok && (p = fy_node_mapping_iterate(f, &it)) != NULL) {
             size_t kl;
             struct fy_node *k = fy_node_pair_key(p);
             const char *ks = (k && fy_node_get_type(k) == FYNT_SCALAR) ? fy_node_get_scalar(k, &kl) : NULL;
             if (ks && kl == 5 && memcmp(ks, "rules", 5) == 0) continue;
             struct fy_node *kc = fy_node_copy(tmp, k), *vc = fy_node_copy(tmp, fy_node_pair_value(p));
-            if (!kc || !vc || fy_node_mapping_append(m, kc, vc) != 0) ok = 0;
+            if (!kc || !vc || fy_node_mapping_append(m, kc, vc) != 0) {
+                if (kc) fy_node_free(kc);
+                if (vc) fy_node_free(vc);
+                ok = 0;
+            }
         }
         if (ok) r->prog = load_detection(b, m);
         fy_document_destroy(tmp);

@@ -507,7 +507,7 @@ static void explain_combine(struct vg_sigma_ctx *c, uint32_t sp, uint32_t k, boo
         for (uint32_t i = 0; i < k; i++) {
             uint32_t from = c->stk_begin[base + i];
             uint32_t to = (i + 1 < k) ? c->stk_begin[base + i + 1] : c->nfl;
-            if (!c->stk[base + i]) continue;
+            if (!c->stk[base + i] || to == from) continue;
             memmove(c->fl + w, c->fl + from, (to - from) * sizeof *c->fl);
             w += to - from;
         }
@@ -653,7 +653,8 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         c->hits[c->nhits].fields = (const uint32_t *)(uintptr_t)start; /* fixed up below */
         c->nhits++;
     }
-    for (size_t i = 0; i < c->nhits; i++) c->hits[i].fields = c->hf + (uintptr_t)c->hits[i].fields;
+    for (size_t i = 0; i < c->nhits; i++)
+        c->hits[i].fields = c->hf ? c->hf + (uintptr_t)c->hits[i].fields : NULL;
     *hits = c->hits;
     return (int)c->nhits;
 }
