@@ -26,6 +26,11 @@ struct vg_sigma_ctx {
     struct vg_field pseudo[4];
     const struct vg_event *ev;
     bool explain;
+    uint32_t *lstamp;                /* lstamp[fid] == gen: low[fid] is the lowercased text */
+    const uint8_t **low;
+    struct vg_arena lar;             /* lowercased texts of this event */
+    const uint8_t *raw_low;          /* lowercased raw bytes, or NULL */
+    uint32_t raw_low_gen;
     uint32_t last_fid;               /* explain: field a leaf matched on */
     uint32_t last_fid2;
 };
@@ -43,9 +48,12 @@ struct vg_sigma_ctx *vg_sigma_ctx_new(const struct vg_sigma_set *set)
     c->nslots = vg_fid_count() + 1;
     c->stamp = vg_calloc(c->nslots, sizeof *c->stamp);
     c->slot = vg_calloc(c->nslots, sizeof *c->slot);
+    c->lstamp = vg_calloc(c->nslots, sizeof *c->lstamp);
+    c->low = vg_calloc(c->nslots, sizeof *c->low);
+    vg_arena_init(&c->lar, 64 * 1024);
     c->md = pcre2_match_data_create(1, NULL);
     c->lsres = vg_calloc(set->nls + 1, 1);
-    if (!c->stamp || !c->slot || !c->md || !c->lsres) { vg_sigma_ctx_free(c); return NULL; }
+    if (!c->stamp || !c->slot || !c->lstamp || !c->low || !c->md || !c->lsres) { vg_sigma_ctx_free(c); return NULL; }
     return c;
 }
 
@@ -54,6 +62,9 @@ void vg_sigma_ctx_free(struct vg_sigma_ctx *c)
     if (!c) return;
     vg_free(c->stamp);
     vg_free(c->slot);
+    vg_free(c->lstamp);
+    vg_free(c->low);
+    vg_arena_release(&c->lar);
     if (c->md) pcre2_match_data_free(c->md);
     vg_free(c->stk);
     vg_free(c->stk_begin);
@@ -80,8 +91,11 @@ static void index_event(struct vg_sigma_ctx *c, const struct vg_event *ev)
     c->ev = ev;
     if (++c->gen == 0) {
         memset(c->stamp, 0, c->nslots * sizeof *c->stamp);
+        memset(c->lstamp, 0, c->nslots * sizeof *c->lstamp);
+        c->raw_low_gen = 0;
         c->gen = 1;
     }
+    vg_arena_reset(&c->lar);
     for (uint32_t i = 0; i < ev->nfields; i++) put_slot(c, ev->fields[i].name, &ev->fields[i]);
     const char *ps[4] = {ev->format, ev->collector, ev->host, ev->tenant};
     uint32_t pf[4] = {c->fid_format, c->fid_collector, c->fid_host, c->fid_tenant};
@@ -130,11 +144,12 @@ static size_t utf8_adv(const uint8_t *t, size_t n, size_t j)
 }
 
 /* Matches segment s at t[pos]; returns end position or SIZE_MAX. */
-static size_t seg_at(const struct vg__sig_pat *p, const struct vg__sig_seg *s, const uint8_t *t, size_t n, size_t pos)
+static size_t seg_at(const struct vg__sig_pat *p, bool cs, const struct vg__sig_seg *s, const uint8_t *t, size_t n,
+                     size_t pos)
 {
     const uint8_t *b = p->b + s->off;
     if (!p->q) {
-        if (n - pos < s->len || !eqb(t + pos, b, s->len, p->cased)) return SIZE_MAX;
+        if (n - pos < s->len || !eqb(t + pos, b, s->len, cs)) return SIZE_MAX;
         return pos + s->len;
     }
     const uint8_t *q = p->q + s->off;
@@ -142,7 +157,7 @@ static size_t seg_at(const struct vg__sig_pat *p, const struct vg__sig_seg *s, c
     for (uint32_t i = 0; i < s->len; i++) {
         if (j >= n) return SIZE_MAX;
         if (q[i]) { j = utf8_adv(t, n, j); continue; }
-        uint8_t ch = p->cased ? t[j] : vg__sig_lower[t[j]];
+        uint8_t ch = cs ? t[j] : vg__sig_lower[t[j]];
         if (ch != b[i]) return SIZE_MAX;
         j++;
     }
@@ -164,13 +179,17 @@ static bool find_ci(const uint8_t *t, size_t n, const uint8_t *p, size_t m, bool
     return false;
 }
 
-static bool pat_match(const struct vg__sig_pat *p, const uint8_t *t, size_t n)
+/* Matches pattern p against text t (raw bytes) or, when low is given, its
+ * ASCII-lowercased copy (so case-insensitive patterns compare bytes). */
+static bool pat_match(const struct vg__sig_pat *p, const uint8_t *t, const uint8_t *low, size_t n)
 {
+    bool cs = p->cased || low;
+    if (!p->cased && low) t = low;
     switch (p->kind) {
-    case PK_EQ: return n == p->len && eqb(t, p->b, n, p->cased);
-    case PK_PREFIX: return n >= p->len && eqb(t, p->b, p->len, p->cased);
-    case PK_SUFFIX: return n >= p->len && eqb(t + n - p->len, p->b, p->len, p->cased);
-    case PK_CONTAINS: return find_ci(t, n, p->b, p->len, p->cased);
+    case PK_EQ: return n == p->len && eqb(t, p->b, n, cs);
+    case PK_PREFIX: return n >= p->len && eqb(t, p->b, p->len, cs);
+    case PK_SUFFIX: return n >= p->len && eqb(t + n - p->len, p->b, p->len, cs);
+    case PK_CONTAINS: return find_ci(t, n, p->b, p->len, cs);
     case PK_ANY: return true;
     default: break;
     }
@@ -178,8 +197,8 @@ static bool pat_match(const struct vg__sig_pat *p, const uint8_t *t, size_t n)
     uint32_t first = 0, last = p->nseg;
     size_t pos = 0;
     if (!p->lead) {
-        if (p->nseg == 1 && !p->trail) return seg_at(p, &p->seg[0], t, n, 0) == n;
-        pos = seg_at(p, &p->seg[0], t, n, 0);
+        if (p->nseg == 1 && !p->trail) return seg_at(p, cs, &p->seg[0], t, n, 0) == n;
+        pos = seg_at(p, cs, &p->seg[0], t, n, 0);
         if (pos == SIZE_MAX) return false;
         first = 1;
     }
@@ -187,7 +206,7 @@ static bool pat_match(const struct vg__sig_pat *p, const uint8_t *t, size_t n)
     for (uint32_t s = first; s < last; s++) {
         size_t found = SIZE_MAX;
         for (size_t i = pos; i <= n; i++) {
-            size_t e = seg_at(p, &p->seg[s], t, n, i);
+            size_t e = seg_at(p, cs, &p->seg[s], t, n, i);
             if (e != SIZE_MAX) { found = e; break; }
         }
         if (found == SIZE_MAX) return false;
@@ -196,7 +215,7 @@ static bool pat_match(const struct vg__sig_pat *p, const uint8_t *t, size_t n)
     if (!p->trail && last < p->nseg && p->nseg > first) {
         const struct vg__sig_seg *s = &p->seg[p->nseg - 1];
         for (size_t i = pos; i <= n; i++)
-            if (seg_at(p, s, t, n, i) == n) return true;
+            if (seg_at(p, cs, s, t, n, i) == n) return true;
         return false;
     }
     return true;
@@ -214,19 +233,47 @@ static const uint8_t *vtext(const struct vg_value *v, char *buf, size_t bufsz, s
     return (const uint8_t *)vg_value_text(v, buf, bufsz, len);
 }
 
-static bool val_match(const struct vg__sig_val *v, const struct vg_value *fv)
+static const uint8_t *lower_copy(struct vg_sigma_ctx *c, const uint8_t *t, size_t n)
+{
+    uint8_t *l = vg_arena_alloc(&c->lar, n + 1);
+    if (!l) return NULL; /* falls back to case-folding compares */
+    for (size_t i = 0; i < n; i++) l[i] = vg__sig_lower[t[i]];
+    return l;
+}
+
+/* Lowercased text of a string field, computed once per event. */
+static const uint8_t *field_low(struct vg_sigma_ctx *c, const struct vg_field *f)
+{
+    if (f->name >= c->nslots || c->slot[f->name] != f || c->stamp[f->name] != c->gen) return NULL;
+    if (c->lstamp[f->name] != c->gen) {
+        c->low[f->name] = lower_copy(c, (const uint8_t *)f->v.u.s, f->v.len);
+        c->lstamp[f->name] = c->gen;
+    }
+    return c->low[f->name];
+}
+
+static bool val_match(struct vg_sigma_ctx *c, const struct vg__sig_val *v, const struct vg_field *f)
 {
     char buf[64];
+    const struct vg_value *fv = &f->v;
     if (fv->type == VG_V_LIST) {
         for (uint32_t i = 0; i < fv->len; i++)
             for (uint32_t k = 0; k < v->npat; k++)
-                if (pat_match(&v->pat[k], (const uint8_t *)fv->u.list[i].s, fv->u.list[i].len)) return true;
+                if (pat_match(&v->pat[k], (const uint8_t *)fv->u.list[i].s, NULL, fv->u.list[i].len)) return true;
         return false;
     }
     size_t n;
-    const uint8_t *t = vtext(fv, buf, sizeof buf, &n);
+    const uint8_t *low = NULL;
+    const uint8_t *t;
+    if (fv->type == VG_V_STR || fv->type == VG_V_IP) {
+        t = (const uint8_t *)fv->u.s;
+        n = fv->len;
+        if (v->npat > 0 && n > 0) low = field_low(c, f);
+    } else {
+        t = vtext(fv, buf, sizeof buf, &n);
+    }
     for (uint32_t k = 0; k < v->npat; k++)
-        if (pat_match(&v->pat[k], t, n)) return true;
+        if (pat_match(&v->pat[k], t, low, n)) return true;
     return false;
 }
 
@@ -237,7 +284,7 @@ static bool leaf_str(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l)
     bool any = false;
     for (uint32_t i = 0; i < l->nval; i++) {
         const struct vg__sig_val *v = &l->val[i];
-        bool r = v->is_null ? fnull : (!fnull && val_match(v, &f->v));
+        bool r = v->is_null ? fnull : (!fnull && val_match(c, v, f));
         if (l->all && !l->neq) {
             if (!r) return false;
         } else if (r) {
@@ -252,13 +299,18 @@ static bool leaf_str(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l)
 static bool text_any(struct vg_sigma_ctx *c, const struct vg__sig_val *v)
 {
     const struct vg_event *ev = c->ev;
-    if (ev->raw_len)
+    if (ev->raw_len) {
+        if (c->raw_low_gen != c->gen) {
+            c->raw_low = lower_copy(c, (const uint8_t *)ev->raw, ev->raw_len);
+            c->raw_low_gen = c->gen;
+        }
         for (uint32_t k = 0; k < v->npat; k++)
-            if (pat_match(&v->pat[k], (const uint8_t *)ev->raw, ev->raw_len)) return true;
+            if (pat_match(&v->pat[k], (const uint8_t *)ev->raw, c->raw_low, ev->raw_len)) return true;
+    }
     for (uint32_t i = 0; i < ev->nfields; i++) {
         const struct vg_value *fv = &ev->fields[i].v;
         if (fv->type == VG_V_STR || fv->type == VG_V_IP || fv->type == VG_V_LIST)
-            if (val_match(v, fv)) return true;
+            if (val_match(c, v, &ev->fields[i])) return true;
     }
     return false;
 }

@@ -7,6 +7,14 @@
 #include "evtx_json.h"
 #include <dirent.h>
 #include <libfyaml.h>
+#include <time.h>
+
+static int64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -39,7 +47,7 @@ static void test_regression(void **st)
     closedir(d);
     qsort(names, n, sizeof *names, cmp_str);
     size_t pass = 0, fail = 0, total_events = 0;
-    int64_t eval_ns = 0;
+    int64_t eval_ns = 0, eval_cpu = 0;
     for (size_t i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/%s/info.yml", base, names[i]);
         struct fy_document *info = fy_document_build_from_file(NULL, path);
@@ -81,9 +89,10 @@ static void test_regression(void **st)
             nev += k;
             for (size_t j = 0; j < b->n; j++) {
                 const struct vg_sigma_hit *hits;
-                int64_t t0 = vg_mono_ns();
+                int64_t t0 = vg_mono_ns(), c0 = cpu_ns();
                 int h = vg_sigma_match(ctx, &b->ev[j], &hits);
                 eval_ns += vg_mono_ns() - t0;
+                eval_cpu += cpu_ns() - c0;
                 assert_true(h >= 0);
                 for (int x = 0; x < h; x++) {
                     if (hits[x].rule != rule) continue;
@@ -103,8 +112,8 @@ static void test_regression(void **st)
     size_t nrules = 0;
     for (size_t i = 0; i < vg_sigma_rule_count(set); i++) nrules += vg_sigma_rule_at(set, i)->kind == VG_SIGMA_RULE;
     printf("regression: %zu of %zu cases pass (%zu events)\n", pass, pass + fail, total_events);
-    printf("naive evaluation: %zu events x %zu rules in %.1f ms = %.0f events/s (%.2f M rule evaluations/s incl. log source checks)\n",
-           total_events, nrules, eval_ns / 1e6, total_events / (eval_ns / 1e9), total_events * (double)nrules / (eval_ns / 1e3));
+    printf("naive evaluation: %zu events x %zu rules: wall %.1f ms, CPU %.1f ms = %.0f events/s per core (CPU time)\n",
+           total_events, nrules, eval_ns / 1e6, eval_cpu / 1e6, total_events / (eval_cpu / 1e9));
     assert_int_equal(fail, 0);
     assert_int_equal(pass, n);
     assert_true(n >= 130);
