@@ -68,9 +68,11 @@ static int check(int argc, char **argv)
         goto out;
     }
     int64_t t0 = vg_mono_ns();
+    bool io_error = false;
     for (size_t i = 0; i < npaths; i++) {
         int rc = vg_sigma_load_path(set, paths[i], &rep);
         if (rc == VG_ENOMEM) { fprintf(stderr, "vigil rules: out of memory\n"); goto out; }
+        if (rc == VG_EIO) io_error = true; /* also listed in the report */
     }
     if (vg_sigma_compile(set, &err) != 0) { fprintf(stderr, "vigil rules: %s\n", err.msg); goto out; }
     double ms = (double)(vg_mono_ns() - t0) / 1e6;
@@ -99,7 +101,7 @@ static int check(int argc, char **argv)
                "(not evaluated yet) in %.0f ms\n",
                rep.files, rep.documents, rep.loaded, rep.rejected, rep.correlations, rep.filters, ms);
     }
-    code = rep.rejected ? 1 : 0;
+    code = io_error ? 2 : rep.rejected ? 1 : 0;
 out:
     vg_sigma_report_release(&rep);
     vg_sigma_set_free(set);
