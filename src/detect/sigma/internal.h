@@ -1,0 +1,206 @@
+/* Private structures of the Sigma engine, shared by its files:
+ *   load.c     YAML documents -> rule metadata + detection -> program
+ *   value.c    one `field|mods: values` entry -> leaf matcher (modifiers)
+ *   cond.c     condition text -> postfix program
+ *   match.c    leaf matchers, program evaluation, naive evaluator
+ *   mapping.c  rules/mappings/ log source and field name tables
+ *   set.c      the rule set, reports, files and directories
+ * All rule data lives in the set's arena; PCRE2 codes are listed in the set
+ * so they can be freed. */
+#ifndef VG_DETECT_SIGMA_INTERNAL_H
+#define VG_DETECT_SIGMA_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <libfyaml.h>
+#include "vigil/sigma.h"
+
+enum vg__sig_mod {
+#define M(id, name, cls, desc) id,
+#include "modifiers.def"
+#undef M
+    MOD__COUNT
+};
+
+/* A value while modifiers transform it: units are bytes 0..255, or the
+ * wildcards below. */
+#define U_STAR 256u
+#define U_QMARK 257u
+struct vg__sig_uval {
+    uint16_t *u;
+    uint32_t n;
+};
+
+/* A compiled string pattern: a glob over bytes. segs are the literal runs
+ * between '*'; q marks '?' positions (one UTF-8 character). Literal bytes
+ * are lowercased (ASCII) unless cased. */
+enum { PK_EQ, PK_PREFIX, PK_SUFFIX, PK_CONTAINS, PK_ANY, PK_GLOB };
+struct vg__sig_seg {
+    uint32_t off, len;
+};
+struct vg__sig_pat {
+    uint8_t kind;        /* PK_* */
+    uint8_t cased;       /* compare bytes exactly */
+    uint8_t lead, trail; /* pattern starts / ends with '*' */
+    uint32_t len;        /* bytes in b */
+    uint32_t nseg;
+    const uint8_t *b;    /* literal bytes (segments back to back) */
+    const uint8_t *q;    /* NULL, or 1 where b[i] is '?' */
+    const struct vg__sig_seg *seg;
+};
+
+/* One value of a leaf: NULL pattern list means "null" (absent or null). */
+struct vg__sig_val {
+    uint32_t npat;       /* alternatives (windash, base64offset, expand): OR */
+    uint8_t is_null;
+    const struct vg__sig_pat *pat;
+};
+
+enum {
+    LK_STR,      /* string patterns */
+    LK_KEYWORD,  /* string patterns against the whole event text */
+    LK_RE,       /* PCRE2 */
+    LK_CIDR,
+    LK_NUM,      /* gt/gte/lt/lte */
+    LK_EXISTS,
+    LK_FIELDREF,
+    LK_TIME,     /* minute..year */
+};
+enum { CMP_EQ, CMP_GT, CMP_GTE, CMP_LT, CMP_LTE };
+
+struct vg__sig_net {
+    uint8_t fam;         /* 4 or 16 */
+    uint8_t bits;
+    uint8_t addr[16];
+};
+
+struct vg__sig_leaf {
+    uint8_t kind;        /* LK_* */
+    uint8_t all;         /* AND over values */
+    uint8_t neq;         /* field present and no value matches */
+    uint8_t cmp;         /* CMP_* for LK_NUM / LK_TIME */
+    uint8_t tpart;       /* MOD_MINUTE..MOD_YEAR for LK_TIME */
+    uint8_t exists;      /* LK_EXISTS: wanted presence */
+    uint8_t ref_mode;    /* LK_FIELDREF: PK_EQ/PREFIX/SUFFIX/CONTAINS */
+    uint8_t cased;
+    const char *field;   /* Sigma field name; NULL for keywords */
+    uint32_t nfid;       /* candidate event field ids: [0] = field itself, then mapped alternatives */
+    uint32_t *fid;
+    uint32_t nval;
+    const struct vg__sig_val *val;       /* LK_STR, LK_KEYWORD */
+    pcre2_code *const *re;               /* LK_RE */
+    const struct vg__sig_net *net;       /* LK_CIDR */
+    const double *num;                   /* LK_NUM, LK_TIME */
+    const char *const *ref;              /* LK_FIELDREF: other field names */
+    uint32_t *ref_fid;                   /* LK_FIELDREF: their ids */
+    int line, col;                       /* where the entry is in the file */
+};
+
+/* Postfix program over leaves. */
+enum { OP_LEAF, OP_AND, OP_OR, OP_NOT, OP_ANDN, OP_ORN, OP_TRUE, OP_FALSE };
+struct vg__sig_insn {
+    uint8_t op;
+    uint32_t arg;        /* leaf index, or operand count for ANDN/ORN */
+};
+
+struct vg_sigma_prog {
+    uint32_t ncode, nleaf, maxstack;
+    struct vg__sig_insn *code;
+    struct vg__sig_leaf *leaf;
+    uint32_t nls;        /* log source entries that must all apply (AND) */
+    uint32_t *ls;        /* indices into the set's mapping entries */
+    bool unmapped;       /* no mapping entry: evaluated on every event */
+};
+
+/* A mapping entry (a file in rules/mappings/): which events a log source means,
+ * and alternative event field names for Sigma field names. */
+struct vg__sig_fmap {
+    const char *sigma;
+    uint32_t nalt;
+    const char **alt;
+};
+struct vg__sig_lsmap {
+    const char *product, *category, *service; /* NULL = any */
+    struct vg_sigma_prog *match;               /* NULL = every event */
+    uint32_t nfmap;
+    struct vg__sig_fmap *fmap;
+    const char *file;
+    bool global;                               /* file-level `fields:` only */
+};
+
+struct vg__sig_placeholder {
+    const char *name;
+    uint32_t n;
+    const char **vals;
+};
+
+struct vg_sigma_set {
+    struct vg_arena arena;           /* all rule data */
+    struct vg_sigma_rule **rules;    /* vg_malloc'd array */
+    size_t nrules, caprules;
+    pcre2_code **codes;              /* every compiled regex, for freeing */
+    size_t ncodes, capcodes;
+    pcre2_match_context *mctx;       /* match limits, shared read-only */
+    pcre2_compile_context *cctx;
+    struct vg__sig_lsmap *ls;
+    size_t nls, capls;
+    struct vg__sig_placeholder *ph;
+    size_t nph, capph;
+    bool compiled;
+    uint32_t fid_kw_dummy;
+};
+
+/* ---- shared helpers ---- */
+/* Records a reason while building a rule (first one wins). */
+struct vg__sig_build {
+    struct vg_sigma_set *set;
+    struct vg_arena *ar;
+    const char *file;
+    char reason[512];
+    int line, col;
+    bool failed;
+    bool expand_missing;
+    bool collection;     /* this file began with a v1 `action:` document */
+    /* the rule being built */
+    struct vg__sig_leaf *leaf;
+    uint32_t nleaf, capleaf;
+    struct vg__sig_insn *code;
+    uint32_t ncode, capcode;
+};
+void vg__sig_fail(struct vg__sig_build *b, struct fy_node *at, const char *fmt, ...) VG_PRINTF(3, 4);
+void vg__sig_node_pos(struct fy_node *n, int *line, int *col);
+int vg__sig_emit(struct vg__sig_build *b, uint8_t op, uint32_t arg);
+/* Builds one leaf from `key: value` (key = field|mods) and emits OP_LEAF.
+ * Returns 0 or -1 with the reason recorded in b. */
+int vg__sig_entry(struct vg__sig_build *b, const char *key, size_t klen, struct fy_node *val, struct fy_node *keynode);
+/* Keyword list (plain values without a field) -> leaf. */
+int vg__sig_keywords(struct vg__sig_build *b, struct fy_node *seq_or_scalar, const char *mods, size_t mlen);
+/* Compiles a search identifier value (map / list / scalar) into b's code. */
+int vg__sig_ident(struct vg__sig_build *b, struct fy_node *v, int depth);
+/* Copies code/leaves out of b into an arena program. */
+struct vg_sigma_prog *vg__sig_prog_finish(struct vg__sig_build *b);
+
+/* Condition compiler: names[i] is the identifier, frag[i] its code range
+ * in b->code ([frag_off[i], frag_off[i]+frag_len[i])). Appends the whole
+ * condition program to b->code after the fragments and returns the start
+ * offset, or -1 with the reason in b. */
+struct vg__sig_idents {
+    size_t n;
+    const char **name;
+    size_t *nlen;
+    uint32_t *off, *len;
+};
+long vg__sig_cond(struct vg__sig_build *b, const char *cond, size_t len, const struct vg__sig_idents *ids,
+                  struct fy_node *at);
+
+/* Matching. */
+struct vg__sig_evx; /* per-event field index inside ctx */
+int vg__sig_eval(struct vg_sigma_ctx *ctx, const struct vg_sigma_prog *p, const struct vg_event *ev);
+
+/* Case folding table (ASCII). */
+extern const uint8_t vg__sig_lower[256];
+
+/* Parses an IPv4/IPv6 CIDR text. 0 or -1. */
+int vg__sig_parse_cidr(const char *s, size_t n, struct vg__sig_net *out);
+
+#endif

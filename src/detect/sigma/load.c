@@ -1,0 +1,507 @@
+/* Sigma document loader: one YAML document (from libfyaml) becomes a
+ * detection rule (metadata + compiled program), a correlation or a filter,
+ * or a rejection with file, line, column and reason. Part of
+ * src/detect/sigma (see internal.h). */
+#include "internal.h"
+#include <ctype.h>
+
+void vg__sig_node_pos(struct fy_node *n, int *line, int *col)
+{
+    *line = *col = 0;
+    for (int d = 0; n && d < 16; d++) {
+        enum fy_node_type t = fy_node_get_type(n);
+        if (t == FYNT_SCALAR) {
+            struct fy_token *tok = fy_node_get_scalar_token(n);
+            const struct fy_mark *m = tok ? fy_token_start_mark(tok) : NULL;
+            if (m) { *line = m->line + 1; *col = m->column + 1; }
+            return;
+        }
+        if (t == FYNT_MAPPING) {
+            void *it = NULL;
+            struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+            n = p ? fy_node_pair_key(p) : NULL;
+        } else {
+            void *it = NULL;
+            n = fy_node_sequence_iterate(n, &it);
+        }
+    }
+}
+
+void vg__sig_fail(struct vg__sig_build *b, struct fy_node *at, const char *fmt, ...)
+{
+    if (b->failed) return;
+    b->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->reason, sizeof b->reason, fmt, ap);
+    va_end(ap);
+    int l = 0, c = 0;
+    if (at) vg__sig_node_pos(at, &l, &c);
+    if (l) { b->line = l; b->col = c; }
+}
+
+int vg__sig_emit(struct vg__sig_build *b, uint8_t op, uint32_t arg)
+{
+    if (b->ncode >= VG_SIGMA_MAX_PROG + 16) {
+        vg__sig_fail(b, NULL, "program larger than %d instructions", VG_SIGMA_MAX_PROG);
+        return -1;
+    }
+    if (b->ncode == b->capcode) {
+        uint32_t nc = b->capcode ? b->capcode * 2 : 64;
+        struct vg__sig_insn *n = vg_realloc(b->code, nc * sizeof *n);
+        if (!n) { vg__sig_fail(b, NULL, "out of memory"); return -1; }
+        b->code = n;
+        b->capcode = nc;
+    }
+    b->code[b->ncode].op = op;
+    b->code[b->ncode].arg = arg;
+    b->ncode++;
+    return 0;
+}
+
+int vg__sig_ident(struct vg__sig_build *b, struct fy_node *v, int depth)
+{
+    if (!v) {
+        vg__sig_fail(b, NULL, "search identifier without a value");
+        return -1;
+    }
+    if (depth > 4) {
+        vg__sig_fail(b, v, "search identifier nested too deeply");
+        return -1;
+    }
+    enum fy_node_type t = fy_node_get_type(v);
+    if (fy_node_is_alias(v)) {
+        vg__sig_fail(b, v, "YAML aliases are not supported in detections");
+        return -1;
+    }
+    if (t == FYNT_MAPPING) {
+        int n = fy_node_mapping_item_count(v);
+        if (n <= 0) {
+            vg__sig_fail(b, v, "empty selection map");
+            return -1;
+        }
+        void *it = NULL;
+        struct fy_node_pair *p;
+        while ((p = fy_node_mapping_iterate(v, &it)) != NULL) {
+            struct fy_node *k = fy_node_pair_key(p);
+            size_t kl = 0;
+            const char *ks = (k && fy_node_get_type(k) == FYNT_SCALAR && !fy_node_is_alias(k)) ? fy_node_get_scalar(k, &kl) : NULL;
+            if (!ks) {
+                vg__sig_fail(b, k ? k : v, "selection keys must be field names");
+                return -1;
+            }
+            if (vg__sig_entry(b, ks, kl, fy_node_pair_value(p), k) != 0) return -1;
+        }
+        if (n > 1 && vg__sig_emit(b, n == 2 ? OP_AND : OP_ANDN, n == 2 ? 0 : (uint32_t)n) != 0) return -1;
+        return 0;
+    }
+    if (t == FYNT_SEQUENCE) {
+        int n = fy_node_sequence_item_count(v);
+        if (n <= 0) {
+            vg__sig_fail(b, v, "empty search identifier list");
+            return -1;
+        }
+        if (n > VG_SIGMA_MAX_VALUES) {
+            vg__sig_fail(b, v, "more than %d entries in a search identifier", VG_SIGMA_MAX_VALUES);
+            return -1;
+        }
+        /* all scalars: one keyword leaf; otherwise each map or scalar is an OR branch */
+        bool allscalar = true;
+        void *it = NULL;
+        struct fy_node *e;
+        while ((e = fy_node_sequence_iterate(v, &it)) != NULL)
+            if (fy_node_get_type(e) != FYNT_SCALAR) allscalar = false;
+        if (allscalar) return vg__sig_entry(b, "", 0, v, v);
+        it = NULL;
+        uint32_t k = 0;
+        while ((e = fy_node_sequence_iterate(v, &it)) != NULL) {
+            if (fy_node_get_type(e) == FYNT_SEQUENCE) {
+                vg__sig_fail(b, e, "nested lists are not allowed in a search identifier");
+                return -1;
+            }
+            if (fy_node_get_type(e) == FYNT_SCALAR) {
+                if (vg__sig_entry(b, "", 0, e, e) != 0) return -1;
+            } else if (vg__sig_ident(b, e, depth + 1) != 0) {
+                return -1;
+            }
+            k++;
+        }
+        if (k > 1 && vg__sig_emit(b, k == 2 ? OP_OR : OP_ORN, k == 2 ? 0 : k) != 0) return -1;
+        return 0;
+    }
+    /* a lone scalar: one keyword */
+    return vg__sig_entry(b, "", 0, v, v);
+}
+
+struct vg_sigma_prog *vg__sig_prog_finish(struct vg__sig_build *b)
+{
+    /* code[0..ncode) here is the final program (caller moved it to the front) */
+    struct vg_sigma_prog *p = vg_arena_alloc(b->ar, sizeof *p);
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    p->code = vg_arena_alloc(b->ar, (b->ncode ? b->ncode : 1) * sizeof *p->code);
+    p->leaf = vg_arena_alloc(b->ar, (b->nleaf ? b->nleaf : 1) * sizeof *p->leaf);
+    if (!p->code || !p->leaf) return NULL;
+    memcpy(p->code, b->code, b->ncode * sizeof *p->code);
+    if (b->nleaf) memcpy(p->leaf, b->leaf, b->nleaf * sizeof *p->leaf);
+    p->ncode = b->ncode;
+    p->nleaf = b->nleaf;
+    /* stack depth check */
+    long sp = 0, maxsp = 0;
+    for (uint32_t i = 0; i < p->ncode; i++) {
+        switch (p->code[i].op) {
+        case OP_LEAF: case OP_TRUE: case OP_FALSE: sp++; break;
+        case OP_NOT: if (sp < 1) return NULL; break;
+        case OP_AND: case OP_OR: if (sp < 2) return NULL; sp--; break;
+        default:
+            if (p->code[i].arg < 1 || sp < (long)p->code[i].arg) return NULL;
+            sp -= (long)p->code[i].arg - 1;
+            break;
+        }
+        if (sp > maxsp) maxsp = sp;
+    }
+    if (sp != 1) return NULL;
+    p->maxstack = (uint32_t)maxsp;
+    return p;
+}
+
+/* ---- metadata ---- */
+
+static const char *dup_scalar(struct vg_arena *ar, struct fy_node *n)
+{
+    if (!n || fy_node_get_type(n) != FYNT_SCALAR || fy_node_is_alias(n)) return NULL;
+    size_t l;
+    const char *s = fy_node_get_scalar(n, &l);
+    if (!s) return NULL;
+    if (l > VG_SIGMA_MAX_VALUE_LEN) l = VG_SIGMA_MAX_VALUE_LEN;
+    return vg_arena_strndup(ar, s, l);
+}
+
+static struct fy_node *get(struct fy_node *map, const char *key)
+{
+    if (!map || fy_node_get_type(map) != FYNT_MAPPING) return NULL;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    size_t kl = strlen(key);
+    while ((p = fy_node_mapping_iterate(map, &it)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(p);
+        size_t l;
+        const char *s = (k && fy_node_get_type(k) == FYNT_SCALAR) ? fy_node_get_scalar(k, &l) : NULL;
+        if (s && l == kl && memcmp(s, key, l) == 0) return fy_node_pair_value(p);
+    }
+    return NULL;
+}
+
+static bool has_key(struct fy_node *map, const char *key)
+{
+    if (!map || fy_node_get_type(map) != FYNT_MAPPING) return false;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    size_t kl = strlen(key);
+    while ((p = fy_node_mapping_iterate(map, &it)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(p);
+        size_t l;
+        const char *s = (k && fy_node_get_type(k) == FYNT_SCALAR) ? fy_node_get_scalar(k, &l) : NULL;
+        if (s && l == kl && memcmp(s, key, l) == 0) return true;
+    }
+    return false;
+}
+
+/* A scalar or a list of scalars -> array of strings in the arena. */
+static const char *const *str_list(struct vg_arena *ar, struct fy_node *n, size_t *cnt)
+{
+    *cnt = 0;
+    if (!n) return NULL;
+    if (fy_node_get_type(n) == FYNT_SCALAR) {
+        const char **a = vg_arena_alloc(ar, sizeof *a);
+        if (!a || !(a[0] = dup_scalar(ar, n))) return NULL;
+        *cnt = 1;
+        return a;
+    }
+    if (fy_node_get_type(n) != FYNT_SEQUENCE) return NULL;
+    int k = fy_node_sequence_item_count(n);
+    if (k <= 0) return NULL;
+    if (k > VG_SIGMA_MAX_VALUES) k = VG_SIGMA_MAX_VALUES;
+    const char **a = vg_arena_alloc(ar, (size_t)k * sizeof *a);
+    if (!a) return NULL;
+    void *it = NULL;
+    struct fy_node *e;
+    size_t i = 0;
+    while ((e = fy_node_sequence_iterate(n, &it)) != NULL && i < (size_t)k) {
+        const char *s = dup_scalar(ar, e);
+        if (s) a[i++] = s;
+    }
+    *cnt = i;
+    return a;
+}
+
+static void split_tags(struct vg_arena *ar, struct vg_sigma_rule *r)
+{
+    const char **tac = vg_arena_alloc(ar, (r->ntags + 1) * sizeof *tac);
+    const char **tec = vg_arena_alloc(ar, (r->ntags + 1) * sizeof *tec);
+    if (!tac || !tec) return;
+    for (size_t i = 0; i < r->ntags; i++) {
+        const char *t = r->tags[i];
+        if (strncmp(t, "attack.", 7) != 0) continue;
+        const char *v = t + 7;
+        size_t n = strlen(v);
+        if (n >= 5 && (v[0] == 't' || v[0] == 'T') && isdigit((unsigned char)v[1])) {
+            bool ok = true;
+            for (size_t k = 1; k < n; k++)
+                if (!isdigit((unsigned char)v[k]) && v[k] != '.') ok = false;
+            if (!ok) continue;
+            char *c = vg_arena_strndup(ar, v, n);
+            if (!c) return;
+            c[0] = 'T';
+            tec[r->ntechniques++] = c;
+            continue;
+        }
+        bool name = n > 0;
+        for (size_t k = 0; k < n; k++)
+            if (!(islower((unsigned char)v[k]) || v[k] == '-' || v[k] == '_')) name = false;
+        if (name) tac[r->ntactics++] = v; /* points into the tag, which lives in the arena */
+    }
+    r->tactics = tac;
+    r->techniques = tec;
+}
+
+static const char *const corr_types[] = {"event_count", "value_count", "temporal", "temporal_ordered",
+                                         "value_sum", "value_avg", "value_percentile"};
+
+static int load_correlation(struct vg__sig_build *b, struct vg_sigma_rule *r, struct fy_node *c)
+{
+    struct vg_sigma_correlation *co = vg_arena_alloc(b->ar, sizeof *co);
+    if (!co) return -1;
+    memset(co, 0, sizeof *co);
+    if (fy_node_get_type(c) != FYNT_MAPPING) {
+        vg__sig_fail(b, c, "correlation must be a map");
+        return -1;
+    }
+    co->type = dup_scalar(b->ar, get(c, "type"));
+    bool known = false;
+    for (size_t i = 0; co->type && i < VG_ARRAY_LEN(corr_types); i++) known |= strcmp(co->type, corr_types[i]) == 0;
+    if (!known) {
+        vg__sig_fail(b, get(c, "type") ? get(c, "type") : c, "correlation type missing or unknown");
+        return -1;
+    }
+    co->rules = str_list(b->ar, get(c, "rules"), &co->nrules);
+    if (!co->nrules) {
+        vg__sig_fail(b, c, "correlation needs a list of rules");
+        return -1;
+    }
+    co->group_by = str_list(b->ar, get(c, "group-by"), &co->ngroup_by);
+    co->timespan = dup_scalar(b->ar, get(c, "timespan"));
+    if (!co->timespan || vg_duration_parse(co->timespan, &co->timespan_ns) != 0) {
+        vg__sig_fail(b, get(c, "timespan") ? get(c, "timespan") : c, "correlation needs a timespan like 30s, 5m, 1h, 1d");
+        return -1;
+    }
+    co->field = dup_scalar(b->ar, get(c, "field"));
+    struct fy_node *cond = get(c, "condition");
+    if (cond && fy_node_get_type(cond) == FYNT_MAPPING) {
+        void *it = NULL;
+        struct fy_node_pair *p = fy_node_mapping_iterate(cond, &it);
+        for (; p; p = fy_node_mapping_iterate(cond, &it)) {
+            const char *k = dup_scalar(b->ar, fy_node_pair_key(p));
+            const char *v = dup_scalar(b->ar, fy_node_pair_value(p));
+            if (!k || !v) continue;
+            if (strcmp(k, "field") == 0) { co->field = v; continue; }
+            if (!co->cond_op && vg_parse_i64(v, strlen(v), &co->cond_value) == 0) co->cond_op = k;
+        }
+    } else if (strncmp(co->type, "temporal", 8) != 0) {
+        vg__sig_fail(b, c, "correlation of type %s needs a condition", co->type);
+        return -1;
+    }
+    const char *gen = dup_scalar(b->ar, get(c, "generate"));
+    co->generate = gen && strcmp(gen, "true") == 0;
+    r->correlation = co;
+    return 0;
+}
+
+/* Compiles the detection map of a rule or filter into a program. */
+static struct vg_sigma_prog *load_detection(struct vg__sig_build *b, struct fy_node *det)
+{
+    struct vg__sig_idents ids = {0};
+    struct vg_sigma_prog *prog = NULL;
+    if (!det || fy_node_get_type(det) != FYNT_MAPPING) {
+        vg__sig_fail(b, det, "detection must be a map");
+        return NULL;
+    }
+    int n = fy_node_mapping_item_count(det);
+    if (n > VG_SIGMA_MAX_IDENTS) {
+        vg__sig_fail(b, det, "more than %d search identifiers", VG_SIGMA_MAX_IDENTS);
+        return NULL;
+    }
+    ids.name = vg_calloc((size_t)n + 1, sizeof *ids.name);
+    ids.nlen = vg_calloc((size_t)n + 1, sizeof *ids.nlen);
+    ids.off = vg_calloc((size_t)n + 1, sizeof *ids.off);
+    ids.len = vg_calloc((size_t)n + 1, sizeof *ids.len);
+    if (!ids.name || !ids.nlen || !ids.off || !ids.len) { vg__sig_fail(b, det, "out of memory"); goto out; }
+    struct fy_node *cond = NULL, *condkey = NULL;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while ((p = fy_node_mapping_iterate(det, &it)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(p);
+        size_t kl = 0;
+        const char *ks = (k && fy_node_get_type(k) == FYNT_SCALAR && !fy_node_is_alias(k)) ? fy_node_get_scalar(k, &kl) : NULL;
+        if (!ks || kl == 0) { vg__sig_fail(b, k ? k : det, "search identifiers must be non-empty names"); goto out; }
+        if (kl == 9 && memcmp(ks, "condition", 9) == 0) { cond = fy_node_pair_value(p); condkey = k; continue; }
+        if (kl == 9 && memcmp(ks, "timeframe", 9) == 0) {
+            vg__sig_fail(b, k, "detection.timeframe was removed in Sigma v2: write a correlation rule with a timespan");
+            goto out;
+        }
+        ids.name[ids.n] = ks;
+        ids.nlen[ids.n] = kl;
+        ids.off[ids.n] = b->ncode;
+        if (vg__sig_ident(b, fy_node_pair_value(p), 0) != 0) goto out;
+        ids.len[ids.n] = b->ncode - ids.off[ids.n];
+        ids.n++;
+    }
+    if (!cond) { vg__sig_fail(b, condkey ? condkey : det, "detection has no condition"); goto out; }
+    long start = -1;
+    if (fy_node_get_type(cond) == FYNT_SEQUENCE) {
+        uint32_t k = 0;
+        void *ci = NULL;
+        struct fy_node *e;
+        int cnt = fy_node_sequence_item_count(cond);
+        if (cnt <= 0 || cnt > 64) { vg__sig_fail(b, cond, "condition list must hold 1 to 64 conditions"); goto out; }
+        while ((e = fy_node_sequence_iterate(cond, &ci)) != NULL) {
+            size_t l;
+            const char *s = (fy_node_get_type(e) == FYNT_SCALAR && !fy_node_is_alias(e)) ? fy_node_get_scalar(e, &l) : NULL;
+            if (!s) { vg__sig_fail(b, e, "condition must be text"); goto out; }
+            long st = vg__sig_cond(b, s, l, &ids, e);
+            if (st < 0) goto out;
+            if (start < 0) start = st;
+            k++;
+        }
+        if (k > 1 && vg__sig_emit(b, k == 2 ? OP_OR : OP_ORN, k == 2 ? 0 : k) != 0) goto out;
+    } else {
+        size_t l;
+        const char *s = (fy_node_get_type(cond) == FYNT_SCALAR && !fy_node_is_alias(cond)) ? fy_node_get_scalar(cond, &l) : NULL;
+        if (!s) { vg__sig_fail(b, cond, "condition must be text or a list of texts"); goto out; }
+        start = vg__sig_cond(b, s, l, &ids, cond);
+        if (start < 0) goto out;
+    }
+    /* move the final program to the front */
+    memmove(b->code, b->code + start, (b->ncode - (size_t)start) * sizeof *b->code);
+    b->ncode -= (uint32_t)start;
+    prog = vg__sig_prog_finish(b);
+    if (!prog) vg__sig_fail(b, det, "internal: malformed program");
+out:
+    vg_free(ids.name);
+    vg_free(ids.nlen);
+    vg_free(ids.off);
+    vg_free(ids.len);
+    return prog;
+}
+
+/* Loads one document. Returns 0 (loaded, noted or rejected: see *kind /
+ * b->failed) or -1 on OOM. */
+int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_sigma_rule **out)
+{
+    *out = NULL;
+    b->failed = false;
+    b->expand_missing = false;
+    bool coll = b->collection;
+    b->reason[0] = 0;
+    b->ncode = b->nleaf = 0;
+    vg__sig_node_pos(root, &b->line, &b->col);
+    if (!root || fy_node_get_type(root) != FYNT_MAPPING) {
+        vg__sig_fail(b, root, root ? "document is not a map" : "empty document");
+        return 0;
+    }
+    struct vg_sigma_rule *r = vg_arena_alloc(b->ar, sizeof *r);
+    if (!r) return -1;
+    memset(r, 0, sizeof *r);
+    r->line = b->line;
+    r->col = b->col;
+    r->file = b->file;
+    r->id = dup_scalar(b->ar, get(root, "id"));
+    r->name = dup_scalar(b->ar, get(root, "name"));
+    r->title = dup_scalar(b->ar, get(root, "title"));
+    r->status = dup_scalar(b->ar, get(root, "status"));
+    r->level = dup_scalar(b->ar, get(root, "level"));
+    r->author = dup_scalar(b->ar, get(root, "author"));
+    r->description = dup_scalar(b->ar, get(root, "description"));
+    r->date = dup_scalar(b->ar, get(root, "date"));
+    r->modified = dup_scalar(b->ar, get(root, "modified"));
+    r->tags = str_list(b->ar, get(root, "tags"), &r->ntags);
+    r->falsepositives = str_list(b->ar, get(root, "falsepositives"), &r->nfalsepositives);
+    r->references = str_list(b->ar, get(root, "references"), &r->nreferences);
+    split_tags(b->ar, r);
+    struct fy_node *ls = get(root, "logsource");
+    if (ls && fy_node_get_type(ls) == FYNT_MAPPING) {
+        r->product = dup_scalar(b->ar, get(ls, "product"));
+        r->category = dup_scalar(b->ar, get(ls, "category"));
+        r->service = dup_scalar(b->ar, get(ls, "service"));
+        r->definition = dup_scalar(b->ar, get(ls, "definition"));
+    }
+    *out = r;
+    if (coll) {
+        vg__sig_fail(b, root, "part of a v1 rule collection (action: global) in this file, which is not supported");
+        return 0;
+    }
+    struct fy_node *act = get(root, "action");
+    if (act) {
+        vg__sig_fail(b, act, "v1 rule collections (action: global/reset/repeat) are not supported: write one complete rule per document");
+        return 0;
+    }
+    if (!r->title) {
+        vg__sig_fail(b, root, "missing title");
+        return 0;
+    }
+    if (has_key(root, "correlation")) {
+        r->kind = VG_SIGMA_CORRELATION;
+        if (load_correlation(b, r, get(root, "correlation")) != 0 && !b->failed) return -1;
+        return 0;
+    }
+    if (has_key(root, "filter")) {
+        r->kind = VG_SIGMA_FILTER;
+        struct fy_node *f = get(root, "filter");
+        if (!f || fy_node_get_type(f) != FYNT_MAPPING) {
+            vg__sig_fail(b, f ? f : root, "filter must be a map");
+            return 0;
+        }
+        /* the filter's own selections and condition, minus its rules list */
+        size_t nr;
+        str_list(b->ar, get(f, "rules"), &nr);
+        if (!nr) {
+            vg__sig_fail(b, f, "filter needs a list of rules");
+            return 0;
+        }
+        /* compile every key but `rules` as a detection */
+        struct fy_document *tmp = fy_document_create(NULL);
+        if (!tmp) return -1;
+        struct fy_node *m = fy_node_create_mapping(tmp);
+        void *it = NULL;
+        struct fy_node_pair *p;
+        int ok = m != NULL && fy_document_set_root(tmp, m) == 0; /* owned by tmp from here */
+        if (m && !ok) fy_node_free(m);
+        while (ok && (p = fy_node_mapping_iterate(f, &it)) != NULL) {
+            size_t kl;
+            struct fy_node *k = fy_node_pair_key(p);
+            const char *ks = (k && fy_node_get_type(k) == FYNT_SCALAR) ? fy_node_get_scalar(k, &kl) : NULL;
+            if (ks && kl == 5 && memcmp(ks, "rules", 5) == 0) continue;
+            struct fy_node *kc = fy_node_copy(tmp, k), *vc = fy_node_copy(tmp, fy_node_pair_value(p));
+            if (!kc || !vc || fy_node_mapping_append(m, kc, vc) != 0) {
+                if (kc) fy_node_free(kc);
+                if (vc) fy_node_free(vc);
+                ok = 0;
+            }
+        }
+        if (ok) r->prog = load_detection(b, m);
+        fy_document_destroy(tmp);
+        if (!ok) return -1;
+        return 0;
+    }
+    if (!ls || fy_node_get_type(ls) != FYNT_MAPPING) {
+        vg__sig_fail(b, ls ? ls : root, "missing logsource map");
+        return 0;
+    }
+    struct fy_node *det = get(root, "detection");
+    if (!det) {
+        vg__sig_fail(b, root, "missing detection");
+        return 0;
+    }
+    r->prog = load_detection(b, det);
+    return 0;
+}
