@@ -77,11 +77,11 @@ int vg__ts_action(struct vg_event *ev, const char *action, const char *category,
 bool vg__ts_kv_next(const char **pp, const char *end, char sep, struct vg__kv *kv)
 {
     const char *p = *pp;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == sep)) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == sep || *p == 0x1d)) p++;
     if (p >= end) { *pp = p; return false; }
     memset(kv, 0, sizeof *kv);
     kv->k = p;
-    while (p < end && *p != '=' && *p != ' ' && *p != '\t' && *p != sep) p++;
+    while (p < end && *p != '=' && *p != ' ' && *p != '\t' && *p != sep && *p != 0x1d) p++;
     kv->klen = (size_t)(p - kv->k);
     if (p < end && *p == '=') {
         kv->has_eq = true;
@@ -96,7 +96,7 @@ bool vg__ts_kv_next(const char **pp, const char *end, char sep, struct vg__kv *k
             p = c < end ? c + 1 : end;
         } else {
             kv->v = p;
-            while (p < end && *p != ' ' && *p != '\t' && *p != sep) p++;
+            while (p < end && *p != ' ' && *p != '\t' && *p != sep && *p != 0x1d) p++;
             kv->vlen = (size_t)(p - kv->v);
         }
     } else if (kv->klen == 0) {

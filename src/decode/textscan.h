@@ -67,7 +67,7 @@ int vg__ts_action(struct vg_event *ev, const char *action, const char *category,
 
 /* key=value scanning: *pp advances over one pair. Values may be quoted
  * with " or ' (quotes excluded from the value; an unterminated quote runs
- * to end). Tokens without '=' are returned with klen set and vlen == 0 and
+ * to end; GS 0x1d counts as a space). Tokens without '=' are returned with klen set and vlen == 0 and
  * *has_eq false. Returns false at end. */
 struct vg__kv {
     const char *k, *v;
