@@ -234,7 +234,7 @@ static int audit_parse(struct vg_event *ev, const char *buf, size_t len, bool sy
     const char *dot = colon ? memchr(t, '.', (size_t)(colon - t)) : NULL;
     int64_t sec, frac = 0;
     if (!close || !colon || vg_parse_i64(t, (size_t)((dot ? dot : colon) - t), &sec) != 0 || sec < 0 ||
-        sec > 32503680000LL)
+        sec > 7258118400LL) /* 2200-01-01: keeps ns in int64 */
         return vg_err_set(err, VG_EPARSE, "auditd: bad audit(<time>:<serial>)");
     if (dot) {
         int nd = 0;

@@ -75,8 +75,9 @@ static bool is_bsd_start(const char *p, const char *end)
 static int64_t infer_year(const struct vg_event *ev, int mon, int day, int h, int mi, int s)
 {
     int64_t ref = ev->recv_ts ? ev->recv_ts : vg_now_ns();
-    int year = (int)vg__decode_default_year;
-    if (year <= 0) {
+    int year = vg__decode_default_year >= VG_TS_YEAR_MIN && vg__decode_default_year <= VG_TS_YEAR_MAX
+                   ? (int)vg__decode_default_year : 0;
+    if (year == 0) {
         struct vg_tm tm;
         vg_time_to_tm(ref, &tm);
         year = tm.year;
@@ -116,6 +117,7 @@ static const char *parse_bsd(const struct vg_event *ev, const char *p, const cha
         for (; nd < 9; nd++) frac *= 10;
     }
     if (day < 1 || day > 31 || h > 23 || mi > 59 || s > 60) return NULL;
+    if (year && (year < VG_TS_YEAR_MIN || year > VG_TS_YEAR_MAX)) return NULL;
     *ts = (year ? vg_time_from_civil(year, mon, day, h, mi, s) : infer_year(ev, mon, day, h, mi, s)) + frac;
     return p;
 }
@@ -125,7 +127,7 @@ static const char *parse_iso(const char *p, const char *end, int64_t *ts)
     const char *t = ts_tok_end(p, end);
     /* "2020-03-23 06:47:42.801612-0700": date and time split by a space */
     if (t - p == 10 && t + 3 < end && *t == ' ' && isdig(t[1]) && isdig(t[2]) && t[3] == ':') t = ts_tok_end(t + 1, end);
-    if (vg_time_parse_iso(p, (size_t)(t - p), ts) != 0) return NULL;
+    if (vg__ts_parse_iso(p, (size_t)(t - p), ts) != 0) return NULL;
     return t;
 }
 
