@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 
     /* Vigil: vg_decode over every line, arena reset per batch of 1024 */
     struct vg_arena arena;
-    vg_arena_init(&arena, 1 << 20);
+    vg_arena_init(&arena, 4 << 20); /* one chunk holds a batch of 1024 events */
     int64_t ok = 0, progs = 0, recv = 0;
     vg_time_parse_iso("2026-06-01T00:00:00Z", 20, &recv);
     t0 = vg_mono_ns();

@@ -140,11 +140,11 @@ static void map_ecs(struct st *s, const char *k, size_t kl, const char *v, size_
     else if (eq(k, kl, "success") || eq(k, kl, "res")) outcome(s, v, vl);
     else if (eq(k, kl, "addr") || eq(k, kl, "laddr") || eq(k, kl, "saddr")) {
         if (s->rc == 0 && !vg_event_get(s->ev, VG_FID_SOURCE_IP) && vg__ts_is_ip(v, vl))
-            s->rc = vg_event_add_ip(s->ev, VG_FID_SOURCE_IP, VG_FF_ECS, v, vl);
+            s->rc = vg__ts_add_valid_ip(s->ev, VG_FID_SOURCE_IP, v, vl);
     } else if (eq(k, kl, "hostname")) {
         if (!vg__ts_is_ip(v, vl)) add_str(s, fids[F_SOURCE_DOMAIN], VG_FF_ECS, v, vl);
         else if (s->rc == 0 && !vg_event_get(s->ev, VG_FID_SOURCE_IP))
-            s->rc = vg_event_add_ip(s->ev, VG_FID_SOURCE_IP, VG_FF_ECS, v, vl);
+            s->rc = vg__ts_add_valid_ip(s->ev, VG_FID_SOURCE_IP, v, vl);
     } else if (eq(k, kl, "name") && s->rtype && eq(s->rtype, s->rtypel, "PATH")) {
         commit_path(s);
         s->path_name = v;

@@ -45,11 +45,11 @@ static const char *add_addr(struct ctx *c, const char *p)
     if (t > p && t[-1] == '.') t--; /* "Server listening on 0.0.0.0 port 22." */
     if (c->rc || t == p || vg_event_get(c->ev, VG_FID_SOURCE_IP)) return e;
     if (vg__ts_is_ip(p, (size_t)(t - p))) {
-        c->rc = vg_event_add_ip(c->ev, VG_FID_SOURCE_IP, VG_FF_ECS, p, (size_t)(t - p));
+        c->rc = vg__ts_add_valid_ip(c->ev, VG_FID_SOURCE_IP, p, (size_t)(t - p));
     } else {
         const char *colon = memchr(p, ':', (size_t)(t - p));
         if (colon && vg__ts_is_ip(p, (size_t)(colon - p)))
-            c->rc = vg_event_add_ip(c->ev, VG_FID_SOURCE_IP, VG_FF_ECS, p, (size_t)(colon - p));
+            c->rc = vg__ts_add_valid_ip(c->ev, VG_FID_SOURCE_IP, p, (size_t)(colon - p));
         else
             c->rc = vg_event_add_str(c->ev, fids[F_SRC_ADDR], VG_FF_ECS, p, (size_t)(t - p));
     }
@@ -270,7 +270,7 @@ static int decode(struct vg_event *ev, const char *buf, size_t len, struct vg_er
         if (ts_starts(a, end, " on ")) {
             const char *d = a + 4, *de = ts_tok_end(d, end);
             if (c.rc == 0 && vg__ts_is_ip(d, (size_t)(de - d)))
-                c.rc = vg_event_add_ip(ev, VG_FID_DESTINATION_IP, VG_FF_ECS, d, (size_t)(de - d));
+                c.rc = vg__ts_add_valid_ip(ev, VG_FID_DESTINATION_IP, d, (size_t)(de - d));
             if (ts_starts(de, end, " port ")) {
                 const char *n = de + 6, *ne = n;
                 while (ne < end && *ne >= '0' && *ne <= '9') ne++;

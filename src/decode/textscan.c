@@ -17,16 +17,14 @@ void vg__ts_fids_init(struct vg__fidtab *t)
     pthread_mutex_unlock(&init_lock);
 }
 
-const char *vg__ts_find(const char *p, const char *end, const char *lit)
+const char *vg__ts_findn(const char *p, const char *end, const char *lit, size_t n)
 {
-    size_t n = strlen(lit);
     if (p >= end || (size_t)(end - p) < n) return NULL;
     return memmem(p, (size_t)(end - p), lit, n);
 }
 
-const char *vg__ts_rfind(const char *p, const char *end, const char *lit)
+const char *vg__ts_rfindn(const char *p, const char *end, const char *lit, size_t n)
 {
-    size_t n = strlen(lit);
     if (p >= end || (size_t)(end - p) < n) return NULL;
     for (const char *q = end - n; q >= p; q--) {
         if (*q == lit[0] && memcmp(q, lit, n) == 0) return q;
@@ -35,16 +33,44 @@ const char *vg__ts_rfind(const char *p, const char *end, const char *lit)
     return NULL;
 }
 
+/* Strict dotted quad (as inet_pton: 4 parts, 1-3 digits, <= 255, no
+ * leading zeros). */
+static int ipv4_check(const char *p, size_t n)
+{
+    int parts = 0;
+    size_t i = 0;
+    while (i < n) {
+        unsigned v = 0;
+        size_t st = i;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && i - st < 4) v = v * 10 + (unsigned)(p[i++] - '0');
+        size_t nd = i - st;
+        if (nd == 0 || nd > 3 || v > 255 || (nd > 1 && p[st] == '0')) return 0;
+        if (++parts == 4) return i == n;
+        if (i >= n || p[i] != '.') return 0;
+        i++;
+    }
+    return 0;
+}
+
 bool vg__ts_is_ip(const char *p, size_t n)
 {
     uint8_t a[16];
-    return n > 0 && n < 64 && vg_ip_parse(p, n, a) != 0;
+    if (n == 0 || n >= 64) return false;
+    if (!memchr(p, ':', n)) return ipv4_check(p, n);
+    return vg_ip_parse(p, n, a) != 0;
+}
+
+int vg__ts_add_valid_ip(struct vg_event *ev, uint32_t fid, const char *s, size_t n)
+{
+    int rc = vg_event_add_str(ev, fid, VG_FF_ECS, s, n);
+    if (rc == 0) ev->fields[ev->nfields - 1].v.type = VG_V_IP;
+    return rc;
 }
 
 int vg__ts_add_ip_or(struct vg_event *ev, uint32_t ecs_fid, uint32_t alt_fid, const char *s, size_t n)
 {
     if (n == 0) return 0;
-    if (vg__ts_is_ip(s, n)) return vg_event_add_ip(ev, ecs_fid, VG_FF_ECS, s, n);
+    if (vg__ts_is_ip(s, n)) return vg__ts_add_valid_ip(ev, ecs_fid, s, n);
     if (alt_fid != UINT32_MAX) return vg_event_add_str(ev, alt_fid, VG_FF_ECS, s, n);
     return 0;
 }

@@ -29,10 +29,18 @@ static inline bool ts_starts(const char *p, const char *end, const char *lit)
     return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
 }
 
-/* First occurrence of lit in [p, end), or NULL. */
-const char *vg__ts_find(const char *p, const char *end, const char *lit);
-/* Last occurrence of lit in [p, end), or NULL. */
-const char *vg__ts_rfind(const char *p, const char *end, const char *lit);
+const char *vg__ts_findn(const char *p, const char *end, const char *lit, size_t n);
+const char *vg__ts_rfindn(const char *p, const char *end, const char *lit, size_t n);
+/* First / last occurrence of lit in [p, end), or NULL (inline so the
+ * literal's length folds to a constant). */
+static inline const char *vg__ts_find(const char *p, const char *end, const char *lit)
+{
+    return vg__ts_findn(p, end, lit, strlen(lit));
+}
+static inline const char *vg__ts_rfind(const char *p, const char *end, const char *lit)
+{
+    return vg__ts_rfindn(p, end, lit, strlen(lit));
+}
 
 static inline const char *ts_skip_sp(const char *p, const char *end)
 {
@@ -51,8 +59,11 @@ static inline const char *ts_rtrim(const char *p, const char *end)
     return end;
 }
 
-/* True when [p, p+n) is an IPv4/IPv6 address. */
+/* True when [p, p+n) is an IPv4/IPv6 address (dotted-quad IPv4 checked
+ * without a copy; IPv6 through vg_ip_parse). */
 bool vg__ts_is_ip(const char *p, size_t n);
+/* Adds an address already known to be valid as VG_V_IP. */
+int vg__ts_add_valid_ip(struct vg_event *ev, uint32_t fid, const char *s, size_t n);
 
 /* Adds s as `ecs_fid` (VG_V_IP) when it is an address; otherwise, when
  * alt_fid != UINT32_MAX, as that field (e.g. source.address/domain). */
