@@ -6,6 +6,7 @@
  *
  *   bench_store [EVENTS [BATCH]]       (default 1000000 5000)
  *   VIGIL_SQLITE_SYNC=full bench_store  durability FULL instead of NORMAL
+ *   VG_BENCH_KEEP=1 bench_store         keep the Vigil store directory
  *
  * Only the store calls are timed; generating events is not. */
 #include "vigil/store.h"
@@ -188,7 +189,8 @@ int main(int argc, char **argv)
         vg_query_release(&q);
     }
     vg_store_close(s);
-    rm_rf(dir);
+    if (getenv("VG_BENCH_KEEP")) printf("kept the Vigil store in %s\n", dir); /* for manual `vigil search --data` */
+    else rm_rf(dir);
 
     /* ---- baseline: row per event, 3 indexes ---- */
     char bdir[] = "/tmp/vg_bench_base_XXXXXX";
