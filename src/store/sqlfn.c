@@ -155,14 +155,24 @@ static bool eq_ci(const char *a, size_t an, const char *b, size_t bn)
     return an == bn && vg_strncasecmp_ascii(a, b, an) == 0;
 }
 
+/* Case-insensitive substring search: memchr finds candidates for both
+ * cases of the needle's first byte, then the rest is compared. */
 static bool contains_ci(const char *h, size_t hn, const char *nd, size_t nn)
 {
     if (nn == 0) return true;
     if (nn > hn) return false;
     unsigned char f = lc((unsigned char)nd[0]);
-    for (size_t i = 0; i + nn <= hn; i++) {
-        if (lc((unsigned char)h[i]) != f) continue;
-        if (vg_strncasecmp_ascii(h + i + 1, nd + 1, nn - 1) == 0) return true;
+    unsigned char F = f >= 'a' && f <= 'z' ? (unsigned char)(f - 32) : f;
+    const char *end = h + (hn - nn) + 1; /* candidates start before end */
+    const char *p = h;
+    const char *nl = memchr(p, f, (size_t)(end - p)), *nu = F != f ? memchr(p, F, (size_t)(end - p)) : NULL;
+    while (nl || nu) {
+        const char *c = !nu || (nl && nl < nu) ? nl : nu;
+        if (vg_strncasecmp_ascii(c + 1, nd + 1, nn - 1) == 0) return true;
+        p = c + 1;
+        if (p >= end) break;
+        if (c == nl) nl = memchr(p, f, (size_t)(end - p));
+        if (c == nu) nu = memchr(p, F, (size_t)(end - p));
     }
     return false;
 }
