@@ -16,6 +16,7 @@ struct fake_store {
     size_t commits, events;
     size_t nids, cap;
     uint8_t (*ids)[16];
+    char **raws;           /* raw text of each stored event (NUL-terminated copies) */
     char kv[8][2][256];
 };
 
@@ -39,7 +40,9 @@ static int fake_put(struct vg_store *s, const struct vg_event *const *ev, size_t
         if (f->nids == f->cap) {
             f->cap = f->cap ? f->cap * 2 : 1024;
             f->ids = realloc(f->ids, f->cap * 16);
+            f->raws = realloc(f->raws, f->cap * sizeof *f->raws);
         }
+        f->raws[f->nids] = strndup(ev[i]->raw ? ev[i]->raw : "", ev[i]->raw_len);
         memcpy(f->ids[f->nids++], ev[i]->id, 16);
         (*stored)++;
     }
@@ -71,5 +74,39 @@ static inline void fake_gate(struct fake_store *f, bool closed)
     pthread_mutex_unlock(&f->mu);
 }
 
-static inline void fake_release(struct fake_store *f) { free(f->ids); }
+static inline void fake_release(struct fake_store *f)
+{
+    for (size_t i = 0; i < f->nids; i++) free(f->raws[i]);
+    free(f->raws);
+    free(f->ids);
+}
+
+/* Number of stored events whose raw text equals s. */
+static inline size_t fake_count_raw(struct fake_store *f, const char *s)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&f->mu);
+    for (size_t i = 0; i < f->nids; i++) n += strcmp(f->raws[i], s) == 0;
+    pthread_mutex_unlock(&f->mu);
+    return n;
+}
+
+static inline size_t fake_events(struct fake_store *f)
+{
+    pthread_mutex_lock(&f->mu);
+    size_t n = f->events;
+    pthread_mutex_unlock(&f->mu);
+    return n;
+}
+
+/* Waits up to ms for the store to hold at least n events. */
+static inline bool fake_wait(struct fake_store *f, size_t n, int ms)
+{
+    for (int i = 0; i < ms / 5; i++) {
+        if (fake_events(f) >= n) return true;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    return fake_events(f) >= n;
+}
 #endif

@@ -1,0 +1,49 @@
+/* Ingest sources (DESIGN §2): each is one file src/ingest/src_<name>.c plus
+ * one line in src/ingest/sources.def, filling a const struct vg_source_ops.
+ * A source frames raw records, fills batches (raw copied, recv_ts,
+ * collector, host = sender address, tenant) and submits them to the
+ * pipeline: network sources block on a full pipeline (TCP/TLS stop reading
+ * so senders slow down) except UDP, which submits without blocking and
+ * counts the drops.
+ *
+ * The server starts the sources it has configuration for and stops them
+ * before stopping the pipeline; stop() flushes open batches. */
+#ifndef VIGIL_SOURCE_H
+#define VIGIL_SOURCE_H
+
+#include "vigil/pipeline.h"
+
+struct vg_source_conf {
+    struct vg_pipeline *pipeline; /* borrowed; must outlive the source */
+    const char *listen;           /* network sources: "ADDR:PORT" (port 0 = any free) */
+    const char *data_dir;         /* for TLS material and tail state */
+    const char *tls_cert, *tls_key; /* PEM paths; NULL = DATA/tls/ self-signed */
+    const char *const *files;     /* file source: paths to tail */
+    size_t nfiles;
+    bool tail_from_end;           /* never-seen files start at their end */
+    int64_t poll_ns;              /* file source poll period (default 250 ms) */
+    size_t max_frame;             /* largest record in bytes (default 64 KiB) */
+    size_t batch_events;          /* records per batch (default 1000) */
+    int64_t batch_delay_ns;       /* max age of an open batch (default 20 ms) */
+    const char *tenant;           /* default "default" */
+};
+
+struct vg_source;
+
+struct vg_source_ops {
+    const char *name;   /* "syslog-udp", "syslog-tcp", "syslog-tls", "file" */
+    const char *desc;   /* one line for `vigil list sources` */
+    /* Starts the source; bound_out (>= 64 bytes) receives the listening
+     * address ("127.0.0.1:40001") or "" for sources without one. */
+    int (*start)(struct vg_source **out, const struct vg_source_conf *conf, char *bound_out, size_t bound_sz,
+                 struct vg_err *err);
+    /* Stops receiving, flushes open batches into the pipeline (blocking),
+     * joins threads and frees. NULL is a no-op. */
+    void (*stop)(struct vg_source *s);
+};
+
+/* Table access; NULL when unknown. */
+const struct vg_source_ops *vg_source_find(const char *name);
+const struct vg_source_ops *const *vg_sources(size_t *n);
+
+#endif
