@@ -47,3 +47,23 @@ const struct vg_source_ops *vg_source_find(const char *name);
 const struct vg_source_ops *const *vg_sources(size_t *n);
 
 #endif
+
+/* ---- one-off loads (`vigil ingest FILE`) ------------------------------ */
+struct vg_load_opts {
+    const char *tenant;       /* default "default" */
+    const char *host;         /* origin host; default: this machine's name */
+    size_t max_record;        /* longest record in bytes (default 1 MiB) */
+    size_t batch_events;      /* default 1000 */
+};
+
+/* Reads a file into the pipeline (blocking submits) and returns when every
+ * record was handed on (not yet committed: stop the pipeline to wait).
+ * Text files go line by line; a file whose first byte (after whitespace)
+ * is '[' or '{' is split into JSON records (array elements or concatenated
+ * values / JSON lines; a malformed record counts one failure and reading
+ * resumes at the next line). Records get recv_ts = the file's mtime, so
+ * loading the same unchanged file twice yields the same event ids.
+ * Counters go to the source named "file:PATH" (*counters_out if non-NULL).
+ * Fails with VG_EIO/VG_ENOENT when the file cannot be read. */
+int vg_ingest_load_file(struct vg_pipeline *p, const char *path, const struct vg_load_opts *opts,
+                        struct vg_source_counters **counters_out, struct vg_err *err);

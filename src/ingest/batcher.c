@@ -49,7 +49,8 @@ int vg__batcher_add(struct vg__batcher *bt, const char *raw, size_t n, const cha
         if (!bt->host_copy) goto oom;
     }
     ev->host = hl ? bt->host_copy : NULL;
-    ev->recv_ts = vg_now_ns();
+    ev->recv_ts = bt->fixed_recv_ts ? bt->fixed_recv_ts : vg_now_ns();
+    ev->seq = bt->seq;
     ev->tenant = bt->tenant;
     ev->collector = bt->collector;
     if (b->n >= bt->max_events) return vg__batcher_flush(bt);

@@ -20,7 +20,8 @@ struct vg__batcher {
     int64_t opened;             /* vg_mono_ns() of its first record */
     const char *host_copy;      /* last host string copied into b's arena */
     size_t host_len;
-    uint64_t drops_logged;
+    int64_t fixed_recv_ts;      /* when non-zero, used instead of the clock */
+    uint64_t seq;               /* copied into each event's seq */
 };
 
 void vg__batcher_init(struct vg__batcher *bt, const struct vg_source_conf *conf, struct vg_source_counters *c,
