@@ -1,0 +1,114 @@
+/* One-off file loads for `vigil ingest`: maps the file, splits it into
+ * records (lines, or JSON records via the json splitter) and feeds them to
+ * the pipeline through a batcher with blocking submits. */
+#include "internal.h"
+#include "vigil/json.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct loader {
+    struct vg__batcher bt;
+    const char *host;
+    uint64_t seq;
+    size_t max_record;
+};
+
+static void add(struct loader *l, const char *p, size_t n)
+{
+    while (n && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    if (!n) return;
+    l->seq++;
+    if (n > l->max_record) {
+        vg__count_lost(l->bt.c, 1);
+        vg_warn("ingest", "%s: record %llu is longer than %zu bytes, skipped", l->bt.c->name,
+                (unsigned long long)l->seq, l->max_record);
+        return;
+    }
+    l->bt.seq = l->seq;
+    vg__batcher_add(&l->bt, p, n, l->host);
+}
+
+static void load_lines(struct loader *l, const char *d, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(d + i, '\n', n - i);
+        size_t seg = nl ? (size_t)(nl - (d + i)) : n - i;
+        add(l, d + i, seg);
+        i += seg + 1;
+    }
+}
+
+static void load_json(struct loader *l, const char *d, size_t n)
+{
+    size_t base = 0;
+    while (base < n) {
+        struct vg_json_iter it;
+        vg_json_iter_init(&it, d + base, n - base);
+        const char *rec;
+        size_t rl;
+        int rc;
+        struct vg_err e = VG_ERR_INIT;
+        while ((rc = vg_json_iter_next(&it, &rec, &rl, &e)) == 1) add(l, rec, rl);
+        if (rc == 0) return;
+        /* malformed record: count it, resume after the next newline */
+        l->seq++;
+        vg__count_lost(l->bt.c, 1);
+        vg_warn("ingest", "%s: malformed JSON near byte %zu: %s", l->bt.c->name, base + it.pos, e.msg);
+        size_t at = base + it.pos;
+        const char *nl = at < n ? memchr(d + at, '\n', n - at) : NULL;
+        if (!nl) return;
+        base = (size_t)(nl - d) + 1;
+    }
+}
+
+int vg_ingest_load_file(struct vg_pipeline *p, const char *path, const struct vg_load_opts *opts,
+                        struct vg_source_counters **counters_out, struct vg_err *err)
+{
+    struct vg_load_opts o = {0};
+    if (opts) o = *opts;
+    char host[256];
+    if (!o.host) {
+        if (gethostname(host, sizeof host - 1) != 0 || !host[0]) snprintf(host, sizeof host, "localhost");
+        host[sizeof host - 1] = 0;
+        o.host = host;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "file:%s", path);
+    struct vg_source_counters *c = vg_pipeline_counters(p, name);
+    if (counters_out) *counters_out = c;
+    if (!c) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return vg_err_set(err, errno == ENOENT ? VG_ENOENT : VG_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return vg_err_set(err, VG_EIO, "%s: not a regular file", path);
+    }
+    struct loader l = {.host = o.host, .max_record = o.max_record ? o.max_record : 1024 * 1024};
+    struct vg_source_conf conf = {.pipeline = p, .tenant = o.tenant, .batch_events = o.batch_events};
+    vg__batcher_init(&l.bt, &conf, c, "file", true);
+    l.bt.fixed_recv_ts = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    size_t n = (size_t)st.st_size;
+    if (n) {
+        const char *d = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (d == MAP_FAILED) {
+            close(fd);
+            return vg_err_set(err, VG_EIO, "%s: cannot map: %s", path, strerror(errno));
+        }
+        madvise((void *)d, n, MADV_SEQUENTIAL);
+        atomic_fetch_add(&c->bytes, n);
+        size_t i = 0;
+        if (n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0) i = 3;
+        while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
+        if (i < n && (d[i] == '[' || d[i] == '{')) load_json(&l, d, n);
+        else load_lines(&l, d, n);
+        munmap((void *)d, n);
+    }
+    close(fd);
+    vg__batcher_flush(&l.bt);
+    return 0;
+}
