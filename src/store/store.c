@@ -17,7 +17,7 @@ int vg_store_open(struct vg_store **out, const char *location, struct vg_err *er
     if (!location || !*location) return vg_err_set(err, VG_EINVAL, "no store location given");
     if (strncmp(location, "postgres://", 11) == 0 || strncmp(location, "postgresql://", 13) == 0)
         return vg_err_set(err, VG_EUNSUP, "the PostgreSQL backend is not built yet");
-    if (strncmp(location, "sqlite:", 7) == 0) location += 7;
+    /* the SQLite backend understands both DIR and sqlite:PATH */
     return vg_store_sqlite_ops.open(out, location, err);
 }
 

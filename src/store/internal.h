@@ -1,0 +1,173 @@
+/* Private declarations shared by the files of the store layer: the block
+ * codec (block.c), the per-block bloom filter, the SQLite functions and
+ * virtual table (sqlfn.c), the SQLite backend handle (store_sqlite.c,
+ * tokens.c) and the embedded migrations (schema/). Nothing here is public.
+ * See docs/internals/store.md for the on-disk format. */
+#ifndef VG_STORE_INTERNAL_H
+#define VG_STORE_INTERNAL_H
+
+#include "vigil/store.h"
+#include <sqlite3.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem: route zstd allocations through vg_malloc */
+#include <zstd.h>
+#include <zstd_errors.h>
+
+/* ---- limits ----------------------------------------------------------- */
+#define VG__BLK_MAX_EVENTS 2048u          /* events per block */
+#define VG__BLK_MAX_BYTES (1u << 20)      /* uncompressed body bytes before a block is cut */
+#define VG__BLK_MAX_USIZE (64u << 20)     /* hard cap on a decoded block (corruption guard) */
+#define VG__BLK_MAX_DICT 4096u            /* distinct host/collector/format strings per block */
+#define VG__BLK_MAX_NAMES 65536u          /* distinct field names per block */
+#define VG__EV_MAX_RAW (16u << 20)        /* bytes of one event's raw text */
+#define VG__EV_MAX_STR 4096u              /* host/collector/format length */
+#define VG__TENANT_MAX 63u
+#define VG__BLOOM_MAX_LOG2 15             /* 32768 bits = 4 KiB per block at most */
+#define VG__BLOOM_MIN_LOG2 6
+
+/* ---- varints ---------------------------------------------------------- */
+static inline uint64_t vg__zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t vg__unzz(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* ---- hashing (bloom keys) -------------------------------------------- */
+/* ASCII-case-insensitive 64-bit hash of bytes (lowercases on the fly). */
+uint64_t vg__hash_ci(const char *s, size_t n, uint64_t seed);
+/* Bloom key of "name exists" and of "name = value" (both case-insensitive). */
+uint64_t vg__key_exists(uint64_t name_hash);
+uint64_t vg__key_value(uint64_t name_hash, uint64_t value_hash);
+#define VG__NAME_SEED 0x6e616d65ull
+#define VG__VALUE_SEED 0x76616c75ull
+/* Tests a key against a serialised bloom ([log2 bits][bits]); a NULL or
+ * malformed bloom answers true (cannot prune). */
+bool vg__bloom_test(const uint8_t *bloom, size_t n, uint64_t key);
+
+/* ---- block builder (write side) -------------------------------------- */
+struct vg__blk_builder;
+int vg__blk_builder_new(struct vg__blk_builder **out);
+void vg__blk_builder_free(struct vg__blk_builder *b);
+/* Starts an empty block. */
+void vg__blk_builder_reset(struct vg__blk_builder *b);
+/* Appends one event. Returns VG_ETOOBIG when the event itself exceeds the
+ * limits, VG_ENOMEM on allocation failure. */
+int vg__blk_add(struct vg__blk_builder *b, const struct vg_event *ev);
+/* True when the block should be cut before adding more. */
+bool vg__blk_full(const struct vg__blk_builder *b);
+uint32_t vg__blk_count(const struct vg__blk_builder *b);
+/* Serialises the block: *data = [codec][varint usize][payload] (compressed
+ * with cctx when that helps), *bloom = the bloom filter. Pointers stay
+ * valid until the next reset. */
+int vg__blk_finish(struct vg__blk_builder *b, ZSTD_CCtx *cctx, int level, const uint8_t **data, size_t *dlen,
+                   const uint8_t **bloom, size_t *blen, int64_t *ts_min, int64_t *ts_max, size_t *raw_bytes);
+
+/* ---- decoded block (read side) --------------------------------------- */
+struct vg__dstr { const char *s; uint32_t len; };
+
+struct vg__dfield {
+    uint32_t name;            /* index into dblock names */
+    uint8_t type;             /* enum vg_vtype */
+    uint8_t flags;            /* VG_FF_* */
+    uint32_t len;             /* STR/IP bytes, LIST entries */
+    union {
+        const char *s;
+        int64_t i;
+        double f;
+        bool b;
+        const uint8_t *list;  /* LIST: encoded entries (varint len + bytes)* */
+    } u;
+};
+
+struct vg__dblock;
+struct vg__devent {
+    const uint8_t *id;        /* 16 bytes */
+    int64_t ts, recv_ts;
+    int32_t host, coll, fmt;  /* dictionary index or -1 */
+    uint32_t flags;
+    uint64_t seq;
+    const char *raw;
+    uint32_t raw_len;
+    uint32_t f0, nf;          /* fields[f0 .. f0+nf) */
+    const struct vg__dblock *blk;
+};
+
+struct vg__dblock {
+    uint8_t *buf;             /* decompressed bytes (owned) */
+    size_t buf_cap;
+    struct vg__dstr *names;   /* field names as stored */
+    uint32_t nnames, names_cap;
+    struct vg__dstr *strs;    /* host/collector/format dictionary */
+    uint32_t nstrs, strs_cap;
+    struct vg__devent *ev;
+    uint32_t nev, ev_cap;
+    struct vg__dfield *fields;
+    uint32_t nfields, fields_cap;
+    uint64_t serial;          /* changes on every decode (caches key on it) */
+};
+
+/* Decodes a stored block blob into d (reusing its buffers). Every length
+ * and index is validated: returns VG_EFORMAT on corrupt input, VG_ENOMEM,
+ * VG_ETOOBIG past VG__BLK_MAX_USIZE. dctx may be NULL (created inside). */
+int vg__blk_decode(struct vg__dblock *d, const uint8_t *blob, size_t n, ZSTD_DCtx *dctx);
+void vg__dblock_release(struct vg__dblock *d);
+/* Iterates a LIST value: returns false at the end. */
+bool vg__dlist_next(const struct vg__dfield *f, uint32_t *i, const uint8_t **pos, const char **s, uint32_t *len);
+/* Text view of a decoded value (like vg_value_text). */
+const char *vg__dvalue_text(const struct vg__dfield *f, char *buf, size_t bufsz, size_t *len);
+/* Appends the event as JSON in exactly the vg_event_to_json format. */
+int vg__devent_json(const struct vg__devent *e, const char *tenant, struct vg_buf *out);
+
+/* zstd allocators routed through vg_malloc. */
+ZSTD_CCtx *vg__zstd_cctx_new(void);
+ZSTD_DCtx *vg__zstd_dctx_new(void);
+
+/* ---- SQLite functions and virtual table (sqlfn.c) -------------------- */
+/* Registers vg_events (eponymous table-valued function over a block blob)
+ * and the scalar functions vg_match, vg_json, vg_field, vg_like, vg_cidr,
+ * vg_bloom on db. */
+int vg__sqlfn_register(sqlite3 *db);
+/* Fields every stored event has outside its field list (matched by name,
+ * case-insensitively): returns 1..5 for vigil.origin, vigil.collector,
+ * vigil.format, event.original, event.id; 0 otherwise. Not in the bloom. */
+int vg__virtual_field(const char *name, size_t len);
+/* Op codes bound as the third vg_match argument: enum vg_qop, plus this
+ * flag when the value is a wildcard pattern. */
+#define VG__OP_WILDCARD 0x100
+
+/* ---- query compilation (store_sqlite.c) ------------------------------ */
+/* Number of bytes a term's value/field may have. */
+#define VG__Q_MAX_TEXT 4096
+
+/* ---- the SQLite handle ---------------------------------------------- */
+struct vg__part;              /* cached partition (prepared statements) */
+
+struct vg__sq {
+    struct vg_store base;     /* must be first */
+    sqlite3 *db;
+    char *path;               /* database file */
+    char *dir;                /* data directory (NULL for sqlite:PATH) */
+    struct vg__blk_builder *bld;
+    ZSTD_CCtx *cctx;
+    int zlevel;
+    struct vg__part *parts;   /* small cache of partitions, most recent first */
+    sqlite3_stmt *st_begin, *st_commit, *st_rollback, *st_upd_part;
+    uint64_t tx_serial;       /* bumped per put_events transaction */
+};
+
+/* Runs one SQL statement with no result rows; VG_EDB with sqlite's message. */
+int vg__sq_exec(struct vg__sq *s, const char *sql, struct vg_err *err);
+int vg__sq_err(struct vg__sq *s, int rc, struct vg_err *err, const char *what);
+
+/* tokens.c */
+int vg__tok_create(struct vg_store *s, const char *name, const char *role, const char *tenant, char *secret_out,
+                   size_t secret_sz, struct vg_token_info *info, struct vg_err *err);
+int vg__tok_check(struct vg_store *s, const char *secret, struct vg_token_info *info, struct vg_err *err);
+int vg__tok_list(struct vg_store *s, struct vg_token_info **out, size_t *n, struct vg_err *err);
+int vg__tok_revoke(struct vg_store *s, const char *id_or_name, struct vg_err *err);
+
+/* ---- migrations (schema/) ------------------------------------------- */
+struct vg__migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+const struct vg__migration *vg__store_migrations(size_t *n);
+
+#endif

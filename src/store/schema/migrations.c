@@ -1,0 +1,20 @@
+/* The numbered schema migrations, embedded into the binary. Each
+ * schema/NNN_name.sql is mirrored here as one string (keep them identical;
+ * tests/unit/store checks that every .sql file matches its entry). Applied
+ * in order inside one transaction by store_sqlite.c and recorded in the
+ * schema_version table. Append only: never edit a released migration. */
+#include "../internal.h"
+
+static const char m001_init[] =
+#include "001_init.sql.h"
+    ;
+
+static const struct vg__migration migrations[] = {
+    {1, "init", m001_init},
+};
+
+const struct vg__migration *vg__store_migrations(size_t *n)
+{
+    *n = VG_ARRAY_LEN(migrations);
+    return migrations;
+}
