@@ -25,8 +25,10 @@ def tcp_sender():
     s = t.tcp_connect(srv)
     try:
         for start in range(0, N, 5000):
-            chunk = b"".join(b"<38>Dec 10 06:55:46 host sshd[%d]: Accepted password for u%d from 10.0.%d.%d port 22 ssh2 tcp-%s-%06d\n" % (
-                i % 60000, i, i // 250 % 250, i % 250, run.encode(), i) for i in range(start, start + 5000))
+            # one second apart, so no more than two lines share a timestamp
+            chunk = b"".join(b"<38>Dec 10 %02d:%02d:%02d host sshd[%d]: Accepted password for u%d from 10.0.%d.%d port 22 ssh2 tcp-%s-%06d\n" % (
+                i // 3600 % 24, i // 60 % 60, i % 60, i % 60000, i, i // 250 % 250, i % 250, run.encode(), i)
+                for i in range(start, start + 5000))
             s.sendall(chunk)
             tcp_sent[0] = start + 5000
     except OSError:

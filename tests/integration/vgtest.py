@@ -54,7 +54,7 @@ class Server:
         self.token = token
         args = [VIGIL, "serve", "--data", data, "--http", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0",
                 "--syslog-tcp", "127.0.0.1:0", "--log-level", "warn"] + list(extra)
-        self.errlog = open(os.path.join(data, "..", os.path.basename(data) + ".stderr"), "ab")
+        self.errlog = open(os.path.normpath(data) + ".stderr", "ab")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.errlog)
         deadline = time.time() + 60
         ready = False
