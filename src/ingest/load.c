@@ -18,7 +18,7 @@ struct loader {
 
 static void add(struct loader *l, const char *p, size_t n)
 {
-    while (n && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+    while (n && p[n - 1] == '\r') n--;   /* CRLF files; other trailing bytes are data */
     if (!n) return;
     l->seq++;
     if (n > l->max_record) {
