@@ -113,6 +113,12 @@ enum MHD_Result vg__h_ingest(struct vg__api_req *r)
     int rc = (c.tenant && c.host) ? vg__api_split_body(r->body.data, r->body.len, &so, on_record, &c, &r->n_records, &err)
                                   : VG_ENOMEM;
 
+    /* The batch holds its own copy of every record: free the body now. Its
+     * bytes stay counted in pending_bytes until the request completes, as a
+     * proxy for the batch waiting for its commit. */
+    size_t body_len = r->body.len;
+    vg_buf_release(&r->body);
+
     struct vg_source_counters *src = api->http_src;
     if (src && rc != VG_EFORMAT) {
         /* A request refused as a whole loses all its records. */
@@ -120,7 +126,7 @@ enum MHD_Result vg__h_ingest(struct vg__api_req *r)
         atomic_fetch_add(&src->received, r->n_records);
         atomic_fetch_add(&src->failed, lost);
         atomic_fetch_add(&src->dropped, lost);
-        atomic_fetch_add(&src->bytes, r->body.len);
+        atomic_fetch_add(&src->bytes, body_len);
     }
     atomic_fetch_add(&api->ingest_rejected, r->n_failed);
     if (r->n_failed > MAX_ERRORS_LOGGED)

@@ -207,11 +207,15 @@ struct fx {
     char base[64];
 };
 
+static size_t next_max_pending;
+
 static int start_with(void **state, const char *listen, size_t max_body, int cache_ms)
 {
     struct fx *f = vg_calloc(1, sizeof *f);
     struct vg_api_opts o = {.listen = listen, .store_location = "fake", .pipeline = FAKE_PIPELINE,
-                            .max_body = max_body, .max_record = 4096, .threads = 2, .auth_cache_ms = cache_ms};
+                            .max_body = max_body, .max_record = 4096, .threads = 2, .auth_cache_ms = cache_ms,
+                            .max_pending = next_max_pending};
+    next_max_pending = 0;
     struct vg_err err = VG_ERR_INIT;
     int rc = vg__api_start_with(&f->api, &o, &fake_deps, &f->port, &err);
     if (rc) {
@@ -596,6 +600,45 @@ static void stop_waits_for_commit(void **state)
     f->api = NULL;
 }
 
+static void *busy_ingest(void *arg)
+{
+    struct stopper *s = arg;
+    char *body = vg_malloc(40000);
+    memset(body, ' ', 40000);
+    memcpy(body, "{\"big\":1}", 9);
+    struct resp r;
+    req(s->f, "POST", "/api/v1/ingest", "admintok", body, 40000, &r);
+    s->status = r.status;
+    resp_free(&r);
+    vg_free(body);
+    return NULL;
+}
+
+static void ingest_busy(void **state)
+{
+    teardown(state);
+    next_max_pending = 64 * 1024; /* room for one 40 KB request, not two */
+    assert_int_equal(start_with(state, "127.0.0.1:0", 48 * 1024, -1), 0);
+    struct fx *f = *state;
+    commit_delay_ms = 400;
+    struct stopper s = {f, 0};
+    pthread_t t;
+    pthread_create(&t, NULL, busy_ingest, &s);
+    while (atomic_load(&f->api->inflight_ingest) == 0) usleep(1000);
+    struct stopper s2 = {f, 0};
+    busy_ingest(&s2); /* while the first waits for its commit */
+    pthread_join(t, NULL);
+    assert_int_equal(s.status, 200);
+    assert_int_equal(s2.status, 503);
+    /* the budget is given back when a request completes (just after the answer) */
+    for (int i = 0; i < 1000 && atomic_load(&f->api->pending_bytes) != 0; i++) usleep(1000);
+    assert_int_equal(atomic_load(&f->api->pending_bytes), 0);
+    busy_ingest(&s2);
+    assert_int_equal(s2.status, 200);
+    for (int i = 0; i < 1000 && atomic_load(&f->api->pending_bytes) != 0; i++) usleep(1000);
+    assert_int_equal(atomic_load(&f->api->pending_bytes), 0);
+}
+
 static void events_search(void **state)
 {
     struct fx *f = *state;
@@ -789,7 +832,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         T(health_no_auth),      T(auth_matrix),          T(www_authenticate),      T(auth_cache),
         T(ingest_lines),        T(ingest_array),         T(ingest_partial_bad),    T(ingest_unusable),
-        T(ingest_too_large),    T(ingest_commit_failure),T(ingest_concurrent),     T(stop_waits_for_commit),
+        T(ingest_too_large),    T(ingest_commit_failure),T(ingest_concurrent),     T(stop_waits_for_commit), T(ingest_busy),
         T(events_search),       T(events_bad_params),    T(metrics_text),          T(status_json),
         T(not_found_and_method),T(listen_ipv6_and_errors),T(store_unavailable),
     };
