@@ -379,13 +379,13 @@ int vg__api_start_with(struct vg_api **out, const struct vg_api_opts *opts, cons
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6) flags |= MHD_USE_IPv6;
     api->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, api,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)api->opts.threads,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)api->opts.conn_limit,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)api->opts.timeout_s,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                                 MHD_OPTION_END);
     if (!api->mhd) {
         rc = vg_err_set(err, VG_ENET, "cannot listen on %s: %s", opts->listen ? opts->listen : "127.0.0.1:8080",
