@@ -119,6 +119,10 @@ enum MHD_Result vg__api_reply_buf(struct vg__api_req *r, int status, const char 
         r->replied = true;
         r->status = status;
         r->resp_bytes = len;
+        /* Counted when queued, before the client can see the answer, so a
+         * follow-up GET /metrics always includes this request. */
+        size_t row = r->route >= 0 ? (size_t)r->route : vg__api_nroutes;
+        atomic_fetch_add(&r->api->req_counts[row * VG__API_NCODES + code_index(status)], 1);
     }
     return ok;
 }
@@ -300,8 +304,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct vg__api_req *r = *con_cls;
     if (!r) return;
     *con_cls = NULL;
-    size_t row = r->route >= 0 ? (size_t)r->route : vg__api_nroutes;
-    atomic_fetch_add(&api->req_counts[row * VG__API_NCODES + code_index(r->status)], 1);
     vg_debug("api", "%s %s %s %d %zu bytes %.3f ms%s", r->client, r->method, r->url, r->status, r->resp_bytes,
              (double)(vg_mono_ns() - r->start_mono) / 1e6,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
