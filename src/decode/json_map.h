@@ -63,6 +63,7 @@ int vg__jmap_finish(struct vg__jmap *m, struct vg_err *err);
 /* Text of a captured scalar (strings as is, numbers formatted into the
  * arena). NULL when absent or not a scalar. */
 const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len);
+const char *vg__jmap_text_of(struct vg__jmap *m, const struct vg_value *v, size_t *len);
 /* Integer of a captured value: INT as is, decimal or 0x-hex strings. */
 bool vg__jmap_int(struct vg__jmap *m, enum vg__jcap c, int64_t *out);
 

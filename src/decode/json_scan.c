@@ -482,43 +482,57 @@ int vg_json_iter_next(struct vg_json_iter *it, const char **rec, size_t *rec_len
 
 /* ---- per-thread key cache ------------------------------------------- */
 
-#define KC_BITS 10
-#define KC_SIZE (1u << KC_BITS)
+/* 2-way set associative; a set is two adjacent entries. Keys of at most 16
+ * bytes are compared through the two words that also feed the hash (they
+ * cover every byte), longer ones with memcmp. */
+#define KC_SETS 1024u
 
 struct kc_ent {
+    uint64_t a, b;     /* key words (see key_words) */
     const char *k;     /* key bytes inside the interned name (static lifetime), NULL = empty */
     uint32_t parent;
     uint32_t fid;
     uint32_t klen;
+    uint32_t age;      /* which way to evict */
 };
 
-static _Thread_local struct kc_ent kcache[KC_SIZE];
+static _Thread_local struct kc_ent kcache[KC_SETS * 2];
 
-static inline uint64_t key_hash(uint32_t parent, const char *k, size_t n)
+/* Two words that together hold every byte of a key of <= 16 bytes. */
+static inline void key_words(const char *k, size_t n, uint64_t *a, uint64_t *b)
 {
-    uint64_t a, b;
     if (n >= 8) {
-        memcpy(&a, k, 8);
-        memcpy(&b, k + n - 8, 8);
+        memcpy(a, k, 8);
+        memcpy(b, k + n - 8, 8);
     } else if (n >= 4) {
         uint32_t x, y;
         memcpy(&x, k, 4);
         memcpy(&y, k + n - 4, 4);
-        a = x;
-        b = y;
+        *a = x;
+        *b = y;
     } else {
-        a = n ? (uint64_t)(unsigned char)k[0] | ((uint64_t)(unsigned char)k[n / 2] << 8) |
-                    ((uint64_t)(unsigned char)k[n - 1] << 16)
-              : 0;
-        b = 0;
+        *a = n ? (uint64_t)(unsigned char)k[0] | ((uint64_t)(unsigned char)k[n / 2] << 8) |
+                     ((uint64_t)(unsigned char)k[n - 1] << 16)
+               : 0;
+        *b = 0;
     }
+}
+
+static inline uint32_t key_set(uint32_t parent, size_t n, uint64_t a, uint64_t b)
+{
     uint64_t h = (a ^ ((uint64_t)parent << 32 | n)) * 0x9E3779B97F4A7C15ull;
     h ^= (b + n) * 0xC2B2AE3D27D4EB4Full;
     h ^= h >> 29;
-    return h;
+    return (uint32_t)h & (KC_SETS - 1);
 }
 
-static uint32_t child_fid_miss(struct kc_ent *e, uint32_t parent, const char *key, size_t klen)
+static inline bool kc_hit(const struct kc_ent *e, uint32_t parent, const char *key, size_t klen, uint64_t a, uint64_t b)
+{
+    if (e->parent != parent || e->klen != klen || e->a != a || e->b != b || !e->k) return false;
+    return klen <= 16 || memcmp(e->k + 8, key + 8, klen - 16) == 0;
+}
+
+static uint32_t child_fid_miss(struct kc_ent *set, uint32_t parent, const char *key, size_t klen, uint64_t a, uint64_t b)
 {
     char name[256];
     size_t n = 0;
@@ -539,7 +553,11 @@ static uint32_t child_fid_miss(struct kc_ent *e, uint32_t parent, const char *ke
     size_t nl;
     const char *stored = vg_fid_name(fid, &nl);
     if (stored && nl >= klen) {
+        struct kc_ent *e = !set[0].k ? &set[0] : !set[1].k ? &set[1] : &set[set[0].age & 1];
+        set[0].age++;
         e->k = stored + nl - klen;
+        e->a = a;
+        e->b = b;
         e->parent = parent;
         e->fid = fid;
         e->klen = (uint32_t)klen;
@@ -549,10 +567,13 @@ static uint32_t child_fid_miss(struct kc_ent *e, uint32_t parent, const char *ke
 
 uint32_t vg_json_child_fid(uint32_t parent, const char *key, size_t klen)
 {
-    if (parent == UINT32_MAX || klen == 0 || klen > 255) return UINT32_MAX;
-    struct kc_ent *e = &kcache[key_hash(parent, key, klen) & (KC_SIZE - 1)];
-    if (VG_LIKELY(e->k && e->parent == parent && e->klen == klen && memcmp(e->k, key, klen) == 0)) return e->fid;
-    return child_fid_miss(e, parent, key, klen);
+    if (VG_UNLIKELY(parent == UINT32_MAX || klen == 0 || klen > 255)) return UINT32_MAX;
+    uint64_t a, b;
+    key_words(key, klen, &a, &b);
+    struct kc_ent *set = &kcache[key_set(parent, klen, a, b) * 2];
+    if (VG_LIKELY(kc_hit(&set[0], parent, key, klen, a, b))) return set[0].fid;
+    if (kc_hit(&set[1], parent, key, klen, a, b)) return set[1].fid;
+    return child_fid_miss(set, parent, key, klen, a, b);
 }
 
 /* ---- flattening ------------------------------------------------------ */

@@ -107,11 +107,11 @@ int vg__map_windows(struct vg__jmap *m)
     if (!has_id || !(VG__JMAP_HAVE(m, JC_CHANNEL) || VG__JMAP_HAVE(m, JC_PROVIDER) || VG__JMAP_HAVE(m, JC_COMPUTER)))
         return 0;
     int rc = vg__jmap_add_int(m, VG_FID_WINLOG_EVENT_ID, id);
-    char code[24];
-    int cn = snprintf(code, sizeof code, "%lld", (long long)id);
-    char *codes = vg_arena_strndup(m->ev->arena, code, (size_t)cn);
+    struct vg_value idv = {.type = VG_V_INT, .u.i = id};
+    size_t cn;
+    const char *codes = vg__jmap_text_of(m, &idv, &cn);
     if (!codes) return VG_ENOMEM;
-    if (rc == 0) rc = vg__jmap_add_str(m, VG_FID_EVENT_CODE, codes, (size_t)cn);
+    if (rc == 0) rc = vg__jmap_add_str(m, VG_FID_EVENT_CODE, codes, cn);
     if (rc == 0) rc = add_cap_str(m, VG_FID_WINLOG_CHANNEL, JC_CHANNEL);
     if (rc == 0) rc = add_cap_str(m, VG_FID_WINLOG_PROVIDER_NAME, JC_PROVIDER);
     if (rc == 0) rc = add_cap_str(m, VG_FID_EVENT_PROVIDER, JC_PROVIDER);
