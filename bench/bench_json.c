@@ -44,17 +44,16 @@ static int gen_event(char *out, size_t cap, uint32_t i)
     uint32_t a = rnd() % 6, b = rnd() % 6, u = rnd() % 4, h = rnd() % 4;
     return snprintf(out, cap,
                     "{\"Event\":{\"System\":{\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-Sysmon\"}},"
-                    "\"EventID\":1,\"Level\":4,\"Task\":1,\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
+                    "\"EventID\":1,\"Level\":4,\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
                     "\"2024-06-%02uT%02u:%02u:%02u.%06uZ\"}},\"EventRecordID\":%u,\"Channel\":"
-                    "\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"%s\"},\"EventData\":{\"RuleName\":\"-\","
-                    "\"UtcTime\":\"2024-06-%02u %02u:%02u:%02u.%03u\",\"ProcessGuid\":\"{A1B2C3D4-%04X-%04X-0000-00000000%04X}\","
+                    "\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"%s\"},\"EventData\":{"
+                    "\"ProcessGuid\":\"{A1B2C3D4-%04X-%04X-0000-00000000%04X}\","
                     "\"ProcessId\":%u,\"Image\":\"%s\",\"CommandLine\":\"%s\",\"CurrentDirectory\":\"C:\\\\Windows\\\\system32\\\\\","
-                    "\"User\":\"%s\",\"LogonId\":\"0x%x\",\"IntegrityLevel\":\"%s\",\"Hashes\":\"SHA256=%08X%08X%08X%08X\","
+                    "\"User\":\"%s\",\"LogonId\":\"0x%x\",\"IntegrityLevel\":\"%s\",\"Hashes\":\"MD5=%08X%08X\","
                     "\"ParentProcessId\":%u,\"ParentImage\":\"%s\",\"ParentCommandLine\":\"%s\"}}}",
-                    1 + i % 28, i % 24, i % 60, (i * 7) % 60, rnd() % 1000000, 100000 + i, hosts[h], 1 + i % 28,
-                    i % 24, i % 60, (i * 7) % 60, rnd() % 1000, rnd() & 0xffff, rnd() & 0xffff, rnd() & 0xffff,
+                    1 + i % 28, i % 24, i % 60, (i * 7) % 60, rnd() % 1000000, 100000 + i, hosts[h], rnd() & 0xffff, rnd() & 0xffff, rnd() & 0xffff,
                     1000 + rnd() % 60000, images[a], cmds[a], users[u], rnd() & 0xfffff, u == 2 ? "System" : "High",
-                    rnd(), rnd(), rnd(), rnd(), 500 + rnd() % 9000, images[b], cmds[b]);
+                    rnd(), rnd(), 500 + rnd() % 9000, images[b], cmds[b]);
 }
 
 struct corpus {

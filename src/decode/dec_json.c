@@ -207,13 +207,6 @@ void vg__jmap_begin(struct vg__jmap *m, struct vg_event *ev)
 
 static int push_value(struct vg_event *ev, uint32_t fid, uint32_t flags, const struct vg_value *v)
 {
-    if (VG_LIKELY(ev->nfields < ev->cap)) { /* room: write in place, as vg_event_add_* would */
-        struct vg_field *f = &ev->fields[ev->nfields++];
-        f->name = fid;
-        f->flags = flags;
-        f->v = *v;
-        return 0;
-    }
     switch (v->type) {
     case VG_V_STR: return vg_event_add_str(ev, fid, flags, v->u.s, v->len);
     case VG_V_IP: {
@@ -229,6 +222,51 @@ static int push_value(struct vg_event *ev, uint32_t fid, uint32_t flags, const s
     }
 }
 
+/* Field array full (or near the caps): grow through the event API or drop
+ * and count. */
+static __attribute__((noinline)) int add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+{
+    if (m->ev->nfields >= ((flags & VG_FF_SOURCE) ? SOURCE_FIELD_CAP : EV_FIELD_CAP)) {
+        m->dropped++;
+        return 1;
+    }
+    return push_value(m->ev, fid, flags, v);
+}
+
+/* The name has a role (named[idx - 1]): capture the value, add the alias. */
+static __attribute__((noinline)) int named_hook(struct vg__jmap *m, unsigned idx, const struct vg_value *v)
+{
+    const struct named *nd = &named[idx - 1];
+    if (nd->cap && !VG__JMAP_HAVE(m, nd->cap)) {
+        m->cap[nd->cap] = *v;
+        m->have[nd->cap >> 6] |= (uint64_t)1 << (nd->cap & 63);
+    }
+    if (alias_fid[idx - 1]) return vg__jmap_add(m, alias_fid[idx - 1], VG_FF_SOURCE, v);
+    return 0;
+}
+
+/* fid < FID_LIMIT and not yet on the event. */
+static inline int add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+{
+    struct vg_event *ev = m->ev;
+    seen[fid] = (uint16_t)m->gen;
+    uint16_t info = info_of(fid);
+    if (info & INFO_ECS) flags |= VG_FF_ECS;
+    uint32_t n = ev->nfields;
+    if (VG_LIKELY(n < ev->cap && n < SOURCE_FIELD_CAP)) { /* room: write in place, as vg_event_add_* would */
+        struct vg_field *f = &ev->fields[n];
+        ev->nfields = n + 1;
+        f->name = fid;
+        f->flags = flags;
+        f->v = *v;
+    } else {
+        int rc = add_slow(m, fid, flags, v);
+        if (rc) return rc < 0 ? rc : 0;
+    }
+    if (info & 0xFFu) return named_hook(m, info & 0xFFu, v);
+    return 0;
+}
+
 int vg__jmap_add(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
 {
     if (VG_UNLIKELY(fid >= FID_LIMIT)) {
@@ -236,26 +274,7 @@ int vg__jmap_add(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct 
         return 0;
     }
     if (seen[fid] == m->gen) return 0; /* first wins */
-    struct vg_event *ev = m->ev;
-    if (VG_UNLIKELY(ev->nfields >= ((flags & VG_FF_SOURCE) ? SOURCE_FIELD_CAP : EV_FIELD_CAP))) {
-        m->dropped++;
-        return 0;
-    }
-    seen[fid] = (uint16_t)m->gen;
-    uint16_t info = info_of(fid);
-    if (info & INFO_ECS) flags |= VG_FF_ECS;
-    int rc = push_value(ev, fid, flags, v);
-    if (VG_UNLIKELY(rc)) return rc;
-    unsigned idx = info & 0xFFu;
-    if (idx) {
-        const struct named *nd = &named[idx - 1];
-        if (nd->cap && !VG__JMAP_HAVE(m, nd->cap)) {
-            m->cap[nd->cap] = *v;
-            m->have[nd->cap >> 6] |= (uint64_t)1 << (nd->cap & 63);
-        }
-        if (alias_fid[idx - 1]) return vg__jmap_add(m, alias_fid[idx - 1], VG_FF_SOURCE, v);
-    }
-    return 0;
+    return add_unseen(m, fid, flags, v);
 }
 
 int vg__jmap_add_str(struct vg__jmap *m, uint32_t fid, const char *s, size_t len)
@@ -282,24 +301,25 @@ int vg__jmap_add_ip(struct vg__jmap *m, uint32_t fid, const struct vg_value *src
 int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf)
 {
     struct vg__jmap *m = ctx;
-    if (lf->fid < FID_LIMIT && seen[lf->fid] == m->gen) {
+    if (VG_UNLIKELY(lf->fid >= FID_LIMIT)) {
+        m->dropped++;
+        return 0;
+    }
+    if (VG_UNLIKELY(seen[lf->fid] == m->gen)) {
         m->dups++; /* {"a":1,"a":2}: keep the first, count the rest */
         return 0;
     }
-    int rc = vg__jmap_add(m, lf->fid, VG_FF_SOURCE, &lf->v);
+    int rc = add_unseen(m, lf->fid, VG_FF_SOURCE, &lf->v);
     if (VG_UNLIKELY(rc)) return rc;
     uint32_t p = lf->parent;
     if (p == fids.event_eventdata || p == fids.event_system || p == fids.winlog_event_data ||
         lf->grandparent == fids.event_userdata) {
         /* SigmaHQ rules name Windows fields bare: CommandLine, EventID */
-        uint32_t bare = UINT32_MAX;
-        if (VG_LIKELY(lf->fid < FID_LIMIT)) {
-            uint32_t b = atomic_load_explicit(&bare_of[lf->fid], memory_order_relaxed);
-            if (VG_LIKELY(b)) bare = b - 1;
-            else {
-                bare = vg_json_child_fid(VG_JSON_ROOT, lf->key, lf->klen);
-                if (bare != UINT32_MAX) atomic_store_explicit(&bare_of[lf->fid], bare + 1, memory_order_relaxed);
-            }
+        uint32_t bare, b = atomic_load_explicit(&bare_of[lf->fid], memory_order_relaxed);
+        if (VG_LIKELY(b)) bare = b - 1;
+        else {
+            bare = vg_json_child_fid(VG_JSON_ROOT, lf->key, lf->klen);
+            if (bare != UINT32_MAX) atomic_store_explicit(&bare_of[lf->fid], bare + 1, memory_order_relaxed);
         }
         return vg__jmap_add(m, bare, VG_FF_SOURCE, &lf->v);
     }
@@ -459,14 +479,19 @@ static void presize_fields(struct vg_event *ev, const char *buf, size_t len)
     if (ev->cap || ev->nfields) return;
     size_t colons = 0, i = 0;
 #if defined(__SSE2__)
-    const __m128i colon = _mm_set1_epi8(':');
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
-        colons += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, colon)));
+    const __m128i colon = _mm_set1_epi8(':'), zero = _mm_setzero_si128();
+    while (i + 16 <= len) {
+        __m128i acc = zero; /* per-byte counters, summed before they can wrap */
+        for (int k = 0; k < 255 && i + 16 <= len; k++, i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(buf + i)), colon));
+        __m128i sum = _mm_sad_epu8(acc, zero);
+        colons += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum));
     }
 #endif
     for (; i < len; i++) colons += buf[i] == ':';
-    size_t want = colons * 2 + 48; /* Windows records store most names twice, plus mapped names */
+    /* Windows records store most names twice (dotted and bare) plus ~30
+     * mapped names; other JSON once. Too small just means one regrowth. */
+    size_t want = colons + colons / 2 + 32;
     if (want > EV_FIELD_CAP) want = EV_FIELD_CAP;
     struct vg_field *f = vg_arena_alloc(ev->arena, want * sizeof *f);
     if (!f) return; /* the event grows its array itself */

@@ -8,6 +8,12 @@
 
 static int add_cap_str(struct vg__jmap *m, uint32_t fid, enum vg__jcap c)
 {
+    if (!VG__JMAP_HAVE(m, c)) return 0;
+    const struct vg_value *v = &m->cap[c];
+    if (v->type == VG_V_STR) { /* the common case: copy the captured view */
+        if (v->len == 0 || (v->len == 1 && v->u.s[0] == '-')) return 0;
+        return vg__jmap_add(m, fid, VG_FF_ECS, v);
+    }
     size_t n;
     const char *s = vg__jmap_text(m, c, &n);
     if (!s || n == 0 || (n == 1 && s[0] == '-')) return 0;
