@@ -13,9 +13,6 @@
 #include <emmintrin.h>
 #endif
 
-#define FID_LIMIT (1u << 16)                /* intern.c caps ids below this */
-#define EV_FIELD_CAP 4096u                  /* event.c hard cap per event */
-#define SOURCE_FIELD_CAP (EV_FIELD_CAP - 128u) /* leave room for mapped names */
 
 uint32_t vg__jx[JX__COUNT];
 
@@ -116,14 +113,13 @@ static const struct named named[] = {
     {"tls.sni", JC_TLS_SNI, NULL},
 };
 
-/* Per field id: 0 = not classified yet, else INFO_DONE | INFO_ECS? |
- * (index into named[] + 1). Racy first classification is idempotent. */
-#define INFO_DONE 0x8000u
-#define INFO_ECS 0x4000u
-static _Atomic uint16_t finfo[FID_LIMIT];
-/* Per field id: id + 1 of its last dotted component used as a bare name
- * (Event.EventData.Image -> Image), 0 = not computed yet. */
-static _Atomic uint32_t bare_of[FID_LIMIT];
+_Atomic uint16_t vg__jfinfo[VG__FID_LIMIT];
+#define finfo vg__jfinfo
+/* Per field id of a leaf: the second name its value is also stored under,
+ * as id + 1 in the low 32 bits (0 = none), bit 32 = computed. The bare
+ * SigmaHQ name for Windows containers (Event.EventData.Image -> Image),
+ * or the parent for "#text". A function of the dotted name only. */
+static _Atomic uint64_t plan[VG__FID_LIMIT];
 static uint32_t alias_fid[VG_ARRAY_LEN(named)];
 static struct vg__jfids fids;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -162,7 +158,7 @@ static void init_tables(void)
     for (size_t i = 0; i < VG_ARRAY_LEN(named); i++) {
         uint32_t f = vg_fid(named[i].name, strlen(named[i].name));
         alias_fid[i] = named[i].alias ? vg_fid(named[i].alias, strlen(named[i].alias)) : 0;
-        if (f < FID_LIMIT)
+        if (f < VG__FID_LIMIT)
             atomic_store_explicit(&finfo[f], (uint16_t)(INFO_DONE | (name_is_ecs(f) ? INFO_ECS : 0) | (i + 1)),
                                   memory_order_relaxed);
     }
@@ -179,17 +175,15 @@ const struct vg__jfids *vg__jfids(void)
     return &fids;
 }
 
-static inline uint16_t info_of(uint32_t fid)
+uint16_t vg__jinfo_slow(uint32_t fid)
 {
-    uint16_t i = atomic_load_explicit(&finfo[fid], memory_order_relaxed);
-    if (VG_LIKELY(i)) return i;
-    i = (uint16_t)(INFO_DONE | (name_is_ecs(fid) ? INFO_ECS : 0));
+    uint16_t i = (uint16_t)(INFO_DONE | (name_is_ecs(fid) ? INFO_ECS : 0));
     atomic_store_explicit(&finfo[fid], i, memory_order_relaxed);
     return i;
 }
 
-/* Per-thread "already on this event" table, stamped by generation. */
-static _Thread_local uint16_t seen[FID_LIMIT];
+_Thread_local uint16_t vg__jseen[VG__FID_LIMIT];
+#define seen vg__jseen
 static _Thread_local uint16_t seen_gen;
 
 void vg__jmap_begin(struct vg__jmap *m, struct vg_event *ev)
@@ -224,7 +218,7 @@ static int push_value(struct vg_event *ev, uint32_t fid, uint32_t flags, const s
 
 /* Field array full (or near the caps): grow through the event API or drop
  * and count. */
-static __attribute__((noinline)) int add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+int vg__jmap_add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
 {
     if (m->ev->nfields >= ((flags & VG_FF_SOURCE) ? SOURCE_FIELD_CAP : EV_FIELD_CAP)) {
         m->dropped++;
@@ -234,7 +228,7 @@ static __attribute__((noinline)) int add_slow(struct vg__jmap *m, uint32_t fid, 
 }
 
 /* The name has a role (named[idx - 1]): capture the value, add the alias. */
-static __attribute__((noinline)) int named_hook(struct vg__jmap *m, unsigned idx, const struct vg_value *v)
+int vg__jmap_named(struct vg__jmap *m, unsigned idx, const struct vg_value *v)
 {
     const struct named *nd = &named[idx - 1];
     if (nd->cap && !VG__JMAP_HAVE(m, nd->cap)) {
@@ -245,49 +239,6 @@ static __attribute__((noinline)) int named_hook(struct vg__jmap *m, unsigned idx
     return 0;
 }
 
-/* fid < FID_LIMIT and not yet on the event. */
-static inline int add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
-{
-    struct vg_event *ev = m->ev;
-    seen[fid] = (uint16_t)m->gen;
-    uint16_t info = info_of(fid);
-    if (info & INFO_ECS) flags |= VG_FF_ECS;
-    uint32_t n = ev->nfields;
-    if (VG_LIKELY(n < ev->cap && n < SOURCE_FIELD_CAP)) { /* room: write in place, as vg_event_add_* would */
-        struct vg_field *f = &ev->fields[n];
-        ev->nfields = n + 1;
-        f->name = fid;
-        f->flags = flags;
-        f->v = *v;
-    } else {
-        int rc = add_slow(m, fid, flags, v);
-        if (rc) return rc < 0 ? rc : 0;
-    }
-    if (info & 0xFFu) return named_hook(m, info & 0xFFu, v);
-    return 0;
-}
-
-int vg__jmap_add(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
-{
-    if (VG_UNLIKELY(fid >= FID_LIMIT)) {
-        m->dropped++;
-        return 0;
-    }
-    if (seen[fid] == m->gen) return 0; /* first wins */
-    return add_unseen(m, fid, flags, v);
-}
-
-int vg__jmap_add_str(struct vg__jmap *m, uint32_t fid, const char *s, size_t len)
-{
-    struct vg_value v = {.type = VG_V_STR, .len = (uint32_t)len, .u.s = s};
-    return vg__jmap_add(m, fid, VG_FF_ECS, &v);
-}
-
-int vg__jmap_add_int(struct vg__jmap *m, uint32_t fid, int64_t i)
-{
-    struct vg_value v = {.type = VG_V_INT, .u.i = i};
-    return vg__jmap_add(m, fid, VG_FF_ECS, &v);
-}
 
 int vg__jmap_add_ip(struct vg__jmap *m, uint32_t fid, const struct vg_value *src)
 {
@@ -298,34 +249,39 @@ int vg__jmap_add_ip(struct vg__jmap *m, uint32_t fid, const struct vg_value *src
     return vg__jmap_add(m, fid, VG_FF_ECS, &v);
 }
 
+static __attribute__((noinline)) uint64_t make_plan(const struct vg_json_leaf *lf)
+{
+    uint32_t p = lf->parent, also = UINT32_MAX;
+    if (p == fids.event_eventdata || p == fids.event_system || p == fids.winlog_event_data ||
+        lf->grandparent == fids.event_userdata)
+        also = vg_json_child_fid(VG_JSON_ROOT, lf->key, lf->klen); /* SigmaHQ names: CommandLine, EventID */
+    else if (lf->klen == 5 && p != VG_JSON_ROOT && memcmp(lf->key, "#text", 5) == 0)
+        also = p; /* {"#attributes":..,"#text":v} -> parent = v */
+    uint64_t pl = ((uint64_t)1 << 32) | (also < VG__FID_LIMIT ? also + 1 : 0);
+    atomic_store_explicit(&plan[lf->fid], pl, memory_order_relaxed);
+    return pl;
+}
+
 int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf)
 {
     struct vg__jmap *m = ctx;
-    if (VG_UNLIKELY(lf->fid >= FID_LIMIT)) {
+    uint32_t fid = lf->fid;
+    if (VG_UNLIKELY(fid >= VG__FID_LIMIT)) {
         m->dropped++;
         return 0;
     }
-    if (VG_UNLIKELY(seen[lf->fid] == m->gen)) {
+    if (VG_UNLIKELY(seen[fid] == m->gen)) {
         m->dups++; /* {"a":1,"a":2}: keep the first, count the rest */
         return 0;
     }
-    int rc = add_unseen(m, lf->fid, VG_FF_SOURCE, &lf->v);
-    if (VG_UNLIKELY(rc)) return rc;
-    uint32_t p = lf->parent;
-    if (p == fids.event_eventdata || p == fids.event_system || p == fids.winlog_event_data ||
-        lf->grandparent == fids.event_userdata) {
-        /* SigmaHQ rules name Windows fields bare: CommandLine, EventID */
-        uint32_t bare, b = atomic_load_explicit(&bare_of[lf->fid], memory_order_relaxed);
-        if (VG_LIKELY(b)) bare = b - 1;
-        else {
-            bare = vg_json_child_fid(VG_JSON_ROOT, lf->key, lf->klen);
-            if (bare != UINT32_MAX) atomic_store_explicit(&bare_of[lf->fid], bare + 1, memory_order_relaxed);
-        }
-        return vg__jmap_add(m, bare, VG_FF_SOURCE, &lf->v);
-    }
-    if (lf->klen == 5 && p != VG_JSON_ROOT && memcmp(lf->key, "#text", 5) == 0)
-        return vg__jmap_add(m, p, VG_FF_SOURCE, &lf->v); /* {"#attributes":..,"#text":v} -> parent = v */
-    return 0;
+    uint64_t pl = atomic_load_explicit(&plan[fid], memory_order_relaxed);
+    if (VG_UNLIKELY(!pl)) pl = make_plan(lf);
+    int rc = vg__jmap_add_unseen(m, fid, VG_FF_SOURCE, &lf->v);
+    uint32_t also = (uint32_t)pl;
+    if (VG_UNLIKELY(rc) || !also) return rc;
+    also--;
+    if (seen[also] == m->gen) return 0;
+    return vg__jmap_add_unseen(m, also, VG_FF_SOURCE, &lf->v);
 }
 
 const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len)
@@ -474,9 +430,21 @@ static int suricata_probe(const char *buf, size_t len)
 /* Sizes the event's field array once from the number of ':' in the
  * record (keys, roughly), instead of growing it by doubling: saves copies
  * and about half the arena memory per event. */
+static _Thread_local uint32_t last_nfields; /* fields of the previous record */
+
 static void presize_fields(struct vg_event *ev, const char *buf, size_t len)
 {
     if (ev->cap || ev->nfields) return;
+    if (last_nfields) { /* streams are mostly one shape: size like the last record */
+        size_t want = last_nfields + 8u;
+        if (want > EV_FIELD_CAP) want = EV_FIELD_CAP;
+        struct vg_field *f = vg_arena_alloc(ev->arena, want * sizeof *f);
+        if (f) {
+            ev->fields = f;
+            ev->cap = (uint32_t)want;
+        }
+        return;
+    }
     size_t colons = 0, i = 0;
 #if defined(__SSE2__)
     const __m128i colon = _mm_set1_epi8(':'), zero = _mm_setzero_si128();
@@ -505,8 +473,9 @@ static int json_decode(struct vg_event *ev, const char *buf, size_t len, struct 
     presize_fields(ev, buf, len);
     vg__jmap_begin(&m, ev);
     int rc = vg_json_flatten(buf, len, ev->arena, NULL, vg__jmap_leaf, &m, err);
-    if (rc) return rc;
-    return vg__jmap_finish(&m, err);
+    if (rc == 0) rc = vg__jmap_finish(&m, err);
+    last_nfields = ev->nfields;
+    return rc;
 }
 
 const struct vg_decoder vg_dec_json = {
