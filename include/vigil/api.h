@@ -24,6 +24,8 @@ struct vg_api_opts {
     int conn_limit;                  /* concurrent connections (default 1024) */
     int timeout_s;                   /* idle connection timeout in seconds (default 30) */
     int auth_cache_ms;               /* cache of successful token checks (default 30000; <0 disables) */
+    size_t max_pending;              /* request body bytes held by all requests together
+                                        (default 4 * max_body); beyond it: 503 + Retry-After */
 };
 
 struct vg_api;

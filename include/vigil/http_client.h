@@ -38,6 +38,8 @@ struct vg_http_response {
     char retry_after[32];      /* Retry-After header, "" when absent */
     char *body;
     size_t body_len;
+    char *headers;             /* raw header lines after the status line (owned) */
+    size_t headers_len;
 };
 
 /* Sends one request and reads the whole response. Returns 0 for any HTTP
@@ -49,6 +51,10 @@ struct vg_http_response {
  * vg_http_response_release (NULL-safe, idempotent). */
 int vg_http_fetch(const struct vg_http_request *rq, struct vg_http_response *resp, struct vg_err *err);
 void vg_http_response_release(struct vg_http_response *resp);
+
+/* Copies the value of response header `name` (case-insensitive, first
+ * occurrence, trimmed, truncated to outsz-1) into out; false if absent. */
+bool vg_http_response_header(const struct vg_http_response *resp, const char *name, char *out, size_t outsz);
 
 /* Appends s percent-encoded for a query-string value (RFC 3986
  * unreserved characters kept). */

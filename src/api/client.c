@@ -69,6 +69,7 @@ void vg_http_response_release(struct vg_http_response *resp)
 {
     if (!resp) return;
     vg_free(resp->body);
+    vg_free(resp->headers);
     memset(resp, 0, sizeof *resp);
 }
 
@@ -159,6 +160,16 @@ static const char *find_header(const char *h, const char *e, const char *name, s
         p = eol + 1;
     }
     return NULL;
+}
+
+bool vg_http_response_header(const struct vg_http_response *resp, const char *name, char *out, size_t outsz)
+{
+    size_t vl;
+    if (!resp || !resp->headers) return false;
+    const char *v = find_header(resp->headers, resp->headers + resp->headers_len, name, &vl);
+    if (!v) return false;
+    if (outsz) snprintf(out, outsz, "%.*s", (int)vl, v);
+    return true;
 }
 
 static int dechunk(const char *p, const char *e, struct vg_buf *out)
@@ -283,6 +294,12 @@ int vg_http_fetch(const struct vg_http_request *rq, struct vg_http_response *res
         vg_err_set(err, rc, rc == VG_EPARSE ? "truncated or malformed HTTP body from %s" : "bad HTTP body from %s", u.host);
         goto out;
     }
+    resp->headers = vg_strndup(hs, (size_t)(hend - hs));
+    if (!resp->headers) {
+        rc = vg_err_set(err, VG_ENOMEM, "out of memory");
+        goto out;
+    }
+    resp->headers_len = (size_t)(hend - hs);
     resp->body = vg_buf_detach(&body, &resp->body_len);
 out:
     if (fd >= 0) close(fd);

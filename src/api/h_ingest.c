@@ -3,9 +3,17 @@
  * tenant = the token's tenant) in one batch handed to the pipeline; the
  * connection is suspended and answered only after the writer committed the
  * batch (on_commit resumes it). Invalid records are rejected one by one
- * with their index and reason, counted as received+failed on the "http"
- * source and logged; their neighbours are still stored. 400 only when the
- * body is empty or no record is usable, 413 when too large. */
+ * with their index and reason, counted on the "http" source as received,
+ * failed and dropped (the pipeline's accounting: decoded + failed =
+ * received = stored + duplicates + dropped) and logged; their neighbours
+ * are still stored. 400 only when the body is empty or no record is
+ * usable, 413 when too large.
+ *
+ * Answer: {"accepted":N,"committed":N,"failed":M,"errors":[{"index":i,
+ * "error":"..."}]}. committed counts records durably in the store, new or
+ * already present: the pipeline commits several requests' batches in one
+ * transaction, so a per-request new/duplicate split is not known here
+ * (the per-source totals are in /metrics). */
 #include "internal.h"
 
 #define MAX_ERRORS_LISTED 1000  /* errors[] in the answer; all are counted */
@@ -69,8 +77,8 @@ static enum MHD_Result reply_result(struct vg__api_req *r)
         return vg__api_reply_json_error(r, 500, "commit failed", "%zu events were not stored: %s", r->n_valid,
                                         vg_strerror(st));
     struct vg_buf b = VG_BUF_INIT;
-    int rc = vg_buf_addf(&b, "{\"accepted\":%zu,\"stored\":%zu,\"failed\":%zu,\"errors\":[", r->n_valid, r->n_valid,
-                         r->n_failed);
+    int rc = vg_buf_addf(&b, "{\"accepted\":%zu,\"committed\":%zu,\"failed\":%zu,\"errors\":[", r->n_valid,
+                         r->n_valid, r->n_failed);
     if (!rc && r->errors.len) rc = vg_buf_add(&b, r->errors.data, r->errors.len);
     if (!rc) rc = vg_buf_addf(&b, "]%s}\n", r->n_failed > MAX_ERRORS_LISTED ? ",\"errors_truncated\":true" : "");
     if (rc) {
@@ -105,11 +113,20 @@ enum MHD_Result vg__h_ingest(struct vg__api_req *r)
     int rc = (c.tenant && c.host) ? vg__api_split_body(r->body.data, r->body.len, &so, on_record, &c, &r->n_records, &err)
                                   : VG_ENOMEM;
 
+    /* The batch holds its own copy of every record: free the body now. Its
+     * bytes stay counted in pending_bytes until the request completes, as a
+     * proxy for the batch waiting for its commit. */
+    size_t body_len = r->body.len;
+    vg_buf_release(&r->body);
+
     struct vg_source_counters *src = api->http_src;
     if (src && rc != VG_EFORMAT) {
+        /* A request refused as a whole loses all its records. */
+        size_t lost = rc ? r->n_records : r->n_failed;
         atomic_fetch_add(&src->received, r->n_records);
-        atomic_fetch_add(&src->failed, r->n_failed);
-        atomic_fetch_add(&src->bytes, r->body.len);
+        atomic_fetch_add(&src->failed, lost);
+        atomic_fetch_add(&src->dropped, lost);
+        atomic_fetch_add(&src->bytes, body_len);
     }
     atomic_fetch_add(&api->ingest_rejected, r->n_failed);
     if (r->n_failed > MAX_ERRORS_LOGGED)
@@ -131,7 +148,7 @@ enum MHD_Result vg__h_ingest(struct vg__api_req *r)
     if (r->n_valid == 0) {
         struct vg_buf out = VG_BUF_INIT;
         int e = vg_buf_addf(&out, "{\"error\":\"no valid records\",\"detail\":\"all %zu records were rejected\","
-                                  "\"accepted\":0,\"stored\":0,\"failed\":%zu,\"errors\":[", r->n_records, r->n_failed);
+                                  "\"accepted\":0,\"committed\":0,\"failed\":%zu,\"errors\":[", r->n_records, r->n_failed);
         if (!e && r->errors.len) e = vg_buf_add(&out, r->errors.data, r->errors.len);
         if (!e) e = vg_buf_adds(&out, "]}\n");
         if (e) vg_buf_release(&out);

@@ -264,17 +264,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_size;
         *upload_size = 0;
         r->body_seen += n;
-        if (!r->too_big && vg_buf_add(&r->body, upload, n) != 0) {
-            r->too_big = true;
-            vg_buf_release(&r->body);
+        if (!r->too_big && !r->too_busy) {
+            /* Global budget first: many large uploads at once must not
+             * exhaust memory even though each is under max_body. */
+            size_t prev = atomic_fetch_add(&api->pending_bytes, n);
+            r->pending += n;
+            if (prev + n > api->opts.max_pending) r->too_busy = true;
+            else if (vg_buf_add(&r->body, upload, n) != 0) r->too_big = true;
+            if (r->too_big || r->too_busy) {
+                atomic_fetch_sub(&api->pending_bytes, r->pending);
+                r->pending = 0;
+                vg_buf_release(&r->body);
+            }
         }
         /* Drain a bounded amount of an oversized body so the client can read
          * the 413; beyond that, close the connection. */
-        if (r->too_big && r->body_seen > 2 * api->opts.max_body + (1u << 20)) return MHD_NO;
+        if ((r->too_big || r->too_busy) && r->body_seen > 2 * api->opts.max_body + (1u << 20)) return MHD_NO;
         return MHD_YES;
     }
     if (r->too_big)
         return vg__api_reply_json_error(r, 413, "body too large", "body exceeds the %zu-byte limit", api->opts.max_body);
+    if (r->too_busy) {
+        r->xhdr_name = MHD_HTTP_HEADER_RETRY_AFTER;
+        snprintf(r->xhdr_val, sizeof r->xhdr_val, "2");
+        return vg__api_reply_json_error(r, 503, "busy", "too many large requests in flight (%zu bytes buffered); retry",
+                                        api->opts.max_pending);
+    }
     return vg__api_routes[r->route].fn(r);
 }
 
@@ -291,6 +306,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              (double)(vg_mono_ns() - r->start_mono) / 1e6,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     if (r->counted_inflight) atomic_fetch_sub(&api->inflight_ingest, 1);
+    if (r->pending) atomic_fetch_sub(&api->pending_bytes, r->pending);
     vg_buf_release(&r->body);
     vg_buf_release(&r->errors);
     vg_arena_release(&r->arena);
@@ -340,6 +356,8 @@ int vg__api_start_with(struct vg_api **out, const struct vg_api_opts *opts, cons
     if (!api->opts.max_body) api->opts.max_body = (size_t)64 << 20;
     if (!api->opts.max_record) api->opts.max_record = (size_t)1 << 20;
     if (!api->opts.max_records) api->opts.max_records = 100000;
+    if (!api->opts.max_pending) api->opts.max_pending = 4 * api->opts.max_body;
+    if (api->opts.max_pending < api->opts.max_body) api->opts.max_pending = api->opts.max_body;
     if (api->opts.threads <= 0) api->opts.threads = 4;
     if (api->opts.threads > 64) api->opts.threads = 64;
     if (api->opts.conn_limit <= 0) api->opts.conn_limit = 1024;
@@ -361,13 +379,13 @@ int vg__api_start_with(struct vg_api **out, const struct vg_api_opts *opts, cons
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6) flags |= MHD_USE_IPv6;
     api->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, api,
+                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)api->opts.threads,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)api->opts.conn_limit,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)api->opts.timeout_s,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-                                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                                 MHD_OPTION_END);
     if (!api->mhd) {
         rc = vg_err_set(err, VG_ENET, "cannot listen on %s: %s", opts->listen ? opts->listen : "127.0.0.1:8080",

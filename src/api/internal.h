@@ -145,6 +145,7 @@ struct vg_api {
     int64_t started_mono, started_wall;
     atomic_bool stopping;
     atomic_long inflight_ingest;      /* suspended or answering ingest requests */
+    atomic_size_t pending_bytes;      /* body bytes held by all requests (<= opts.max_pending) */
     struct vg_source_counters *http_src; /* counters of the "http" source (pipeline-owned) */
     /* store read-handle pool */
     pthread_mutex_t pool_mu;
@@ -166,6 +167,8 @@ struct vg__api_req {
     struct vg_buf body;               /* request body (capped) */
     size_t body_seen;                 /* bytes offered by the client */
     bool too_big;                     /* body exceeded max_body */
+    bool too_busy;                    /* all requests together exceeded max_pending */
+    size_t pending;                   /* bytes this request added to api->pending_bytes */
     bool replied;                     /* a response was queued */
     int status;                       /* HTTP status queued */
     size_t resp_bytes;
