@@ -58,6 +58,8 @@ struct vg_load_opts {
 
 /* Reads a file into the pipeline (blocking submits) and returns when every
  * record was handed on (not yet committed: stop the pipeline to wait).
+ * EVTX files (by magic) are read record by record with vg_evtx_read_file
+ * (records libevtx cannot read are kept raw and flagged as failed).
  * Text files go line by line; a file whose first byte (after whitespace)
  * is '[' or '{' is split into JSON records (array elements or concatenated
  * values / JSON lines; a malformed record counts one failure and reading

@@ -1,11 +1,467 @@
-/* vigil search: placeholder until the command is built (reports, never pretends). */
+/* vigil search: runs a query against the local data directory (opening the
+ * store next to a running server; SQLite WAL lets readers share it with the
+ * writer) or against a server's GET /api/v1/events with a bearer token,
+ * through the small HTTP/1.1 client below. Prints one line per event (time,
+ * origin host, format, message) or the stored JSON with --json. */
 #include "cli.h"
+#include "vigil/store.h"
+#include <errno.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_RESPONSE ((size_t)256 << 20)
+
+static const char usage_text[] =
+    "usage: vigil search [--data DIR | --server URL] [--token T] [--since 1h] [--until TIME]\n"
+    "                    [--limit N] [--json] [--asc] [--count] [--tenant T] QUERY...\n"
+    "\n"
+    "  QUERY      field:value, wildcards (* ?), \"quoted phrases\", AND/OR/NOT, (groups),\n"
+    "             field:>N comparisons, source.ip:10.0.0.0/8, field:* (exists);\n"
+    "             bare words match the raw message. Matching ignores case.\n"
+    "  --data     data directory (default $VIGIL_DATA or ./data)\n"
+    "  --server   query a running server, e.g. http://127.0.0.1:8080\n"
+    "  --token    API token for --server (default $VIGIL_TOKEN, else DIR/admin.token)\n"
+    "  --since    duration back from now (15m, 1h, 7d) or RFC 3339 time\n"
+    "  --until    same forms; events strictly before it\n"
+    "  --limit    at most N events (default 100)\n"
+    "  --asc      oldest first (default newest first)\n"
+    "  --json     one JSON object per line\n"
+    "  --count    print the number of matching events only (local mode)\n"
+    "  --tenant   tenant scope in local mode (default \"default\")";
+
+struct opts {
+    const char *data, *server, *token, *since, *until, *tenant;
+    size_t limit;
+    bool json, asc, count;
+    char query[VG_QUERY_MAX_TEXT + 2];
+};
+
+static int parse_time(const char *v, int64_t *out)
+{
+    *out = 0;
+    if (!v || !*v) return 0;
+    int64_t d;
+    if (vg_duration_parse(v, &d) == 0) {
+        *out = vg_now_ns() - d;
+        return 0;
+    }
+    return vg_time_parse_iso(v, strlen(v), out);
+}
+
+/* Prints control characters of the raw message visibly (one event, one line). */
+static void print_escaped(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n') fputs("\\n", f);
+        else if (c == '\r') fputs("\\r", f);
+        else if (c == '\t') fputc(' ', f);
+        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
+        else fputc(c, f);
+    }
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : NULL;
+}
+
+static void print_event_obj(json_t *o, bool as_json, const char *raw_json, size_t raw_len)
+{
+    if (as_json) {
+        if (raw_json) fwrite(raw_json, 1, raw_len, stdout);
+        else {
+            char *s = json_dumps(o, JSON_COMPACT);
+            if (s) fputs(s, stdout);
+            free(s);
+        }
+        fputc('\n', stdout);
+        return;
+    }
+    const char *ts = jstr(o, "@timestamp"), *host = jstr(o, "vigil.origin"), *fmt = jstr(o, "vigil.format");
+    if (!host) host = jstr(o, "host.name");
+    json_t *orig = json_object_get(o, "event.original");
+    const char *msg = json_string_value(orig);
+    char tbuf[48] = "-";
+    int64_t ns;
+    if (ts && vg_time_parse_iso(ts, strlen(ts), &ns) == 0) vg_time_format(ns, tbuf, sizeof tbuf, 3);
+    printf("%s  %s  %s  ", tbuf, host ? host : "-", fmt ? fmt : "-");
+    if (msg) print_escaped(stdout, msg, json_string_length(orig));
+    fputc('\n', stdout);
+}
+
+static int print_cb(void *ctx, const struct vg_stored_event *ev)
+{
+    const struct opts *o = ctx;
+    if (o->json) {
+        fwrite(ev->json, 1, ev->json_len, stdout);
+        fputc('\n', stdout);
+        return ferror(stdout) ? 1 : 0;
+    }
+    json_error_t je;
+    json_t *obj = json_loadb(ev->json, ev->json_len, 0, &je);
+    if (!obj) { fprintf(stderr, "vigil search: stored event is not valid JSON: %s\n", je.text); return 0; }
+    print_event_obj(obj, false, NULL, 0);
+    json_decref(obj);
+    return ferror(stdout) ? 1 : 0;
+}
+
+static void report_query_error(const char *q, const struct vg_err *e)
+{
+    fprintf(stderr, "vigil search: bad query: %s\n", e->msg);
+    if (e->col > 0 && strlen(q) < 200) {
+        fprintf(stderr, "  %s\n  %*s^\n", q, e->col - 1, "");
+    }
+}
+
+static int run_local(struct opts *o)
+{
+    char db[4200];
+    snprintf(db, sizeof db, "%s/vigil.db", o->data);
+    struct stat st;
+    if (stat(db, &st) != 0) {
+        fprintf(stderr, "vigil search: no Vigil data in %s (no vigil.db); use --data DIR or --server URL\n", o->data);
+        return 1;
+    }
+    struct vg_query q = VG_QUERY_INIT;
+    struct vg_err e = VG_ERR_INIT;
+    if (vg_query_parse(&q, o->query, &e)) { report_query_error(o->query, &e); return 2; }
+    if (parse_time(o->since, &q.since) || parse_time(o->until, &q.until)) {
+        fprintf(stderr, "vigil search: --since/--until take a duration (15m, 1h, 7d) or an RFC 3339 time\n");
+        vg_query_release(&q);
+        return 2;
+    }
+    q.limit = o->limit;
+    q.ascending = o->asc;
+    q.tenant = o->tenant;
+    struct vg_store *s = NULL;
+    int rc = vg_store_open(&s, o->data, &e);
+    if (rc) {
+        fprintf(stderr, "vigil search: cannot open %s: %s\n", o->data, e.msg);
+        vg_query_release(&q);
+        return 1;
+    }
+    if (o->count) {
+        uint64_t n = 0;
+        rc = s->ops->count(s, &q, &n, &e);
+        if (!rc) printf("%llu\n", (unsigned long long)n);
+    } else {
+        rc = vg_store_search(s, &q, print_cb, o, &e);
+        if (rc > 0) rc = 0; /* stopped by the callback (closed stdout) */
+    }
+    if (rc) fprintf(stderr, "vigil search: %s\n", e.msg[0] ? e.msg : vg_strerror(rc));
+    vg_store_close(s);
+    vg_query_release(&q);
+    return rc ? 1 : 0;
+}
+
+/* ---- tiny HTTP/1.1 client ------------------------------------------------ */
+static int url_encode(struct vg_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+    for (; rc == 0 && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+            c == '~')
+            rc = vg_buf_addc(b, (char)c);
+        else {
+            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = vg_buf_add(b, t, 3);
+        }
+    }
+    return rc;
+}
+
+static int parse_url(const char *url, char *host, size_t hsz, char *port, size_t psz, char *prefix, size_t xsz)
+{
+    if (strncmp(url, "http://", 7) != 0) return -1;
+    const char *h = url + 7, *end = h + strcspn(h, "/");
+    const char *colon = NULL;
+    if (*h == '[') { /* [v6]:port */
+        const char *rb = memchr(h, ']', (size_t)(end - h));
+        if (!rb) return -1;
+        if ((size_t)(rb - h - 1) >= hsz) return -1;
+        memcpy(host, h + 1, (size_t)(rb - h - 1));
+        host[rb - h - 1] = 0;
+        colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+    } else {
+        colon = memchr(h, ':', (size_t)(end - h));
+        size_t hl = (size_t)((colon ? colon : end) - h);
+        if (hl == 0 || hl >= hsz) return -1;
+        memcpy(host, h, hl);
+        host[hl] = 0;
+    }
+    if (colon) {
+        size_t pl = (size_t)(end - colon - 1);
+        if (pl == 0 || pl >= psz) return -1;
+        memcpy(port, colon + 1, pl);
+        port[pl] = 0;
+    } else {
+        snprintf(port, psz, "80");
+    }
+    snprintf(prefix, xsz, "%s", *end ? end : "");
+    size_t xl = strlen(prefix);
+    if (xl && prefix[xl - 1] == '/') prefix[xl - 1] = 0;
+    return 0;
+}
+
+/* Decodes a chunked body in place; returns the new length or -1. */
+static long dechunk(char *b, size_t n)
+{
+    size_t r = 0, w = 0;
+    for (;;) {
+        char *eol = memmem(b + r, n - r, "\r\n", 2);
+        if (!eol) return -1;
+        uint64_t sz = 0;
+        size_t i = r;
+        for (; b + i < eol; i++) {
+            char c = b[i];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0) break; /* chunk extensions */
+            if (sz > (UINT64_MAX >> 4)) return -1;
+            sz = sz * 16 + (uint64_t)d;
+        }
+        if (i == r) return -1;
+        r = (size_t)(eol - b) + 2;
+        if (sz == 0) return (long)w;
+        if (sz > n - r) return -1;
+        memmove(b + w, b + r, sz);
+        w += sz;
+        r += sz;
+        if (n - r < 2 || b[r] != '\r' || b[r + 1] != '\n') return -1;
+        r += 2;
+    }
+}
+
+static int http_get(const char *url, const char *path_query, const char *token, int *status, struct vg_buf *body,
+                    char *errbuf, size_t esz)
+{
+    char host[256], port[16], prefix[512];
+    if (parse_url(url, host, sizeof host, port, sizeof port, prefix, sizeof prefix)) {
+        snprintf(errbuf, esz, "bad server URL '%s' (expected http://HOST:PORT)", url);
+        return -1;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    int g = getaddrinfo(host, port, &hints, &ai);
+    if (g) { snprintf(errbuf, esz, "cannot resolve %s: %s", host, gai_strerror(g)); return -1; }
+    int fd = -1;
+    for (struct addrinfo *a = ai; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        struct timeval tv = {60, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    if (fd < 0) { snprintf(errbuf, esz, "cannot connect to %s:%s: %s", host, port, strerror(errno)); return -1; }
+    struct vg_buf req = VG_BUF_INIT, resp = VG_BUF_INIT;
+    resp.cap_limit = MAX_RESPONSE;
+    int rc = vg_buf_addf(&req, "GET %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: vigil/%s\r\nAccept: application/json\r\n"
+                               "Connection: close\r\n", prefix, path_query, host, port, VIGIL_VERSION);
+    if (!rc && token) rc = vg_buf_addf(&req, "Authorization: Bearer %s\r\n", token);
+    if (!rc) rc = vg_buf_adds(&req, "\r\n");
+    for (size_t off = 0; rc == 0 && off < req.len;) {
+        ssize_t w = send(fd, req.data + off, req.len - off, MSG_NOSIGNAL);
+        if (w <= 0) { snprintf(errbuf, esz, "send failed: %s", strerror(errno)); rc = -1; }
+        else off += (size_t)w;
+    }
+    while (rc == 0) {
+        if ((rc = vg_buf_reserve(&resp, 65536))) { snprintf(errbuf, esz, "response larger than 256 MiB"); rc = -1; break; }
+        ssize_t n = recv(fd, resp.data + resp.len, 65536, 0);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            snprintf(errbuf, esz, "receive failed: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        resp.len += (size_t)n;
+        resp.data[resp.len] = 0;
+    }
+    close(fd);
+    vg_buf_release(&req);
+    if (rc) { vg_buf_release(&resp); return -1; }
+    char *hend = resp.data ? memmem(resp.data, resp.len, "\r\n\r\n", 4) : NULL;
+    if (!hend || resp.len < 12 || strncmp(resp.data, "HTTP/1.", 7) != 0) {
+        snprintf(errbuf, esz, "malformed HTTP response from %s:%s", host, port);
+        vg_buf_release(&resp);
+        return -1;
+    }
+    int64_t code;
+    if (vg_parse_i64(resp.data + 9, 3, &code)) {
+        snprintf(errbuf, esz, "malformed HTTP status line from %s:%s", host, port);
+        vg_buf_release(&resp);
+        return -1;
+    }
+    *status = (int)code;
+    size_t hlen = (size_t)(hend - resp.data) + 4;
+    bool chunked = false;
+    for (char *l = resp.data; l < hend; l = strstr(l, "\r\n") + 2) {
+        if (vg_strncasecmp_ascii(l, "transfer-encoding:", 18) == 0 && memmem(l, (size_t)(strstr(l, "\r\n") - l), "chunked", 7))
+            chunked = true;
+        if (!strstr(l, "\r\n")) break;
+    }
+    size_t blen = resp.len - hlen;
+    memmove(resp.data, resp.data + hlen, blen);
+    if (chunked) {
+        long n = dechunk(resp.data, blen);
+        if (n < 0) {
+            snprintf(errbuf, esz, "malformed chunked body from %s:%s", host, port);
+            vg_buf_release(&resp);
+            return -1;
+        }
+        blen = (size_t)n;
+    }
+    resp.len = blen;
+    resp.data[blen] = 0;
+    *body = resp;
+    return 0;
+}
+
+static char *read_token_file(const char *dir)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/admin.token", dir);
+    FILE *f = fopen(p, "r");
+    if (!f) return NULL;
+    char buf[512];
+    char *r = fgets(buf, sizeof buf, f);
+    fclose(f);
+    if (!r) return NULL;
+    buf[strcspn(buf, "\r\n \t")] = 0;
+    return buf[0] ? vg_strdup(buf) : NULL;
+}
+
+static int run_server(struct opts *o)
+{
+    char *owned = NULL;
+    const char *token = o->token;
+    if (!token) token = getenv("VIGIL_TOKEN");
+    if (!token || !*token) token = owned = read_token_file(o->data);
+    if (!token) {
+        fprintf(stderr, "vigil search: no token: use --token, $VIGIL_TOKEN or %s/admin.token\n", o->data);
+        return 2;
+    }
+    struct vg_buf pq = VG_BUF_INIT, body = VG_BUF_INIT;
+    int rc = vg_buf_adds(&pq, "/api/v1/events?q=");
+    if (!rc) rc = url_encode(&pq, o->query);
+    if (!rc) rc = vg_buf_addf(&pq, "&limit=%zu", o->limit ? o->limit : 100);
+    if (!rc && o->since) { rc = vg_buf_adds(&pq, "&since="); if (!rc) rc = url_encode(&pq, o->since); }
+    if (!rc && o->until) { rc = vg_buf_adds(&pq, "&until="); if (!rc) rc = url_encode(&pq, o->until); }
+    if (!rc && o->asc) rc = vg_buf_adds(&pq, "&order=asc");
+    if (rc) { fprintf(stderr, "vigil search: out of memory\n"); goto out; }
+    int status = 0;
+    char eb[512];
+    if (http_get(o->server, pq.data, token, &status, &body, eb, sizeof eb)) {
+        fprintf(stderr, "vigil search: %s\n", eb);
+        rc = 1;
+        goto out;
+    }
+    json_error_t je;
+    json_t *doc = json_loadb(body.data ? body.data : "", body.len, 0, &je);
+    if (status < 200 || status > 299) {
+        const char *err = doc ? jstr(doc, "error") : NULL, *det = doc ? jstr(doc, "detail") : NULL;
+        fprintf(stderr, "vigil search: server answered %d%s%s%s%s\n", status, err ? ": " : "", err ? err : "", det ? ": " : "",
+                det ? det : "");
+        json_decref(doc);
+        rc = status == 400 ? 2 : 1;
+        goto out;
+    }
+    if (!doc) {
+        fprintf(stderr, "vigil search: server sent invalid JSON: %s\n", je.text);
+        rc = 1;
+        goto out;
+    }
+    json_t *events = json_is_array(doc) ? doc : json_object_get(doc, "events");
+    if (!json_is_array(events)) {
+        fprintf(stderr, "vigil search: unexpected answer (no \"events\" array)\n");
+        json_decref(doc);
+        rc = 1;
+        goto out;
+    }
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) print_event_obj(ev, o->json, NULL, 0);
+    if (json_is_true(json_object_get(doc, "truncated")) && !o->json)
+        fprintf(stderr, "vigil search: more events matched; raise --limit or narrow the query\n");
+    json_decref(doc);
+    rc = 0;
+out:
+    vg_buf_release(&pq);
+    vg_buf_release(&body);
+    vg_free(owned);
+    return rc;
+}
 
 static int run(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "vigil search: not built yet\n");
-    return 3;
+    struct opts o = {.data = vg_cli_default_data(), .limit = 100};
+    size_t ql = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **str_opt = NULL;
+        if (!strcmp(a, "--data")) str_opt = &o.data;
+        else if (!strcmp(a, "--server")) str_opt = &o.server;
+        else if (!strcmp(a, "--token")) str_opt = &o.token;
+        else if (!strcmp(a, "--since")) str_opt = &o.since;
+        else if (!strcmp(a, "--until")) str_opt = &o.until;
+        else if (!strcmp(a, "--tenant")) str_opt = &o.tenant;
+        else if (!strcmp(a, "--json")) { o.json = true; continue; }
+        else if (!strcmp(a, "--asc")) { o.asc = true; continue; }
+        else if (!strcmp(a, "--count")) { o.count = true; continue; }
+        else if (!strcmp(a, "--limit")) {
+            uint64_t l;
+            if (i + 1 >= argc || vg_parse_u64(argv[i + 1], strlen(argv[i + 1]), &l) || l == 0 || l > VG_QUERY_MAX_LIMIT) {
+                fprintf(stderr, "vigil search: --limit takes a number from 1 to %d\n", VG_QUERY_MAX_LIMIT);
+                return 2;
+            }
+            o.limit = (size_t)l;
+            i++;
+            continue;
+        } else if (!strcmp(a, "--")) {
+            for (i++; i < argc; i++) {
+                size_t n = strlen(argv[i]);
+                if (ql + n + 1 > VG_QUERY_MAX_TEXT) { fprintf(stderr, "vigil search: query longer than %d bytes\n", VG_QUERY_MAX_TEXT); return 2; }
+                if (ql) o.query[ql++] = ' ';
+                memcpy(o.query + ql, argv[i], n);
+                ql += n;
+            }
+            break;
+        } else if (a[0] == '-' && a[1] == '-') {
+            fprintf(stderr, "vigil search: unknown option %s\n%s\n", a, usage_text);
+            return 2;
+        } else {
+            size_t n = strlen(a);
+            if (ql + n + 1 > VG_QUERY_MAX_TEXT) { fprintf(stderr, "vigil search: query longer than %d bytes\n", VG_QUERY_MAX_TEXT); return 2; }
+            if (ql) o.query[ql++] = ' ';
+            memcpy(o.query + ql, a, n);
+            ql += n;
+            continue;
+        }
+        if (i + 1 >= argc) { fprintf(stderr, "vigil search: %s needs a value\n", a); return 2; }
+        *str_opt = argv[++i];
+    }
+    o.query[ql] = 0;
+    if (o.server) {
+        if (o.count) { fprintf(stderr, "vigil search: --count works on a local --data directory only\n"); return 2; }
+        if (o.tenant) { fprintf(stderr, "vigil search: with --server the token decides the tenant\n"); return 2; }
+        /* validate locally first: clearer errors, no round trip */
+        struct vg_query q = VG_QUERY_INIT;
+        struct vg_err e = VG_ERR_INIT;
+        if (vg_query_parse(&q, o.query, &e)) { report_query_error(o.query, &e); return 2; }
+        vg_query_release(&q);
+        return run_server(&o);
+    }
+    return run_local(&o);
 }
 
-const struct vg_cmd vg_cmd_search = {.name = "search", .desc = "(not built yet)", .usage = "vigil search", .run = run};
+const struct vg_cmd vg_cmd_search = {
+    .name = "search", .desc = "search stored events (local data directory or a server)", .usage = usage_text, .run = run};

@@ -61,6 +61,8 @@ struct st {
     size_t nargs, argbytes;
     const char *path_name;     /* name= of the current PATH record, committed unless PARENT */
     size_t path_namel;
+    const char *proctitle;     /* decoded proctitle, used when there is no EXECVE record */
+    size_t proctitlel;
 };
 
 static bool key_ok(const char *k, size_t n)
@@ -126,7 +128,8 @@ static void map_ecs(struct st *s, const char *k, size_t kl, const char *v, size_
     else if (eq(k, kl, "exe")) add_str(s, VG_FID_PROCESS_EXECUTABLE, VG_FF_ECS, v, vl);
     else if (eq(k, kl, "comm") && !s->syslog) add_str(s, VG_FID_PROCESS_NAME, VG_FF_ECS, v, vl);
     else if (eq(k, kl, "cwd")) add_str(s, VG_FID_PROCESS_WORKING_DIRECTORY, VG_FF_ECS, v, vl);
-    else if (eq(k, kl, "proctitle") || eq(k, kl, "cmd")) add_str(s, VG_FID_PROCESS_COMMAND_LINE, VG_FF_ECS, v, vl);
+    else if (eq(k, kl, "proctitle")) { s->proctitle = v; s->proctitlel = vl; } /* EXECVE args win, see audit_parse */
+    else if (eq(k, kl, "cmd")) add_str(s, VG_FID_PROCESS_COMMAND_LINE, VG_FF_ECS, v, vl);
     else if (eq(k, kl, "uid")) add_str(s, VG_FID_USER_ID, VG_FF_ECS, v, vl);
     else if (eq(k, kl, "euid")) add_str(s, fids[F_USER_EFF_ID], VG_FF_ECS, v, vl);
     else if (eq(k, kl, "gid")) add_str(s, VG_FID_GROUP_ID, VG_FF_ECS, v, vl);
@@ -231,7 +234,7 @@ static int audit_parse(struct vg_event *ev, const char *buf, size_t len, bool sy
     const char *dot = colon ? memchr(t, '.', (size_t)(colon - t)) : NULL;
     int64_t sec, frac = 0;
     if (!close || !colon || vg_parse_i64(t, (size_t)((dot ? dot : colon) - t), &sec) != 0 || sec < 0 ||
-        sec > 32503680000LL)
+        sec > 7258118400LL) /* 2200-01-01: keeps ns in int64 */
         return vg_err_set(err, VG_EPARSE, "auditd: bad audit(<time>:<serial>)");
     if (dot) {
         int nd = 0;
@@ -269,6 +272,8 @@ static int audit_parse(struct vg_event *ev, const char *buf, size_t len, bool sy
         cl[o] = 0;
         if ((rc = vg_event_add_str(ev, VG_FID_PROCESS_COMMAND_LINE, VG_FF_ECS, cl, o)) != 0) goto out;
     }
+    if (s->proctitle && (rc = vg__ts_add_once(ev, VG_FID_PROCESS_COMMAND_LINE, VG_FF_ECS, s->proctitle, s->proctitlel)) != 0)
+        goto out;
     /* event.action: the first record type in lower case */
     char *act = vg_arena_alloc(ev->arena, rtl + 1);
     if (!act) { rc = VG_ENOMEM; goto out; }

@@ -9,10 +9,10 @@
 #include "internal.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
-#define FID_LIMIT (1u << 16)                /* intern.c caps ids below this */
-#define EV_FIELD_CAP 4096u                  /* event.c hard cap per event */
-#define SOURCE_FIELD_CAP (EV_FIELD_CAP - 128u) /* leave room for mapped names */
 
 uint32_t vg__jx[JX__COUNT];
 
@@ -113,11 +113,13 @@ static const struct named named[] = {
     {"tls.sni", JC_TLS_SNI, NULL},
 };
 
-/* Per field id: 0 = not classified yet, else INFO_DONE | INFO_ECS? |
- * (index into named[] + 1). Racy first classification is idempotent. */
-#define INFO_DONE 0x8000u
-#define INFO_ECS 0x4000u
-static _Atomic uint16_t finfo[FID_LIMIT];
+_Atomic uint16_t vg__jfinfo[VG__FID_LIMIT];
+#define finfo vg__jfinfo
+/* Per field id of a leaf: the second name its value is also stored under,
+ * as id + 1 in the low 32 bits (0 = none), bit 32 = computed. The bare
+ * SigmaHQ name for Windows containers (Event.EventData.Image -> Image),
+ * or the parent for "#text". A function of the dotted name only. */
+static _Atomic uint64_t plan[VG__FID_LIMIT];
 static uint32_t alias_fid[VG_ARRAY_LEN(named)];
 static struct vg__jfids fids;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -156,7 +158,7 @@ static void init_tables(void)
     for (size_t i = 0; i < VG_ARRAY_LEN(named); i++) {
         uint32_t f = vg_fid(named[i].name, strlen(named[i].name));
         alias_fid[i] = named[i].alias ? vg_fid(named[i].alias, strlen(named[i].alias)) : 0;
-        if (f < FID_LIMIT)
+        if (f < VG__FID_LIMIT)
             atomic_store_explicit(&finfo[f], (uint16_t)(INFO_DONE | (name_is_ecs(f) ? INFO_ECS : 0) | (i + 1)),
                                   memory_order_relaxed);
     }
@@ -173,17 +175,15 @@ const struct vg__jfids *vg__jfids(void)
     return &fids;
 }
 
-static inline uint16_t info_of(uint32_t fid)
+uint16_t vg__jinfo_slow(uint32_t fid)
 {
-    uint16_t i = atomic_load_explicit(&finfo[fid], memory_order_relaxed);
-    if (VG_LIKELY(i)) return i;
-    i = (uint16_t)(INFO_DONE | (name_is_ecs(fid) ? INFO_ECS : 0));
+    uint16_t i = (uint16_t)(INFO_DONE | (name_is_ecs(fid) ? INFO_ECS : 0));
     atomic_store_explicit(&finfo[fid], i, memory_order_relaxed);
     return i;
 }
 
-/* Per-thread "already on this event" table, stamped by generation. */
-static _Thread_local uint16_t seen[FID_LIMIT];
+_Thread_local uint16_t vg__jseen[VG__FID_LIMIT];
+#define seen vg__jseen
 static _Thread_local uint16_t seen_gen;
 
 void vg__jmap_begin(struct vg__jmap *m, struct vg_event *ev)
@@ -216,46 +216,29 @@ static int push_value(struct vg_event *ev, uint32_t fid, uint32_t flags, const s
     }
 }
 
-int vg__jmap_add(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+/* Field array full (or near the caps): grow through the event API or drop
+ * and count. */
+int vg__jmap_add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
 {
-    if (VG_UNLIKELY(fid >= FID_LIMIT)) {
+    if (m->ev->nfields >= ((flags & VG_FF_SOURCE) ? SOURCE_FIELD_CAP : EV_FIELD_CAP)) {
         m->dropped++;
-        return 0;
+        return 1;
     }
-    if (seen[fid] == m->gen) return 0; /* first wins */
-    struct vg_event *ev = m->ev;
-    if (VG_UNLIKELY(ev->nfields >= ((flags & VG_FF_SOURCE) ? SOURCE_FIELD_CAP : EV_FIELD_CAP))) {
-        m->dropped++;
-        return 0;
+    return push_value(m->ev, fid, flags, v);
+}
+
+/* The name has a role (named[idx - 1]): capture the value, add the alias. */
+int vg__jmap_named(struct vg__jmap *m, unsigned idx, const struct vg_value *v)
+{
+    const struct named *nd = &named[idx - 1];
+    if (nd->cap && !VG__JMAP_HAVE(m, nd->cap)) {
+        m->cap[nd->cap] = *v;
+        m->have[nd->cap >> 6] |= (uint64_t)1 << (nd->cap & 63);
     }
-    seen[fid] = (uint16_t)m->gen;
-    uint16_t info = info_of(fid);
-    if (info & INFO_ECS) flags |= VG_FF_ECS;
-    int rc = push_value(ev, fid, flags, v);
-    if (VG_UNLIKELY(rc)) return rc;
-    unsigned idx = info & 0xFFu;
-    if (idx) {
-        const struct named *nd = &named[idx - 1];
-        if (nd->cap && !VG__JMAP_HAVE(m, nd->cap)) {
-            m->cap[nd->cap] = *v;
-            m->have[nd->cap >> 6] |= (uint64_t)1 << (nd->cap & 63);
-        }
-        if (alias_fid[idx - 1]) return vg__jmap_add(m, alias_fid[idx - 1], VG_FF_SOURCE, v);
-    }
+    if (alias_fid[idx - 1]) return vg__jmap_add(m, alias_fid[idx - 1], VG_FF_SOURCE, v);
     return 0;
 }
 
-int vg__jmap_add_str(struct vg__jmap *m, uint32_t fid, const char *s, size_t len)
-{
-    struct vg_value v = {.type = VG_V_STR, .len = (uint32_t)len, .u.s = s};
-    return vg__jmap_add(m, fid, VG_FF_ECS, &v);
-}
-
-int vg__jmap_add_int(struct vg__jmap *m, uint32_t fid, int64_t i)
-{
-    struct vg_value v = {.type = VG_V_INT, .u.i = i};
-    return vg__jmap_add(m, fid, VG_FF_ECS, &v);
-}
 
 int vg__jmap_add_ip(struct vg__jmap *m, uint32_t fid, const struct vg_value *src)
 {
@@ -266,35 +249,64 @@ int vg__jmap_add_ip(struct vg__jmap *m, uint32_t fid, const struct vg_value *src
     return vg__jmap_add(m, fid, VG_FF_ECS, &v);
 }
 
+static __attribute__((noinline)) uint64_t make_plan(const struct vg_json_leaf *lf)
+{
+    uint32_t p = lf->parent, also = UINT32_MAX;
+    if (p == fids.event_eventdata || p == fids.event_system || p == fids.winlog_event_data ||
+        lf->grandparent == fids.event_userdata)
+        also = vg_json_child_fid(VG_JSON_ROOT, lf->key, lf->klen); /* SigmaHQ names: CommandLine, EventID */
+    else if (lf->klen == 5 && p != VG_JSON_ROOT && memcmp(lf->key, "#text", 5) == 0)
+        also = p; /* {"#attributes":..,"#text":v} -> parent = v */
+    uint64_t pl = ((uint64_t)1 << 32) | (also < VG__FID_LIMIT ? also + 1 : 0);
+    atomic_store_explicit(&plan[lf->fid], pl, memory_order_relaxed);
+    return pl;
+}
+
 int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf)
 {
     struct vg__jmap *m = ctx;
-    if (lf->fid < FID_LIMIT && seen[lf->fid] == m->gen) {
+    uint32_t fid = lf->fid;
+    if (VG_UNLIKELY(fid >= VG__FID_LIMIT)) {
+        m->dropped++;
+        return 0;
+    }
+    if (VG_UNLIKELY(seen[fid] == m->gen)) {
         m->dups++; /* {"a":1,"a":2}: keep the first, count the rest */
         return 0;
     }
-    int rc = vg__jmap_add(m, lf->fid, VG_FF_SOURCE, &lf->v);
-    if (VG_UNLIKELY(rc)) return rc;
-    uint32_t p = lf->parent;
-    if (p == fids.event_eventdata || p == fids.event_system || p == fids.winlog_event_data ||
-        lf->grandparent == fids.event_userdata) {
-        /* SigmaHQ rules name Windows fields bare: CommandLine, EventID */
-        return vg__jmap_add(m, vg_json_child_fid(VG_JSON_ROOT, lf->key, lf->klen), VG_FF_SOURCE, &lf->v);
-    }
-    if (lf->klen == 5 && p != VG_JSON_ROOT && memcmp(lf->key, "#text", 5) == 0)
-        return vg__jmap_add(m, p, VG_FF_SOURCE, &lf->v); /* {"#attributes":..,"#text":v} -> parent = v */
-    return 0;
+    uint64_t pl = atomic_load_explicit(&plan[fid], memory_order_relaxed);
+    if (VG_UNLIKELY(!pl)) pl = make_plan(lf);
+    int rc = vg__jmap_add_unseen(m, fid, VG_FF_SOURCE, &lf->v);
+    uint32_t also = (uint32_t)pl;
+    if (VG_UNLIKELY(rc) || !also) return rc;
+    also--;
+    if (seen[also] == m->gen) return 0;
+    return vg__jmap_add_unseen(m, also, VG_FF_SOURCE, &lf->v);
 }
 
 const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len)
 {
     if (!VG__JMAP_HAVE(m, c)) return NULL;
-    const struct vg_value *v = &m->cap[c];
+    return vg__jmap_text_of(m, &m->cap[c], len);
+}
+
+const char *vg__jmap_text_of(struct vg__jmap *m, const struct vg_value *v, size_t *len)
+{
     if (v->type == VG_V_STR || v->type == VG_V_IP) {
         *len = v->len;
         return v->u.s;
     }
-    if (v->type == VG_V_INT || v->type == VG_V_FLOAT) {
+    if (v->type == VG_V_INT) {
+        char tmp[24], *e = tmp + sizeof tmp, *q = e;
+        uint64_t x = v->u.i < 0 ? (uint64_t)0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        do { *--q = (char)('0' + x % 10); x /= 10; } while (x);
+        if (v->u.i < 0) *--q = '-';
+        char *s = vg_arena_strndup(m->ev->arena, q, (size_t)(e - q));
+        if (!s) return NULL;
+        *len = (size_t)(e - q);
+        return s;
+    }
+    if (v->type == VG_V_FLOAT) {
         char tmp[40];
         size_t n;
         const char *t = vg_value_text(v, tmp, sizeof tmp, &n);
@@ -415,13 +427,55 @@ static int suricata_probe(const char *buf, size_t len)
     return memmem(buf, len < 1024 ? len : 1024, "\"event_type\"", 12) ? 95 : 0;
 }
 
+/* Sizes the event's field array once from the number of ':' in the
+ * record (keys, roughly), instead of growing it by doubling: saves copies
+ * and about half the arena memory per event. */
+static _Thread_local uint32_t last_nfields; /* fields of the previous record */
+
+static void presize_fields(struct vg_event *ev, const char *buf, size_t len)
+{
+    if (ev->cap || ev->nfields) return;
+    if (last_nfields) { /* streams are mostly one shape: size like the last record */
+        size_t want = last_nfields + 8u;
+        if (want > EV_FIELD_CAP) want = EV_FIELD_CAP;
+        struct vg_field *f = vg_arena_alloc(ev->arena, want * sizeof *f);
+        if (f) {
+            ev->fields = f;
+            ev->cap = (uint32_t)want;
+        }
+        return;
+    }
+    size_t colons = 0, i = 0;
+#if defined(__SSE2__)
+    const __m128i colon = _mm_set1_epi8(':'), zero = _mm_setzero_si128();
+    while (i + 16 <= len) {
+        __m128i acc = zero; /* per-byte counters, summed before they can wrap */
+        for (int k = 0; k < 255 && i + 16 <= len; k++, i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(buf + i)), colon));
+        __m128i sum = _mm_sad_epu8(acc, zero);
+        colons += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum));
+    }
+#endif
+    for (; i < len; i++) colons += buf[i] == ':';
+    /* Windows records store most names twice (dotted and bare) plus ~30
+     * mapped names; other JSON once. Too small just means one regrowth. */
+    size_t want = colons + colons / 2 + 32;
+    if (want > EV_FIELD_CAP) want = EV_FIELD_CAP;
+    struct vg_field *f = vg_arena_alloc(ev->arena, want * sizeof *f);
+    if (!f) return; /* the event grows its array itself */
+    ev->fields = f;
+    ev->cap = (uint32_t)want;
+}
+
 static int json_decode(struct vg_event *ev, const char *buf, size_t len, struct vg_err *err)
 {
     struct vg__jmap m;
+    presize_fields(ev, buf, len);
     vg__jmap_begin(&m, ev);
     int rc = vg_json_flatten(buf, len, ev->arena, NULL, vg__jmap_leaf, &m, err);
-    if (rc) return rc;
-    return vg__jmap_finish(&m, err);
+    if (rc == 0) rc = vg__jmap_finish(&m, err);
+    last_nfields = ev->nfields;
+    return rc;
 }
 
 const struct vg_decoder vg_dec_json = {

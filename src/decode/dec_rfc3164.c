@@ -42,10 +42,20 @@ static bool digits(const char *p, const char *end, size_t n, int *out)
     return true;
 }
 
-static bool is_year_prefix(const char *p, const char *end)
+/* syslog-ng's "YYYY Mmm dd ..." (relays sometimes repeat the year): skips
+ * up to two "YYYY " tokens when a month name follows; returns p otherwise. */
+static const char *skip_year_prefix(const char *p, const char *end, int *year)
 {
-    int y;
-    return end - p > 8 && digits(p, end, 4, &y) && p[4] == ' ' && vg__ts_month(p + 5) && p[8] == ' ';
+    const char *q = p;
+    int y = 0;
+    for (int i = 0; i < 2 && end - q > 5 && digits(q, end, 4, &y) && q[4] == ' '; i++) {
+        q += 5;
+        if (end - q > 3 && vg__ts_month(q) && q[3] == ' ') {
+            *year = y;
+            return q;
+        }
+    }
+    return p;
 }
 
 static bool is_iso_start(const char *p, const char *end)
@@ -65,8 +75,9 @@ static bool is_bsd_start(const char *p, const char *end)
 static int64_t infer_year(const struct vg_event *ev, int mon, int day, int h, int mi, int s)
 {
     int64_t ref = ev->recv_ts ? ev->recv_ts : vg_now_ns();
-    int year = (int)vg__decode_default_year;
-    if (year <= 0) {
+    int year = vg__decode_default_year >= VG_TS_YEAR_MIN && vg__decode_default_year <= VG_TS_YEAR_MAX
+                   ? (int)vg__decode_default_year : 0;
+    if (year == 0) {
         struct vg_tm tm;
         vg_time_to_tm(ref, &tm);
         year = tm.year;
@@ -106,6 +117,7 @@ static const char *parse_bsd(const struct vg_event *ev, const char *p, const cha
         for (; nd < 9; nd++) frac *= 10;
     }
     if (day < 1 || day > 31 || h > 23 || mi > 59 || s > 60) return NULL;
+    if (year && (year < VG_TS_YEAR_MIN || year > VG_TS_YEAR_MAX)) return NULL;
     *ts = (year ? vg_time_from_civil(year, mon, day, h, mi, s) : infer_year(ev, mon, day, h, mi, s)) + frac;
     return p;
 }
@@ -115,7 +127,7 @@ static const char *parse_iso(const char *p, const char *end, int64_t *ts)
     const char *t = ts_tok_end(p, end);
     /* "2020-03-23 06:47:42.801612-0700": date and time split by a space */
     if (t - p == 10 && t + 3 < end && *t == ' ' && isdig(t[1]) && isdig(t[2]) && t[3] == ':') t = ts_tok_end(t + 1, end);
-    if (vg_time_parse_iso(p, (size_t)(t - p), ts) != 0) return NULL;
+    if (vg__ts_parse_iso(p, (size_t)(t - p), ts) != 0) return NULL;
     return t;
 }
 
@@ -176,10 +188,7 @@ static int decode(struct vg_event *ev, const char *buf, size_t len, struct vg_er
     int64_t ts = 0;
     const char *after = NULL;
     int year = 0;
-    for (int i = 0; i < 2 && is_year_prefix(p, end); i++) { /* "2015 Nov 13 ..." (relays may repeat it) */
-        digits(p, end, 4, &year);
-        p += 5;
-    }
+    p = skip_year_prefix(p, end, &year);
     if (is_bsd_start(p, end)) after = parse_bsd(ev, p, end, year, &ts);
     else if (is_iso_start(p, end)) after = parse_iso(p, end, &ts);
     if (!after && pri < 0)
@@ -251,7 +260,8 @@ static int probe(const char *b, size_t n)
     p += k;
     if (k && end - p >= 2 && p[0] == '1' && p[1] == ' ') return 10; /* RFC 5424 */
     if (end - p >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB) p += 3;
-    if (is_year_prefix(p, end)) return k ? 75 : 50;
+    int y = 0;
+    if (skip_year_prefix(p, end, &y) != p) return k ? 75 : 50;
     if (is_bsd_start(p, end)) return k ? 80 : 60;
     if (is_iso_start(p, end)) return k ? 75 : 55;
     return k ? 30 : 0;

@@ -100,7 +100,7 @@ static int decode(struct vg_event *ev, const char *buf, size_t len, struct vg_er
     if (!header_tok(&p, end, 64, &s, &n)) { rc = VG_EPARSE; vg_err_set(err, rc, "rfc5424: missing TIMESTAMP"); goto fail; }
     if (!is_nil(s, n)) {
         int64_t ts;
-        if (vg_time_parse_iso(s, n, &ts) != 0) { rc = VG_EPARSE; vg_err_set(err, rc, "rfc5424: bad TIMESTAMP"); goto fail; }
+        if (vg__ts_parse_iso(s, n, &ts) != 0) { rc = VG_EPARSE; vg_err_set(err, rc, "rfc5424: bad TIMESTAMP"); goto fail; }
         ev->ts = ts;
     }
     if (!header_tok(&p, end, 255, &s, &n)) { rc = VG_EPARSE; vg_err_set(err, rc, "rfc5424: missing HOSTNAME"); goto fail; }

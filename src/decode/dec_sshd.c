@@ -216,7 +216,7 @@ static int decode(struct vg_event *ev, const char *buf, size_t len, struct vg_er
         user_from(&c, p + 45, end);
         action = "ssh_max_auth_exceeded"; outcome = "failure";
     } else if (ts_starts(p, end, "Did not receive identification string from ")) {
-        add_port(&c, add_addr(&c, p + 44));
+        add_port(&c, add_addr(&c, p + 43));
         action = "ssh_no_identification"; cat = "network";
     } else if (ts_starts(p, end, "Bad protocol version identification ")) {
         if ((q = vg__ts_rfind(p, end, " from ")) != NULL) add_port(&c, add_addr(&c, q + 6));

@@ -9,6 +9,7 @@
 #ifndef VG_DECODE_JSON_MAP_H
 #define VG_DECODE_JSON_MAP_H
 #include "vigil/json.h"
+#include <stdatomic.h>
 
 /* Values remembered while walking, by the name they arrived under. */
 enum vg__jcap {
@@ -49,13 +50,76 @@ struct vg__jfids {
 const struct vg__jfids *vg__jfids(void);
 
 void vg__jmap_begin(struct vg__jmap *m, struct vg_event *ev);
+
+/* ---- the add path, inline for the mappers ---------------------------- */
+#define VG__FID_LIMIT (1u << 16)                 /* intern.c caps ids below this */
+#define EV_FIELD_CAP 4096u                       /* event.c hard cap per event */
+#define SOURCE_FIELD_CAP (EV_FIELD_CAP - 128u)   /* leave room for mapped names */
+/* Per field id: 0 = not classified yet, else INFO_DONE | INFO_ECS? |
+ * (index into the named-roles table + 1). Racy first classification is
+ * idempotent. */
+#define INFO_DONE 0x8000u
+#define INFO_ECS 0x4000u
+extern _Atomic uint16_t vg__jfinfo[VG__FID_LIMIT];
+/* Per-thread "already on this event" stamps (see vg__jmap_begin). */
+extern _Thread_local uint16_t vg__jseen[VG__FID_LIMIT];
+uint16_t vg__jinfo_slow(uint32_t fid);
+int vg__jmap_add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v);
+int vg__jmap_named(struct vg__jmap *m, unsigned idx, const struct vg_value *v);
+
+static inline uint16_t vg__jinfo(uint32_t fid)
+{
+    uint16_t i = atomic_load_explicit(&vg__jfinfo[fid], memory_order_relaxed);
+    return VG_LIKELY(i) ? i : vg__jinfo_slow(fid);
+}
+
+/* fid < VG__FID_LIMIT and not yet on the event. */
+static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+{
+    struct vg_event *ev = m->ev;
+    vg__jseen[fid] = (uint16_t)m->gen;
+    uint16_t info = vg__jinfo(fid);
+    if (info & INFO_ECS) flags |= VG_FF_ECS;
+    uint32_t n = ev->nfields;
+    if (VG_LIKELY(n < ev->cap && n < SOURCE_FIELD_CAP)) { /* room: write in place, as vg_event_add_* would */
+        struct vg_field *f = &ev->fields[n];
+        ev->nfields = n + 1;
+        f->name = fid;
+        f->flags = flags;
+        f->v = *v;
+    } else {
+        int rc = vg__jmap_add_slow(m, fid, flags, v);
+        if (rc) return rc < 0 ? rc : 0;
+    }
+    if (info & 0xFFu) return vg__jmap_named(m, info & 0xFFu, v);
+    return 0;
+}
+
+/* Adds a field unless the name is already on the event (first wins). */
+static inline int vg__jmap_add(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+{
+    if (VG_UNLIKELY(fid >= VG__FID_LIMIT)) {
+        m->dropped++;
+        return 0;
+    }
+    if (vg__jseen[fid] == m->gen) return 0;
+    return vg__jmap_add_unseen(m, fid, flags, v);
+}
+
+static inline int vg__jmap_add_str(struct vg__jmap *m, uint32_t fid, const char *s, size_t len)
+{
+    struct vg_value v = {.type = VG_V_STR, .len = (uint32_t)len, .u.s = s};
+    return vg__jmap_add(m, fid, VG_FF_ECS, &v);
+}
+
+static inline int vg__jmap_add_int(struct vg__jmap *m, uint32_t fid, int64_t i)
+{
+    struct vg_value v = {.type = VG_V_INT, .u.i = i};
+    return vg__jmap_add(m, fid, VG_FF_ECS, &v);
+}
 /* vg_json_leaf_fn: stores the leaf (plus bare Windows names and aliases)
  * and captures what the mappers need. */
 int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf);
-/* Adds a field unless the name is already on the event (first wins). */
-int vg__jmap_add(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v);
-int vg__jmap_add_str(struct vg__jmap *m, uint32_t fid, const char *s, size_t len);
-int vg__jmap_add_int(struct vg__jmap *m, uint32_t fid, int64_t i);
 int vg__jmap_add_ip(struct vg__jmap *m, uint32_t fid, const struct vg_value *v);
 /* Runs shape detection and mapping, sets ts and host. Returns 0 or VG_ENOMEM. */
 int vg__jmap_finish(struct vg__jmap *m, struct vg_err *err);
@@ -63,6 +127,7 @@ int vg__jmap_finish(struct vg__jmap *m, struct vg_err *err);
 /* Text of a captured scalar (strings as is, numbers formatted into the
  * arena). NULL when absent or not a scalar. */
 const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len);
+const char *vg__jmap_text_of(struct vg__jmap *m, const struct vg_value *v, size_t *len);
 /* Integer of a captured value: INT as is, decimal or 0x-hex strings. */
 bool vg__jmap_int(struct vg__jmap *m, enum vg__jcap c, int64_t *out);
 

@@ -19,12 +19,14 @@
 
 struct scan {
     const char *base, *end;
-    struct vg_err *err;
+    struct vg_err *err; /* may be NULL */
+    int code;           /* last error code */
 };
 
-static int fail_at(const struct scan *s, const char *p, int code, const char *what)
+static int fail_at(struct scan *s, const char *p, int code, const char *what)
 {
     size_t off = p ? (size_t)(p - s->base) : 0;
+    s->code = code;
     int rc = vg_err_set(s->err, code, "json: %s at byte %zu", what, off);
     if (s->err) { s->err->line = 0; s->err->col = (int)(off + 1 > INT32_MAX ? INT32_MAX : off + 1); }
     return rc;
@@ -126,7 +128,7 @@ static inline const char *find_special(const char *p, const char *end)
 /* p points just after an opening quote. Validates the string and returns a
  * pointer to its closing quote, or NULL after setting the error. *esc is
  * set when the string holds escapes. */
-static const char *scan_string(const struct scan *s, const char *p, bool *esc)
+static const char *scan_string(struct scan *s, const char *p, bool *esc)
 {
     const char *end = s->end;
     for (;;) {
@@ -190,16 +192,33 @@ static size_t put_utf8(char *d, unsigned cp)
  * (NUL-terminated). The result is never longer than the input. */
 static char *unescape(struct vg_arena *a, const char *p, size_t n, size_t *out_len)
 {
-    char *dst = vg_arena_alloc(a, n + 1), *d = dst;
+    /* +16: the block copy below may write up to 15 bytes past the output,
+     * which is never longer than the input */
+    char *dst = vg_arena_alloc(a, n + 16), *d = dst;
     if (!dst) return NULL;
     const char *end = p + n;
-    while (p < end) {
-        const char *bs = memchr(p, '\\', (size_t)(end - p));
-        if (!bs) bs = end;
-        memcpy(d, p, (size_t)(bs - p));
-        d += bs - p;
-        p = bs;
+    for (;;) {
+#if defined(__SSE2__)
+        const __m128i bsl = _mm_set1_epi8('\\');
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            _mm_storeu_si128((__m128i *)(void *)d, v);
+            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bsl));
+            if (mask) {
+                unsigned k = (unsigned)__builtin_ctz(mask);
+                p += k;
+                d += k;
+                goto escape;
+            }
+            p += 16;
+            d += 16;
+        }
+#endif
+        while (p < end && *p != '\\') *d++ = *p++;
         if (p >= end) break;
+#if defined(__SSE2__)
+    escape:;
+#endif
         char c = p[1];
         p += 2;
         switch (c) {
@@ -232,7 +251,7 @@ static char *unescape(struct vg_arena *a, const char *p, size_t n, size_t *out_l
 
 /* Scans a number at p. Returns its end or NULL. When v is non-NULL, fills
  * it as VG_V_INT (no fraction/exponent and fits int64) or VG_V_FLOAT. */
-static const char *scan_number(const struct scan *s, const char *p, struct vg_value *v)
+static const char *scan_number(struct scan *s, const char *p, struct vg_value *v)
 {
     const char *start = p, *end = s->end;
     bool neg = false, isint = true;
@@ -244,12 +263,12 @@ static const char *scan_number(const struct scan *s, const char *p, struct vg_va
         p++;
         if (p < end && (unsigned)(*p - '0') <= 9) { fail_at(s, start, VG_EPARSE, "leading zero in number"); return NULL; }
     } else {
+        const char *ds = p;
         while (p < end && (unsigned)(*p - '0') <= 9) {
-            unsigned d = (unsigned)(*p - '0');
-            if (acc > (UINT64_MAX - d) / 10) ovf = true;
-            else acc = acc * 10 + d;
+            acc = acc * 10 + (unsigned)(*p - '0'); /* wraps only past 19 digits, caught below */
             p++;
         }
+        ovf = p - ds > 19;
     }
     if (p < end && *p == '.') {
         isint = false;
@@ -290,7 +309,7 @@ static const char *scan_number(const struct scan *s, const char *p, struct vg_va
     return p;
 }
 
-static const char *scan_literal(const struct scan *s, const char *p, struct vg_value *v)
+static const char *scan_literal(struct scan *s, const char *p, struct vg_value *v)
 {
     size_t avail = (size_t)(s->end - p);
     if (*p == 't' && avail >= 4 && memcmp(p, "true", 4) == 0) {
@@ -313,7 +332,7 @@ static const char *scan_literal(const struct scan *s, const char *p, struct vg_v
 
 /* Validates the value at p (no leading whitespace) and returns its end.
  * depth0 is the nesting depth already used by the caller. */
-static const char *skip_value(const struct scan *s, const char *p, unsigned depth0)
+static const char *skip_value(struct scan *s, const char *p, unsigned depth0)
 {
     const char *end = s->end;
     uint64_t kinds = 0; /* bit i set: level i is an object */
@@ -382,7 +401,7 @@ static const char *skip_value(const struct scan *s, const char *p, unsigned dept
 
 int vg_json_value_end(const char *buf, size_t len, size_t *end, struct vg_err *err)
 {
-    struct scan s = {buf, buf + len, err};
+    struct scan s = {buf, buf + len, err, VG_EPARSE};
     const char *p = skip_ws(buf, s.end);
     if (p >= s.end) {
         *end = len;
@@ -391,7 +410,7 @@ int vg_json_value_end(const char *buf, size_t len, size_t *end, struct vg_err *e
     const char *e = skip_value(&s, p, 0);
     if (!e) {
         *end = len;
-        return err ? err->code : VG_EPARSE;
+        return s.code;
     }
     *end = (size_t)(e - buf);
     return 0;
@@ -399,12 +418,10 @@ int vg_json_value_end(const char *buf, size_t len, size_t *end, struct vg_err *e
 
 int vg_json_validate(const char *buf, size_t len, struct vg_err *err)
 {
-    struct vg_err local = VG_ERR_INIT;
-    if (!err) err = &local;
     size_t e;
     int rc = vg_json_value_end(buf, len, &e, err);
     if (rc) return rc;
-    struct scan s = {buf, buf + len, err};
+    struct scan s = {buf, buf + len, err, 0};
     if (skip_ws(buf + e, s.end) != s.end) return fail_at(&s, skip_ws(buf + e, s.end), VG_EPARSE, "trailing garbage");
     return 0;
 }
@@ -422,9 +439,7 @@ void vg_json_iter_init(struct vg_json_iter *it, const char *buf, size_t len)
 
 int vg_json_iter_next(struct vg_json_iter *it, const char **rec, size_t *rec_len, struct vg_err *err)
 {
-    struct vg_err local = VG_ERR_INIT;
-    if (!err) err = &local;
-    struct scan s = {it->buf, it->buf + it->len, err};
+    struct scan s = {it->buf, it->buf + it->len, err, VG_EPARSE};
     const char *p = it->buf + it->pos;
     if (it->mode == 3) return 0;
     if (it->mode == 0) {
@@ -471,7 +486,7 @@ int vg_json_iter_next(struct vg_json_iter *it, const char **rec, size_t *rec_len
     if (!e) {
         it->mode = 3;
         it->pos = (size_t)(p - it->buf);
-        return err->code ? err->code : VG_EPARSE;
+        return s.code;
     }
     *rec = p;
     *rec_len = (size_t)(e - p);
@@ -482,43 +497,57 @@ int vg_json_iter_next(struct vg_json_iter *it, const char **rec, size_t *rec_len
 
 /* ---- per-thread key cache ------------------------------------------- */
 
-#define KC_BITS 10
-#define KC_SIZE (1u << KC_BITS)
+/* 2-way set associative; a set is two adjacent entries. Keys of at most 16
+ * bytes are compared through the two words that also feed the hash (they
+ * cover every byte), longer ones with memcmp. */
+#define KC_SETS 1024u
 
 struct kc_ent {
+    uint64_t a, b;     /* key words (see key_words) */
     const char *k;     /* key bytes inside the interned name (static lifetime), NULL = empty */
     uint32_t parent;
     uint32_t fid;
     uint32_t klen;
+    uint32_t age;      /* which way to evict */
 };
 
-static _Thread_local struct kc_ent kcache[KC_SIZE];
+static _Thread_local struct kc_ent kcache[KC_SETS * 2];
 
-static inline uint64_t key_hash(uint32_t parent, const char *k, size_t n)
+/* Two words that together hold every byte of a key of <= 16 bytes. */
+static inline void key_words(const char *k, size_t n, uint64_t *a, uint64_t *b)
 {
-    uint64_t a, b;
     if (n >= 8) {
-        memcpy(&a, k, 8);
-        memcpy(&b, k + n - 8, 8);
+        memcpy(a, k, 8);
+        memcpy(b, k + n - 8, 8);
     } else if (n >= 4) {
         uint32_t x, y;
         memcpy(&x, k, 4);
         memcpy(&y, k + n - 4, 4);
-        a = x;
-        b = y;
+        *a = x;
+        *b = y;
     } else {
-        a = n ? (uint64_t)(unsigned char)k[0] | ((uint64_t)(unsigned char)k[n / 2] << 8) |
-                    ((uint64_t)(unsigned char)k[n - 1] << 16)
-              : 0;
-        b = 0;
+        *a = n ? (uint64_t)(unsigned char)k[0] | ((uint64_t)(unsigned char)k[n / 2] << 8) |
+                     ((uint64_t)(unsigned char)k[n - 1] << 16)
+               : 0;
+        *b = 0;
     }
+}
+
+static inline uint32_t key_set(uint32_t parent, size_t n, uint64_t a, uint64_t b)
+{
     uint64_t h = (a ^ ((uint64_t)parent << 32 | n)) * 0x9E3779B97F4A7C15ull;
     h ^= (b + n) * 0xC2B2AE3D27D4EB4Full;
     h ^= h >> 29;
-    return h;
+    return (uint32_t)h & (KC_SETS - 1);
 }
 
-static uint32_t child_fid_miss(struct kc_ent *e, uint32_t parent, const char *key, size_t klen)
+static inline bool kc_hit(const struct kc_ent *e, uint32_t parent, const char *key, size_t klen, uint64_t a, uint64_t b)
+{
+    if (e->parent != parent || e->klen != klen || e->a != a || e->b != b || !e->k) return false;
+    return klen <= 16 || memcmp(e->k + 8, key + 8, klen - 16) == 0;
+}
+
+static __attribute__((noinline)) uint32_t child_fid_miss(struct kc_ent *set, uint32_t parent, const char *key, size_t klen, uint64_t a, uint64_t b)
 {
     char name[256];
     size_t n = 0;
@@ -539,7 +568,11 @@ static uint32_t child_fid_miss(struct kc_ent *e, uint32_t parent, const char *ke
     size_t nl;
     const char *stored = vg_fid_name(fid, &nl);
     if (stored && nl >= klen) {
+        struct kc_ent *e = !set[0].k ? &set[0] : !set[1].k ? &set[1] : &set[set[0].age & 1];
+        set[0].age++;
         e->k = stored + nl - klen;
+        e->a = a;
+        e->b = b;
         e->parent = parent;
         e->fid = fid;
         e->klen = (uint32_t)klen;
@@ -547,12 +580,20 @@ static uint32_t child_fid_miss(struct kc_ent *e, uint32_t parent, const char *ke
     return fid;
 }
 
+static inline __attribute__((always_inline)) uint32_t child_fid(uint32_t parent, const char *key, size_t klen)
+{
+    if (VG_UNLIKELY(parent == UINT32_MAX || klen == 0 || klen > 255)) return UINT32_MAX;
+    uint64_t a, b;
+    key_words(key, klen, &a, &b);
+    struct kc_ent *set = &kcache[key_set(parent, klen, a, b) * 2];
+    if (VG_LIKELY(kc_hit(&set[0], parent, key, klen, a, b))) return set[0].fid;
+    if (kc_hit(&set[1], parent, key, klen, a, b)) return set[1].fid;
+    return child_fid_miss(set, parent, key, klen, a, b);
+}
+
 uint32_t vg_json_child_fid(uint32_t parent, const char *key, size_t klen)
 {
-    if (parent == UINT32_MAX || klen == 0 || klen > 255) return UINT32_MAX;
-    struct kc_ent *e = &kcache[key_hash(parent, key, klen) & (KC_SIZE - 1)];
-    if (VG_LIKELY(e->k && e->parent == parent && e->klen == klen && memcmp(e->k, key, klen) == 0)) return e->fid;
-    return child_fid_miss(e, parent, key, klen);
+    return child_fid(parent, key, klen);
 }
 
 /* ---- flattening ------------------------------------------------------ */
@@ -577,11 +618,35 @@ static int emit(struct walker *w, struct vg_json_leaf *lf)
 /* Reads a string at p (pointing at the opening quote) into out and n (zero
  * copy, or unescaped into the arena). Returns the byte after the closing
  * quote or NULL with *rc set. */
-static inline const char *read_string(struct walker *w, const char *p, const char **out, uint32_t *n, int *rc)
+static inline __attribute__((always_inline)) const char *read_string(struct walker *w, const char *p,
+                                                                     const char **out, uint32_t *n, int *rc)
 {
     bool esc = false;
-    const char *q = scan_string(&w->s, p + 1, &esc);
-    if (VG_UNLIKELY(!q)) { *rc = w->s.err ? w->s.err->code : VG_EPARSE; return NULL; }
+    const char *from = p + 1;
+#if defined(__SSE2__)
+    /* Fast path: plain ASCII up to the closing quote, found 16 bytes at a
+     * time without leaving this function. Anything else goes through
+     * scan_string from the first byte that needs a look. */
+    const char *end = w->s.end;
+    const __m128i q16 = _mm_set1_epi8('"'), bs16 = _mm_set1_epi8('\\'), sp16 = _mm_set1_epi8(0x20);
+    while (end - from >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)from);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q16), _mm_cmpeq_epi8(v, bs16)), _mm_cmplt_epi8(v, sp16));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) {
+            from += __builtin_ctz(mask);
+            if (VG_LIKELY(*from == '"')) {
+                *out = p + 1;
+                *n = (uint32_t)(from - (p + 1));
+                return from + 1;
+            }
+            break;
+        }
+        from += 16;
+    }
+#endif
+    const char *q = scan_string(&w->s, from, &esc);
+    if (VG_UNLIKELY(!q)) { *rc = w->s.code; return NULL; }
     size_t len = (size_t)(q - (p + 1));
     if (len > UINT32_MAX) { *rc = fail_at(&w->s, p, VG_ETOOBIG, "string too long"); return NULL; }
     if (VG_UNLIKELY(esc)) {
@@ -621,7 +686,7 @@ static const char *walk_array(struct walker *w, const char *p, unsigned depth, s
         } else if (c == '{' || c == '[') {
             /* containers inside: keep the whole array as raw text */
             const char *e = skip_value(&w->s, start, depth);
-            if (!e) { *rc = w->s.err ? w->s.err->code : VG_EPARSE; return NULL; }
+            if (!e) { *rc = w->s.code; return NULL; }
             lf->raw_json = true;
             lf->v.type = VG_V_STR;
             lf->v.u.s = start;
@@ -629,14 +694,14 @@ static const char *walk_array(struct walker *w, const char *p, unsigned depth, s
             return e;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
             const char *e = scan_number(&w->s, p, NULL);
-            if (!e) { *rc = w->s.err ? w->s.err->code : VG_EPARSE; return NULL; }
+            if (!e) { *rc = w->s.code; return NULL; }
             it.s = p;
             it.len = (uint32_t)(e - p);
             p = e;
         } else {
             struct vg_value v;
             const char *e = scan_literal(&w->s, p, &v);
-            if (!e) { *rc = w->s.err ? w->s.err->code : VG_EPARSE; return NULL; }
+            if (!e) { *rc = w->s.code; return NULL; }
             it.s = p;
             it.len = (uint32_t)(e - p);
             p = e;
@@ -696,7 +761,7 @@ static const char *walk_object(struct walker *w, const char *p, unsigned depth, 
         }
         p = skip_ws(p, end);
         if (VG_UNLIKELY(p >= end)) { *rc = fail_at(&w->s, p, VG_EPARSE, "unexpected end of input"); return NULL; }
-        lf.fid = vg_json_child_fid(self, lf.key, lf.klen);
+        lf.fid = child_fid(self, lf.key, lf.klen);
         lf.parent = self;
         lf.grandparent = depth >= 2 ? w->path[depth - 2] : UINT32_MAX;
         lf.depth = depth;
@@ -716,10 +781,10 @@ static const char *walk_object(struct walker *w, const char *p, unsigned depth, 
             if (!p) return NULL;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
             p = scan_number(&w->s, p, &lf.v);
-            if (VG_UNLIKELY(!p)) { *rc = w->s.err ? w->s.err->code : VG_EPARSE; return NULL; }
+            if (VG_UNLIKELY(!p)) { *rc = w->s.code; return NULL; }
         } else {
             p = scan_literal(&w->s, p, &lf.v);
-            if (VG_UNLIKELY(!p)) { *rc = w->s.err ? w->s.err->code : VG_EPARSE; return NULL; }
+            if (VG_UNLIKELY(!p)) { *rc = w->s.code; return NULL; }
         }
         if (VG_UNLIKELY((*rc = emit(w, &lf)) != 0)) return NULL;
     next:
@@ -741,12 +806,11 @@ static const char *walk_object(struct walker *w, const char *p, unsigned depth, 
 int vg_json_flatten(const char *buf, size_t len, struct vg_arena *arena, const struct vg_json_opts *opts,
                     vg_json_leaf_fn fn, void *ctx, struct vg_err *err)
 {
-    struct vg_err local = VG_ERR_INIT;
     struct walker w;
     w.s.base = buf;
     w.s.end = buf + len;
-    w.s.err = err ? err : &local;
-    w.s.err->code = 0;
+    w.s.err = err;
+    w.s.code = VG_EPARSE;
     w.arena = arena;
     w.fn = fn;
     w.ctx = ctx;
@@ -755,7 +819,7 @@ int vg_json_flatten(const char *buf, size_t len, struct vg_arena *arena, const s
     w.path[0] = VG_JSON_ROOT;
     const char *p = skip_ws(buf, w.s.end);
     if (p >= w.s.end || *p != '{') {
-        if (p < w.s.end && skip_value(&w.s, p, 0) == NULL) return w.s.err->code ? w.s.err->code : VG_EPARSE;
+        if (p < w.s.end && skip_value(&w.s, p, 0) == NULL) return w.s.code;
         return fail_at(&w.s, p, VG_EFORMAT, "top-level value is not an object");
     }
     int rc = 0;

@@ -8,6 +8,12 @@
 
 static int add_cap_str(struct vg__jmap *m, uint32_t fid, enum vg__jcap c)
 {
+    if (!VG__JMAP_HAVE(m, c)) return 0;
+    const struct vg_value *v = &m->cap[c];
+    if (v->type == VG_V_STR) { /* the common case: copy the captured view */
+        if (v->len == 0 || (v->len == 1 && v->u.s[0] == '-')) return 0;
+        return vg__jmap_add(m, fid, VG_FF_ECS, v);
+    }
     size_t n;
     const char *s = vg__jmap_text(m, c, &n);
     if (!s || n == 0 || (n == 1 && s[0] == '-')) return 0;
@@ -107,11 +113,11 @@ int vg__map_windows(struct vg__jmap *m)
     if (!has_id || !(VG__JMAP_HAVE(m, JC_CHANNEL) || VG__JMAP_HAVE(m, JC_PROVIDER) || VG__JMAP_HAVE(m, JC_COMPUTER)))
         return 0;
     int rc = vg__jmap_add_int(m, VG_FID_WINLOG_EVENT_ID, id);
-    char code[24];
-    int cn = snprintf(code, sizeof code, "%lld", (long long)id);
-    char *codes = vg_arena_strndup(m->ev->arena, code, (size_t)cn);
+    struct vg_value idv = {.type = VG_V_INT, .u.i = id};
+    size_t cn;
+    const char *codes = vg__jmap_text_of(m, &idv, &cn);
     if (!codes) return VG_ENOMEM;
-    if (rc == 0) rc = vg__jmap_add_str(m, VG_FID_EVENT_CODE, codes, (size_t)cn);
+    if (rc == 0) rc = vg__jmap_add_str(m, VG_FID_EVENT_CODE, codes, cn);
     if (rc == 0) rc = add_cap_str(m, VG_FID_WINLOG_CHANNEL, JC_CHANNEL);
     if (rc == 0) rc = add_cap_str(m, VG_FID_WINLOG_PROVIDER_NAME, JC_PROVIDER);
     if (rc == 0) rc = add_cap_str(m, VG_FID_EVENT_PROVIDER, JC_PROVIDER);

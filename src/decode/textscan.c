@@ -162,6 +162,18 @@ const char *vg__ts_hexdecode(struct vg_event *ev, const char *s, size_t n, size_
     return d;
 }
 
+int vg__ts_parse_iso(const char *s, size_t n, int64_t *ns)
+{
+    int y = 0;
+    if (n < 4) return VG_EPARSE;
+    for (int i = 0; i < 4; i++) {
+        if (s[i] < '0' || s[i] > '9') return VG_EPARSE;
+        y = y * 10 + (s[i] - '0');
+    }
+    if (y < VG_TS_YEAR_MIN || y > VG_TS_YEAR_MAX) return VG_EPARSE;
+    return vg_time_parse_iso(s, n, ns);
+}
+
 int vg__ts_month(const char *p)
 {
     static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
@@ -199,7 +211,7 @@ int vg__ts_parse_clf_time(const char *p, size_t n, int64_t *ns)
         !dig(p + i + 7, 2, &s))
         return VG_EPARSE;
     i += 9;
-    if (d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return VG_EPARSE;
+    if (d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < VG_TS_YEAR_MIN || y > VG_TS_YEAR_MAX) return VG_EPARSE;
     int64_t t = vg_time_from_civil(y, mon, d, h, mi, s);
     if (i + 6 <= n && p[i] == ' ' && (p[i + 1] == '+' || p[i + 1] == '-')) {
         int zh, zm;

@@ -86,6 +86,13 @@ const char *vg__ts_unescape(struct vg_event *ev, const char *s, size_t n, size_t
 const char *vg__ts_hexdecode(struct vg_event *ev, const char *s, size_t n, size_t *out_n);
 bool vg__ts_is_hex(const char *s, size_t n);
 
+/* Years the decoders accept: vg_time_* work in int64 nanoseconds, which
+ * overflow outside 1678..2262. */
+#define VG_TS_YEAR_MIN 1900
+#define VG_TS_YEAR_MAX 2200
+/* vg_time_parse_iso() for [s, s+n) after checking the year is in range. */
+int vg__ts_parse_iso(const char *s, size_t n, int64_t *ns);
+
 /* Month name ("Jan".."Dec", case-insensitive) -> 1..12, or 0. */
 int vg__ts_month(const char *p);
 /* Parses the Apache/nginx time "10/Oct/2000:13:55:36 -0700" into UTC ns. */

@@ -18,6 +18,7 @@
 struct item {
     struct vg_batch *b;
     struct vg_source_counters *src;
+    bool decoded;                /* events arrive decoded: skip vg_decode */
 };
 
 struct vg_pipeline {
@@ -82,7 +83,10 @@ static void *worker_main(void *arg)
         uint64_t ok = 0;
         for (size_t i = 0; i < it->b->n; i++) {
             struct vg_err e = VG_ERR_INIT;
-            if (vg_decode(&it->b->ev[i], &p->o.decode, &e) == 0) {
+            if (it->decoded) {
+                if (!(it->b->ev[i].flags & VG_EV_DECODE_FAILED)) ok++;
+                else atomic_fetch_add(&it->src->failed, 1);
+            } else if (vg_decode(&it->b->ev[i], &p->o.decode, &e) == 0) {
                 ok++;
             } else {
                 uint64_t total = atomic_fetch_add(&it->src->failed, 1) + 1;
@@ -264,7 +268,7 @@ out:
     return rc;
 }
 
-int vg_pipeline_submit(struct vg_pipeline *p, struct vg_batch *b, struct vg_source_counters *src, bool block)
+static int submit(struct vg_pipeline *p, struct vg_batch *b, struct vg_source_counters *src, bool block, bool decoded)
 {
     if (atomic_load(&p->stopping)) return VG_ECLOSED;
     if (!src || !b) return VG_EINVAL;
@@ -272,9 +276,20 @@ int vg_pipeline_submit(struct vg_pipeline *p, struct vg_batch *b, struct vg_sour
     if (!it) return VG_ENOMEM;
     it->b = b;
     it->src = src;
+    it->decoded = decoded;
     int rc = vg_queue_push(p->in_q, it, block ? -1 : 0);
     if (rc != 0) vg_free(it);
     return rc;
+}
+
+int vg_pipeline_submit(struct vg_pipeline *p, struct vg_batch *b, struct vg_source_counters *src, bool block)
+{
+    return submit(p, b, src, block, false);
+}
+
+int vg_pipeline_submit_decoded(struct vg_pipeline *p, struct vg_batch *b, struct vg_source_counters *src, bool block)
+{
+    return submit(p, b, src, block, true);
 }
 
 static int add_label(struct vg_buf *out, const char *s)

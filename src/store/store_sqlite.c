@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #define DAY_NS 86400000000000LL
-#define MAX_DAY 2932896LL          /* 9999-12-31 */
+#define MAX_DAY (INT64_MAX / DAY_NS) /* 2262-04-11: int64 ns ends there */
 #define PART_CACHE 8
 #define BUSY_TIMEOUT_MS 10000
 

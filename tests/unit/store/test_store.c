@@ -65,7 +65,7 @@ static struct vg_event *ev_new(struct vg_batch *b, int64_t ts, const char *host,
     struct vg_event *ev = vg_batch_push(b);
     assert_non_null(ev);
     ev->ts = ts;
-    ev->recv_ts = ts + 5 * SEC;
+    ev->recv_ts = ts < INT64_MAX - 5 * SEC ? ts + 5 * SEC : ts;
     ev->host = host;
     ev->collector = "syslog-tcp";
     ev->format = "rfc3164";

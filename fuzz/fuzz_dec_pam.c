@@ -1,0 +1,4 @@
+/* libFuzzer target for the "pam" decoder (src/decode/): the decoder alone
+ * and the vg_decode() chain over the input; see fuzz_dec.h. */
+#include "fuzz_dec.h"
+VG_FUZZ_DECODER("pam")
