@@ -104,6 +104,8 @@ struct vg__blk_builder {
     struct dict_slot *slots;
     uint32_t *str_off, *str_len;     /* dict entries in strbuf */
     uint32_t nstrs;
+    const char *last_ptr[3];         /* host/collector/format of the previous event */
+    uint32_t last_idx[3];
     uint8_t bloom[BLOOM_BITS / 8 + 1];
     uint32_t bloom_keys;
     uint32_t count;
@@ -159,6 +161,7 @@ void vg__blk_builder_reset(struct vg__blk_builder *b)
         b->stamp = 1;
     }
     b->nnames = b->nstrs = 0;
+    memset(b->last_ptr, 0, sizeof b->last_ptr);
     memset(b->bloom, 0, sizeof b->bloom);
     b->bloom_keys = 0;
     b->count = 0;
@@ -202,11 +205,23 @@ static void bloom_add(struct vg__blk_builder *b, uint64_t key)
     b->bloom_keys += fresh;
 }
 
-/* Dictionary index of an origin string, +1 (0 encodes NULL). */
-static int dict_idx(struct vg__blk_builder *b, const char *s, uint32_t *out)
+static int dict_lookup(struct vg__blk_builder *b, const char *s, uint32_t *out);
+
+/* Dictionary index of an origin string, +1 (0 encodes NULL). role picks
+ * the one-entry pointer cache (collector/format strings are usually the
+ * same static string for a whole batch). */
+static int dict_idx(struct vg__blk_builder *b, int role, const char *s, uint32_t *out)
 {
     if (!s) { *out = 0; return 0; }
-    size_t n = strlen(s);
+    if (s == b->last_ptr[role]) { *out = b->last_idx[role]; return 0; }
+    int rc = dict_lookup(b, s, out);
+    if (rc == 0) { b->last_ptr[role] = s; b->last_idx[role] = *out; }
+    return rc;
+}
+
+static int dict_lookup(struct vg__blk_builder *b, const char *s, uint32_t *out)
+{
+    size_t n = strnlen(s, VG__EV_MAX_STR + 1);
     if (n > VG__EV_MAX_STR) return VG_ETOOBIG;
     uint64_t h = vg__hash_ci(s, n, 0x64696374ull);
     uint32_t i = (uint32_t)h & (DICT_SLOTS - 1);
@@ -287,7 +302,7 @@ int vg__blk_add(struct vg__blk_builder *b, const struct vg_event *ev)
     int rc = 0;
     if (ev->raw_len > VG__EV_MAX_RAW || ev->nfields > 4096) return VG_ETOOBIG;
     uint32_t hi, ci, fi;
-    if ((rc = dict_idx(b, ev->host, &hi)) || (rc = dict_idx(b, ev->collector, &ci)) || (rc = dict_idx(b, ev->format, &fi)))
+    if ((rc = dict_idx(b, 0, ev->host, &hi)) || (rc = dict_idx(b, 1, ev->collector, &ci)) || (rc = dict_idx(b, 2, ev->format, &fi)))
         goto fail;
     if (b->count == 0) b->ts_base = b->ts_min = b->ts_max = ev->ts;
     if ((rc = vg_buf_add(o, ev->id, 16))) goto fail;
@@ -386,6 +401,7 @@ fail:
             if (b->slots[k].stamp == b->stamp && b->slots[k].idx >= smark) b->slots[k].stamp = 0;
         b->strbuf.len = b->str_off[smark];
         b->nstrs = smark;
+        memset(b->last_ptr, 0, sizeof b->last_ptr);
     }
     return rc == VG_ETOOBIG || rc == VG_EINVAL ? rc : VG_ENOMEM;
 }
