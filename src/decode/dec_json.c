@@ -352,17 +352,19 @@ static bool ts_from_value(const struct vg_value *v, int64_t *ns)
 {
     if (v->type == VG_V_STR) return vg_time_parse_iso(v->u.s, v->len, ns) == 0;
     if (v->type == VG_V_INT) {
+        /* epoch s, ms, us or ns by magnitude; ranges end before the
+         * product would overflow int64 ns (year 2262) */
         int64_t x = v->u.i;
-        if (x >= 100000000000000000LL) { *ns = x; return true; }                   /* ns */
-        if (x >= 100000000000000LL) { *ns = x * 1000; return x < INT64_MAX / 1000; } /* us */
-        if (x >= 100000000000LL) { *ns = x * 1000000; return true; }               /* ms */
-        if (x >= 100000000LL) { *ns = x * 1000000000LL; return true; }             /* s (>= 1973) */
+        if (x >= 100000000000000000LL) { *ns = x; return true; }                                   /* ns */
+        if (x >= 100000000000000LL) { if (x > INT64_MAX / 1000) return false; *ns = x * 1000; return true; } /* us */
+        if (x >= 100000000000LL) { if (x > INT64_MAX / 1000000) return false; *ns = x * 1000000; return true; } /* ms */
+        if (x >= 100000000LL) { if (x > INT64_MAX / 1000000000LL) return false; *ns = x * 1000000000LL; return true; }
         return false;
     }
     if (v->type == VG_V_FLOAT) {
         double f = v->u.f;
-        if (f >= 1e8 && f < 1e11) { *ns = (int64_t)(f * 1e9); return true; }
-        if (f >= 1e11 && f < 1e14) { *ns = (int64_t)(f * 1e6); return true; }
+        if (f >= 1e8 && f < 9.2e9) { *ns = (int64_t)(f * 1e9); return true; }
+        if (f >= 1e11 && f < 9.2e12) { *ns = (int64_t)(f * 1e6); return true; }
         return false;
     }
     return false;

@@ -23,8 +23,9 @@ static int add_cap_str(struct vg__jmap *m, uint32_t fid, enum vg__jcap c)
 /* Last path component of a Windows or POSIX path. */
 static const char *base_name(const char *s, size_t n, size_t *bl)
 {
-    size_t i = n;
-    while (i > 0 && s[i - 1] != '\\' && s[i - 1] != '/') i--;
+    const char *b = memrchr(s, '\\', n), *f = memrchr(s, '/', n);
+    if (f > b) b = f;
+    size_t i = b ? (size_t)(b + 1 - s) : 0;
     *bl = n - i;
     return s + i;
 }
