@@ -78,9 +78,17 @@ static int64_t infer_year(const struct vg_event *ev, int mon, int day, int h, in
     int year = vg__decode_default_year >= VG_TS_YEAR_MIN && vg__decode_default_year <= VG_TS_YEAR_MAX
                    ? (int)vg__decode_default_year : 0;
     if (year == 0) {
-        struct vg_tm tm;
-        vg_time_to_tm(ref, &tm);
-        year = tm.year;
+        /* the reference year changes once a day: cache it per thread */
+        static _Thread_local int64_t cached_day = INT64_MIN;
+        static _Thread_local int cached_year;
+        int64_t ref_day = ref / (86400 * NS);
+        if (ref_day != cached_day) {
+            struct vg_tm tm;
+            vg_time_to_tm(ref, &tm);
+            cached_day = ref_day;
+            cached_year = tm.year;
+        }
+        year = cached_year;
     }
     int64_t t = vg_time_from_civil(year, mon, day, h, mi, s);
     if (t > ref + 86400 * NS) t = vg_time_from_civil(year - 1, mon, day, h, mi, s);

@@ -36,8 +36,9 @@ const struct vg_decoder *vg_decoder_find(const char *name)
 
 static bool prog_matches(const struct vg_decoder *d, const char *prog, size_t len)
 {
-    if (d->kind != VG_DEC_PROGRAM || !d->programs) return false;
+    if (d->kind != VG_DEC_PROGRAM || !d->programs || len == 0) return false;
     for (const char *const *p = d->programs; *p; p++) {
+        if ((*p)[0] != prog[0] && (*p)[0] != '*') continue; /* cheap reject before strlen */
         size_t pl = strlen(*p);
         if (pl && (*p)[pl - 1] == '*') {
             if (len >= pl - 1 && memcmp(prog, *p, pl - 1) == 0) return true;

@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 
 /* Cached ids for non-well-known field names: one table per decoder file,
- * filled once (thread-safe) by vg__ts_fids(). */
+ * filled once (thread-safe) by ts_fids(). */
 struct vg__fidtab {
     _Atomic int ready;
     const char *const *names;  /* n names */
@@ -67,8 +67,8 @@ int vg__ts_action(struct vg_event *ev, const char *action, const char *category,
 
 /* key=value scanning: *pp advances over one pair. Values may be quoted
  * with " or ' (quotes excluded from the value; an unterminated quote runs
- * to end; GS 0x1d counts as a space). Tokens without '=' are returned with klen set and vlen == 0 and
- * *has_eq false. Returns false at end. */
+ * to end); GS (0x1d) counts as a space. Tokens without '=' are returned
+ * with klen set, vlen == 0 and has_eq false. Returns false at end. */
 struct vg__kv {
     const char *k, *v;
     size_t klen, vlen;
