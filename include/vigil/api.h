@@ -19,14 +19,28 @@ struct vg_api_opts {
     size_t max_body;                 /* max request body bytes (default 64 MiB) */
     size_t max_record;               /* max bytes of one ingested record (default 1 MiB) */
     int threads;                     /* libmicrohttpd worker threads (default 4) */
+    /* Appended after the first interface; zero means the default. */
+    size_t max_records;              /* records per ingest request (default 100000) */
+    int conn_limit;                  /* concurrent connections (default 1024) */
+    int timeout_s;                   /* idle connection timeout in seconds (default 30) */
+    int auth_cache_ms;               /* cache of successful token checks (default 30000; <0 disables) */
+    size_t max_pending;              /* request body bytes held by all requests together
+                                        (default 4 * max_body); beyond it: 503 + Retry-After */
 };
 
 struct vg_api;
 
 /* Starts the server; *port_out gets the bound port. Fails with a clear
- * message (address in use, bad address). */
+ * message (address in use, bad address). listen accepts "HOST:PORT" with an
+ * IPv4 literal, "[IPv6]:PORT", "localhost:PORT" or ":PORT" (= loopback).
+ * The API opens its own store read handles from store_location; the
+ * pipeline must outlive the server. Roles: GET routes need admin, analyst,
+ * responder or viewer; POST /api/v1/ingest needs admin, analyst or ingest;
+ * GET /healthz needs no token. */
 int vg_api_start(struct vg_api **out, const struct vg_api_opts *opts, int *port_out, struct vg_err *err);
-/* Stops accepting, waits for in-flight requests, frees. NULL is a no-op. */
+/* Stops accepting, answers new ingest requests with 503, waits (up to 30 s)
+ * for in-flight ingest requests to be committed and answered, frees. NULL
+ * is a no-op. Call before stopping the pipeline. */
 void vg_api_stop(struct vg_api *api);
 
 #endif

@@ -60,6 +60,12 @@ struct vg_source_counters *vg_pipeline_counters(struct vg_pipeline *p, const cha
  * status) is called from the writer thread, then the batch is freed.
  * Returns VG_ECLOSED once shutdown began. */
 int vg_pipeline_submit(struct vg_pipeline *p, struct vg_batch *b, struct vg_source_counters *src, bool block);
+/* Like vg_pipeline_submit for a batch whose events are already decoded
+ * (ids computed), e.g. EVTX records read by vg_evtx_read_file: workers skip
+ * vg_decode, count VG_EV_DECODE_FAILED events as failed and the others as
+ * decoded, and still run the detect hook. (Added by the ingest helper;
+ * backward compatible.) */
+int vg_pipeline_submit_decoded(struct vg_pipeline *p, struct vg_batch *b, struct vg_source_counters *src, bool block);
 /* Appends all counters in OpenMetrics text format (ends with "# EOF\n"). */
 int vg_pipeline_metrics(struct vg_pipeline *p, struct vg_buf *out);
 /* Stops accepting, drains every queue, commits, joins threads. Idempotent. */

@@ -1,11 +1,69 @@
-/* vigil serve: placeholder until the command is built (reports, never pretends). */
+/* vigil serve: parses flags over the configuration file and runs the
+ * server (src/server/server.c). */
 #include "cli.h"
+#include "vigil/server.h"
+
+static const char usage[] =
+    "usage: vigil serve [--config FILE] [--data DIR] [--http ADDR:PORT] [--syslog-udp ADDR:PORT]\n"
+    "                   [--syslog-tcp ADDR:PORT] [--syslog-tls ADDR:PORT] [--tail FILE]... [--workers N]\n"
+    "                   [--log-level debug|info|warn|error]\n"
+    "\n"
+    "Runs the Vigil server. Defaults: data directory $VIGIL_DATA or ./data, HTTP API on 127.0.0.1:8080,\n"
+    "syslog UDP and TCP on 127.0.0.1:5514, TLS off. Only loopback is used unless you name another\n"
+    "address (e.g. --syslog-udp 0.0.0.0:514). \"off\" disables a listener; port 0 picks a free port.\n"
+    "Listening addresses are printed as 'listening NAME ADDR:PORT' lines, then 'ready'.\n"
+    "The configuration file format is documented in include/vigil/config.h (INI: [server], [syslog],\n"
+    "[files], [pipeline]); flags override it. SIGTERM/SIGINT drain and commit everything, then exit 0.";
 
 static int run(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "vigil serve: not built yet\n");
-    return 3;
+    struct vg_config cfg;
+    struct vg_err err = VG_ERR_INIT;
+    vg_config_init(&cfg, vg_cli_default_data());
+    int code = 2;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            if (vg_config_load(&cfg, argv[++i], &err) != 0) {
+                fprintf(stderr, "vigil serve: %s\n", err.msg);
+                goto out;
+            }
+        }
+    }
+    static const struct { const char *flag, *sec, *key; } map[] = {
+        {"--data", "server", "data"},           {"--http", "server", "http"},
+        {"--workers", "server", "workers"},     {"--log-level", "server", "log_level"},
+        {"--syslog-udp", "syslog", "udp"},      {"--syslog-tcp", "syslog", "tcp"},
+        {"--syslog-tls", "syslog", "tls"},      {"--tail", "files", "tail"},
+        {"--tls-cert", "syslog", "tls_cert"},   {"--tls-key", "syslog", "tls_key"},
+    };
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) { i++; continue; }
+        size_t k;
+        for (k = 0; k < VG_ARRAY_LEN(map); k++)
+            if (strcmp(argv[i], map[k].flag) == 0) break;
+        if (k == VG_ARRAY_LEN(map)) {
+            fprintf(stderr, "vigil serve: unknown option '%s'\n%s\n", argv[i], usage);
+            goto out;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "vigil serve: %s needs a value\n", argv[i]);
+            goto out;
+        }
+        if (vg_config_set(&cfg, map[k].sec, map[k].key, argv[++i], &err) != 0) {
+            fprintf(stderr, "vigil serve: %s: %s\n", argv[i - 1], err.msg);
+            goto out;
+        }
+    }
+    if (vg_server_run(&cfg, &err) != 0) {
+        fprintf(stderr, "vigil serve: %s\n", err.msg[0] ? err.msg : vg_strerror(err.code));
+        code = 1;
+        goto out;
+    }
+    code = 0;
+out:
+    vg_config_release(&cfg);
+    return code;
 }
 
-const struct vg_cmd vg_cmd_serve = {.name = "serve", .desc = "(not built yet)", .usage = "vigil serve", .run = run};
+const struct vg_cmd vg_cmd_serve = {.name = "serve", .desc = "run the server (syslog, files, HTTP API)",
+                                    .usage = usage, .run = run};

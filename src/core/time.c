@@ -119,6 +119,8 @@ int vg_time_parse_iso(const char *s, size_t n, int64_t *ns)
         }
     }
     if (h > 23 || mi > 59 || sec > 60) return VG_EPARSE;
+    /* int64 nanoseconds since 1970 cover 1677-09-21 .. 2262-04-11 */
+    if (y < 1678 || y > 2261) return VG_EPARSE;
     int64_t off = 0;
     if (p < n) {
         if (s[p] == 'Z' || s[p] == 'z') p++;

@@ -1,0 +1,70 @@
+/* Server configuration: defaults, an INI-style file and command-line
+ * overrides (in that order). The file format:
+ *
+ *   # comment (also ';')
+ *   [server]
+ *   data = /var/lib/vigil          # data directory (store, tokens, TLS, tail state)
+ *   http = 127.0.0.1:8080          # HTTP API; "off" disables
+ *   workers = 2                    # decode threads (0 = one per core)
+ *   log_level = info               # debug | info | warn | error
+ *   [syslog]
+ *   udp = 127.0.0.1:5514           # "off" disables; 0.0.0.0:514 listens everywhere
+ *   tcp = 127.0.0.1:5514
+ *   tls = off                      # e.g. 127.0.0.1:6514 (RFC 5425)
+ *   tls_cert = /path/cert.pem      # default: self-signed DATA/tls/cert.pem made on first start
+ *   tls_key = /path/key.pem
+ *   max_frame = 65536              # largest accepted syslog frame in bytes
+ *   [files]
+ *   tail = /var/log/auth.log       # repeat for more files
+ *   start_at = beginning           # beginning | end: where a never-seen file starts
+ *   poll = 250ms
+ *   [pipeline]
+ *   queue_batches = 64             # batches per stage queue
+ *   batch_events = 1000            # records per batch a source builds
+ *   batch_delay = 20ms             # max age of a source's open batch
+ *   commit_max_events = 50000      # max events per store transaction
+ *   commit_max_delay = 50ms
+ *
+ * Addresses are ADDR:PORT or [IPv6]:PORT; port 0 picks a free port. Only
+ * loopback is used by default: to listen elsewhere, name the address. */
+#ifndef VIGIL_CONFIG_H
+#define VIGIL_CONFIG_H
+
+#include "vigil/core.h"
+
+#define VG_CONFIG_MAX_FILES 64
+
+struct vg_config {
+    char data[1024];
+    char http[128];          /* "" or "off" = disabled */
+    char syslog_udp[128];
+    char syslog_tcp[128];
+    char syslog_tls[128];
+    char tls_cert[1024];
+    char tls_key[1024];
+    size_t max_frame;
+    size_t workers;
+    int log_level;           /* enum vg_log_level */
+    char *tail[VG_CONFIG_MAX_FILES]; /* vg_strdup'd paths */
+    size_t ntail;
+    bool tail_from_end;
+    int64_t tail_poll_ns;
+    size_t queue_batches;
+    size_t batch_events;
+    int64_t batch_delay_ns;
+    size_t commit_max_events;
+    int64_t commit_max_delay_ns;
+};
+
+/* Fills defaults (data from default_data, loopback listeners). */
+void vg_config_init(struct vg_config *c, const char *default_data);
+/* Reads an INI file over the current values. Errors (unknown section or
+ * key, bad value, unreadable file) name the file and line in err. */
+int vg_config_load(struct vg_config *c, const char *path, struct vg_err *err);
+/* Sets one "section.key" to a value (as the file would); used for flags. */
+int vg_config_set(struct vg_config *c, const char *section, const char *key, const char *val, struct vg_err *err);
+/* True when an address setting is empty or "off". */
+bool vg_config_off(const char *addr);
+void vg_config_release(struct vg_config *c);
+
+#endif

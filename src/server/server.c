@@ -1,0 +1,171 @@
+/* vigil serve: start-up order is store -> admin token -> pipeline ->
+ * sources -> HTTP API; shutdown runs the other way round (sources stop and
+ * flush into the pipeline, the API finishes in-flight requests, the
+ * pipeline drains and commits, the store closes). Termination signals are
+ * blocked in every thread and taken synchronously with sigwait(). */
+#include "vigil/server.h"
+#include "vigil/api.h"
+#include "vigil/source.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_SOURCES 8
+
+struct running { const struct vg_source_ops *ops; struct vg_source *src; };
+
+static int mkdir_p(const char *dir, struct vg_err *err)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return vg_err_set(err, VG_EIO, "cannot create %s: %s", tmp, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return vg_err_set(err, VG_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    return 0;
+}
+
+/* Creates DATA/admin.token on first start and prints the secret once. */
+static int ensure_admin_token(struct vg_store *st, const char *data, struct vg_err *err)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/admin.token", data);
+    if (access(path, F_OK) == 0) {
+        printf("admin token stored in %s\n", path);
+        return 0;
+    }
+    if (!st->ops->token_create) return vg_err_set(err, VG_EUNSUP, "the store cannot create tokens");
+    char secret[256];
+    struct vg_token_info info;
+    memset(&info, 0, sizeof info);
+    int rc = st->ops->token_create(st, "admin", "admin", "default", secret, sizeof secret, &info, err);
+    if (rc) return rc;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return vg_err_set(err, VG_EIO, "cannot create %s: %s", path, strerror(errno));
+    fchmod(fd, 0600);
+    char line[300];
+    int n = snprintf(line, sizeof line, "%s\n", secret);
+    bool ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+    close(fd);
+    if (!ok) { unlink(path); return vg_err_set(err, VG_EIO, "cannot write %s", path); }
+    printf("admin token: %s\n", secret);
+    printf("admin token stored in %s (mode 0600); it is not shown again\n", path);
+    return 0;
+}
+
+/* "127.0.0.1:0" + 41234 -> "127.0.0.1:41234" */
+static void with_port(const char *addr, int port, char *out, size_t sz)
+{
+    const char *colon = strrchr(addr, ':');
+    int hl = colon ? (int)(colon - addr) : (int)strlen(addr);
+    snprintf(out, sz, "%.*s:%d", hl, addr, port);
+}
+
+int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
+{
+    struct vg_store *store = NULL;
+    struct vg_pipeline *pipe = NULL;
+    struct vg_api *api = NULL;
+    struct running srcs[MAX_SOURCES];
+    size_t nsrc = 0;
+    int rc;
+
+    /* block termination signals before any thread exists: all inherit it */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    vg_log_set_level((enum vg_log_level)cfg->log_level);
+
+    rc = mkdir_p(cfg->data, err);
+    if (rc) goto out;
+    rc = vg_store_open(&store, cfg->data, err);
+    if (rc) goto out;
+    rc = ensure_admin_token(store, cfg->data, err);
+    if (rc) goto out;
+
+    struct vg_pipeline_opts po = {
+        .queue_batches = cfg->queue_batches,
+        .workers = cfg->workers,
+        .commit_max_events = cfg->commit_max_events,
+        .commit_max_delay_ns = cfg->commit_max_delay_ns,
+    };
+    rc = vg_pipeline_new(&pipe, store, &po, err);
+    if (rc) goto out;
+    store = NULL;   /* the pipeline's writer owns it now */
+
+    struct vg_source_conf sc = {
+        .pipeline = pipe,
+        .data_dir = cfg->data,
+        .tls_cert = cfg->tls_cert[0] ? cfg->tls_cert : NULL,
+        .tls_key = cfg->tls_key[0] ? cfg->tls_key : NULL,
+        .files = (const char *const *)cfg->tail,
+        .nfiles = cfg->ntail,
+        .tail_from_end = cfg->tail_from_end,
+        .poll_ns = cfg->tail_poll_ns,
+        .max_frame = cfg->max_frame,
+        .batch_events = cfg->batch_events,
+        .batch_delay_ns = cfg->batch_delay_ns,
+    };
+    const struct { const char *name; const char *listen; } want[] = {
+        {"syslog-udp", cfg->syslog_udp},
+        {"syslog-tcp", cfg->syslog_tcp},
+        {"syslog-tls", cfg->syslog_tls},
+        {"file", cfg->ntail ? "-" : NULL},
+    };
+    for (size_t i = 0; i < VG_ARRAY_LEN(want); i++) {
+        if (vg_config_off(want[i].listen)) continue;
+        const struct vg_source_ops *ops = vg_source_find(want[i].name);
+        if (!ops) continue;
+        sc.listen = want[i].listen;
+        char bound[128] = "";
+        struct vg_source *s = NULL;
+        rc = ops->start(&s, &sc, bound, sizeof bound, err);
+        if (rc) goto out;
+        srcs[nsrc++] = (struct running){ops, s};
+        if (bound[0]) printf("listening %s %s\n", want[i].name, bound);
+        else printf("following %zu file(s)\n", cfg->ntail);
+    }
+
+    if (!vg_config_off(cfg->http)) {
+        struct vg_api_opts ao = {.listen = cfg->http, .store_location = cfg->data, .pipeline = pipe};
+        int port = 0;
+        rc = vg_api_start(&api, &ao, &port, err);
+        if (rc) goto out;
+        char shown[160];
+        with_port(cfg->http, port, shown, sizeof shown);
+        printf("listening http %s\n", shown);
+    }
+    printf("ready\n");
+    fflush(stdout);
+    vg_info("server", "vigil %s ready (data %s)", VIGIL_VERSION, cfg->data);
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
+        vg_info("server", "SIGHUP ignored (reload is not supported yet)");
+    vg_info("server", "signal %d: stopping sources, draining the pipeline", sig);
+    rc = 0;
+out:
+    for (size_t i = nsrc; i-- > 0;) srcs[i].ops->stop(srcs[i].src);
+    vg_api_stop(api);
+    if (pipe) {
+        vg_pipeline_stop(pipe);
+        struct vg_buf m = VG_BUF_INIT;
+        if (vg_pipeline_metrics(pipe, &m) == 0) vg_debug("server", "final counters:\n%s", m.data);
+        vg_buf_release(&m);
+        vg_pipeline_free(pipe, NULL);   /* closes the store */
+    }
+    vg_store_close(store);
+    if (rc == 0) vg_info("server", "stopped cleanly");
+    fflush(stdout);
+    return rc;
+}
