@@ -121,6 +121,7 @@ _Atomic uint16_t vg__jfinfo[VG__FID_LIMIT];
  * or the parent for "#text". A function of the dotted name only. */
 static _Atomic uint64_t plan[VG__FID_LIMIT];
 static uint32_t alias_fid[VG_ARRAY_LEN(named)];
+struct vg__jrole vg__jrole[256];
 static struct vg__jfids fids;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -158,6 +159,8 @@ static void init_tables(void)
     for (size_t i = 0; i < VG_ARRAY_LEN(named); i++) {
         uint32_t f = vg_fid(named[i].name, strlen(named[i].name));
         alias_fid[i] = named[i].alias ? vg_fid(named[i].alias, strlen(named[i].alias)) : 0;
+        vg__jrole[i + 1].cap = named[i].cap;
+        vg__jrole[i + 1].alias = alias_fid[i];
         if (f < VG__FID_LIMIT)
             atomic_store_explicit(&finfo[f], (uint16_t)(INFO_DONE | (name_is_ecs(f) ? INFO_ECS : 0) | (i + 1)),
                                   memory_order_relaxed);
@@ -228,15 +231,9 @@ int vg__jmap_add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const st
 }
 
 /* The name has a role (named[idx - 1]): capture the value, add the alias. */
-int vg__jmap_named(struct vg__jmap *m, unsigned idx, const struct vg_value *v)
+int vg__jmap_alias(struct vg__jmap *m, uint32_t alias, const struct vg_value *v)
 {
-    const struct named *nd = &named[idx - 1];
-    if (nd->cap && !VG__JMAP_HAVE(m, nd->cap)) {
-        m->cap[nd->cap] = *v;
-        m->have[nd->cap >> 6] |= (uint64_t)1 << (nd->cap & 63);
-    }
-    if (alias_fid[idx - 1]) return vg__jmap_add(m, alias_fid[idx - 1], VG_FF_SOURCE, v);
-    return 0;
+    return vg__jmap_add(m, alias, VG_FF_SOURCE, v);
 }
 
 
