@@ -436,6 +436,7 @@ static void presize_fields(struct vg_event *ev, const char *buf, size_t len)
     if (ev->cap || ev->nfields) return;
     if (last_nfields) { /* streams are mostly one shape: size like the last record */
         size_t want = last_nfields + 8u;
+        if (want > len / 2 + 48) want = len / 2 + 48; /* but never beyond what this record can hold */
         if (want > EV_FIELD_CAP) want = EV_FIELD_CAP;
         struct vg_field *f = vg_arena_alloc(ev->arena, want * sizeof *f);
         if (f) {
