@@ -467,15 +467,20 @@ static void presize_fields(struct vg_event *ev, const char *buf, size_t len)
     ev->cap = (uint32_t)want;
 }
 
-static int json_decode(struct vg_event *ev, const char *buf, size_t len, struct vg_err *err)
+int vg__json_decode(struct vg_event *ev, const char *buf, size_t len, bool map, struct vg_err *err)
 {
     struct vg__jmap m;
     presize_fields(ev, buf, len);
     vg__jmap_begin(&m, ev);
     int rc = vg_json_flatten(buf, len, ev->arena, NULL, vg__jmap_leaf, &m, err);
-    if (rc == 0) rc = vg__jmap_finish(&m, err);
+    if (rc == 0 && map) rc = vg__jmap_finish(&m, err);
     last_nfields = ev->nfields;
     return rc;
+}
+
+static int json_decode(struct vg_event *ev, const char *buf, size_t len, struct vg_err *err)
+{
+    return vg__json_decode(ev, buf, len, true, err);
 }
 
 const struct vg_decoder vg_dec_json = {

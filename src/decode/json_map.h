@@ -145,6 +145,11 @@ const char *vg__jmap_text_of(struct vg__jmap *m, const struct vg_value *v, size_
 /* Integer of a captured value: INT as is, decimal or 0x-hex strings. */
 bool vg__jmap_int(struct vg__jmap *m, enum vg__jcap c, int64_t *out);
 
+/* The json decoder; map = false stops after flattening (source names,
+ * bare Windows names, captures) without shape mapping, time and host:
+ * used by bench_json to show what the mapping costs. */
+int vg__json_decode(struct vg_event *ev, const char *buf, size_t len, bool map, struct vg_err *err);
+
 /* Shape mappers (map_windows.c, map_suricata.c): return 1 when they
  * recognised and mapped the record, 0 when not theirs, negative on OOM. */
 int vg__map_windows(struct vg__jmap *m);
