@@ -120,6 +120,8 @@ _Atomic uint16_t vg__jfinfo[VG__FID_LIMIT];
  * SigmaHQ name for Windows containers (Event.EventData.Image -> Image),
  * or the parent for "#text". A function of the dotted name only. */
 static _Atomic uint64_t plan[VG__FID_LIMIT];
+_Static_assert(VG_ARRAY_LEN(named) < 255, "named[] index must fit the 8 low bits of an info word");
+_Static_assert(JC__COUNT <= 128, "captures must fit vg__jmap.have");
 static uint32_t alias_fid[VG_ARRAY_LEN(named)];
 struct vg__jrole vg__jrole[256];
 static struct vg__jfids fids;
