@@ -120,7 +120,10 @@ _Atomic uint16_t vg__jfinfo[VG__FID_LIMIT];
  * SigmaHQ name for Windows containers (Event.EventData.Image -> Image),
  * or the parent for "#text". A function of the dotted name only. */
 static _Atomic uint64_t plan[VG__FID_LIMIT];
+_Static_assert(VG_ARRAY_LEN(named) < 255, "named[] index must fit the 8 low bits of an info word");
+_Static_assert(JC__COUNT <= 128, "captures must fit vg__jmap.have");
 static uint32_t alias_fid[VG_ARRAY_LEN(named)];
+struct vg__jrole vg__jrole[256];
 static struct vg__jfids fids;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -158,6 +161,8 @@ static void init_tables(void)
     for (size_t i = 0; i < VG_ARRAY_LEN(named); i++) {
         uint32_t f = vg_fid(named[i].name, strlen(named[i].name));
         alias_fid[i] = named[i].alias ? vg_fid(named[i].alias, strlen(named[i].alias)) : 0;
+        vg__jrole[i + 1].cap = named[i].cap;
+        vg__jrole[i + 1].alias = alias_fid[i];
         if (f < VG__FID_LIMIT)
             atomic_store_explicit(&finfo[f], (uint16_t)(INFO_DONE | (name_is_ecs(f) ? INFO_ECS : 0) | (i + 1)),
                                   memory_order_relaxed);
@@ -228,15 +233,9 @@ int vg__jmap_add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const st
 }
 
 /* The name has a role (named[idx - 1]): capture the value, add the alias. */
-int vg__jmap_named(struct vg__jmap *m, unsigned idx, const struct vg_value *v)
+int vg__jmap_alias(struct vg__jmap *m, uint32_t alias, const struct vg_value *v)
 {
-    const struct named *nd = &named[idx - 1];
-    if (nd->cap && !VG__JMAP_HAVE(m, nd->cap)) {
-        m->cap[nd->cap] = *v;
-        m->have[nd->cap >> 6] |= (uint64_t)1 << (nd->cap & 63);
-    }
-    if (alias_fid[idx - 1]) return vg__jmap_add(m, alias_fid[idx - 1], VG_FF_SOURCE, v);
-    return 0;
+    return vg__jmap_add(m, alias, VG_FF_SOURCE, v);
 }
 
 
@@ -439,6 +438,7 @@ static void presize_fields(struct vg_event *ev, const char *buf, size_t len)
     if (ev->cap || ev->nfields) return;
     if (last_nfields) { /* streams are mostly one shape: size like the last record */
         size_t want = last_nfields + 8u;
+        if (want > len / 2 + 48) want = len / 2 + 48; /* but never beyond what this record can hold */
         if (want > EV_FIELD_CAP) want = EV_FIELD_CAP;
         struct vg_field *f = vg_arena_alloc(ev->arena, want * sizeof *f);
         if (f) {
@@ -469,15 +469,20 @@ static void presize_fields(struct vg_event *ev, const char *buf, size_t len)
     ev->cap = (uint32_t)want;
 }
 
-static int json_decode(struct vg_event *ev, const char *buf, size_t len, struct vg_err *err)
+int vg__json_decode(struct vg_event *ev, const char *buf, size_t len, bool map, struct vg_err *err)
 {
     struct vg__jmap m;
     presize_fields(ev, buf, len);
     vg__jmap_begin(&m, ev);
     int rc = vg_json_flatten(buf, len, ev->arena, NULL, vg__jmap_leaf, &m, err);
-    if (rc == 0) rc = vg__jmap_finish(&m, err);
+    if (rc == 0 && map) rc = vg__jmap_finish(&m, err);
     last_nfields = ev->nfields;
     return rc;
+}
+
+static int json_decode(struct vg_event *ev, const char *buf, size_t len, struct vg_err *err)
+{
+    return vg__json_decode(ev, buf, len, true, err);
 }
 
 const struct vg_decoder vg_dec_json = {

@@ -65,7 +65,13 @@ extern _Atomic uint16_t vg__jfinfo[VG__FID_LIMIT];
 extern _Thread_local uint16_t vg__jseen[VG__FID_LIMIT];
 uint16_t vg__jinfo_slow(uint32_t fid);
 int vg__jmap_add_slow(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v);
-int vg__jmap_named(struct vg__jmap *m, unsigned idx, const struct vg_value *v);
+int vg__jmap_alias(struct vg__jmap *m, uint32_t alias, const struct vg_value *v);
+/* Role of a name with INFO index i (1..): capture slot and alias id. */
+struct vg__jrole {
+    uint32_t alias;   /* also store under this id, 0 = none */
+    uint8_t cap;      /* enum vg__jcap, 0 = none */
+};
+extern struct vg__jrole vg__jrole[256];
 
 static inline uint16_t vg__jinfo(uint32_t fid)
 {
@@ -91,7 +97,15 @@ static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t
         int rc = vg__jmap_add_slow(m, fid, flags, v);
         if (rc) return rc < 0 ? rc : 0;
     }
-    if (info & 0xFFu) return vg__jmap_named(m, info & 0xFFu, v);
+    if (info & 0xFFu) {
+        const struct vg__jrole *r = &vg__jrole[info & 0xFFu];
+        unsigned c = r->cap;
+        if (c && !VG__JMAP_HAVE(m, c)) {
+            m->cap[c] = *v;
+            m->have[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+        if (r->alias) return vg__jmap_alias(m, r->alias, v);
+    }
     return 0;
 }
 
@@ -130,6 +144,11 @@ const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len);
 const char *vg__jmap_text_of(struct vg__jmap *m, const struct vg_value *v, size_t *len);
 /* Integer of a captured value: INT as is, decimal or 0x-hex strings. */
 bool vg__jmap_int(struct vg__jmap *m, enum vg__jcap c, int64_t *out);
+
+/* The json decoder; map = false stops after flattening (source names,
+ * bare Windows names, captures) without shape mapping, time and host:
+ * used by bench_json to show what the mapping costs. */
+int vg__json_decode(struct vg_event *ev, const char *buf, size_t len, bool map, struct vg_err *err);
 
 /* Shape mappers (map_windows.c, map_suricata.c): return 1 when they
  * recognised and mapped the record, 0 when not theirs, negative on OOM. */

@@ -190,7 +190,7 @@ static size_t put_utf8(char *d, unsigned cp)
 
 /* Unescapes an already validated string body [p, p+n) into the arena
  * (NUL-terminated). The result is never longer than the input. */
-static char *unescape(struct vg_arena *a, const char *p, size_t n, size_t *out_len)
+static char *unescape(struct vg_arena *a, const char *p, size_t n, const char *lim, size_t *out_len)
 {
     /* +16: the block copy below may write up to 15 bytes past the output,
      * which is never longer than the input */
@@ -212,6 +212,21 @@ static char *unescape(struct vg_arena *a, const char *p, size_t n, size_t *out_l
             }
             p += 16;
             d += 16;
+        }
+#endif
+#if defined(__SSE2__)
+        /* tail of fewer than 16 bytes: the input buffer (lim) usually has
+         * room to load a whole block; bytes past the string are masked */
+        if (p < end && lim - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            _mm_storeu_si128((__m128i *)(void *)d, v);
+            unsigned k = (unsigned)(end - p);
+            unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bsl)) & ((1u << k) - 1);
+            if (mask) k = (unsigned)__builtin_ctz(mask);
+            p += k;
+            d += k;
+            if (!mask) break;
+            goto escape;
         }
 #endif
         while (p < end && *p != '\\') *d++ = *p++;
@@ -651,7 +666,7 @@ static inline __attribute__((always_inline)) const char *read_string(struct walk
     if (len > UINT32_MAX) { *rc = fail_at(&w->s, p, VG_ETOOBIG, "string too long"); return NULL; }
     if (VG_UNLIKELY(esc)) {
         size_t ul;
-        char *u = unescape(w->arena, p + 1, len, &ul);
+        char *u = unescape(w->arena, p + 1, len, w->s.end, &ul);
         if (!u) { *rc = vg_err_set(w->s.err, VG_ENOMEM, "json: out of memory"); return NULL; }
         *out = u;
         *n = (uint32_t)ul;
