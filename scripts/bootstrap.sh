@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev python3 openssl ca-certificates
   libvectorscan-dev libpcre2-dev libfyaml-dev libjansson-dev libsqlite3-dev sqlite3
-  libuv1-dev libmicrohttpd-dev libssl-dev libsodium-dev libevtx-dev libexpat1-dev
+  libuv1-dev libmicrohttpd-dev libssl-dev libsodium-dev libevtx-dev libbfio-dev libexpat1-dev
   libcmocka-dev libcjson-dev libyara-dev libpq-dev libnats-dev libsystemd-dev
   libarchive-dev libzstd-dev
 )
