@@ -10,6 +10,7 @@
 
 #include "vigil/event.h"
 #include "vigil/query.h"
+#include "vigil/alert.h"
 
 struct vg_store;
 
@@ -41,6 +42,30 @@ struct vg_token_info {
     int64_t created, last_used, revoked;  /* ns; 0 = never */
 };
 
+/* Alert search (ops->alert_search, ops->alert_counts). Bounds apply to the
+ * event time of the alert: since <= ts < until. */
+struct vg_alert_query {
+    const char *tenant;          /* tenant scope, NULL = "default" */
+    int64_t since, until;        /* ns; 0 = unbounded */
+    int min_level;               /* enum vg_alert_level; alerts below are skipped (0 = all) */
+    const char *rule;            /* exact rule id, or NULL */
+    const char *status;          /* workflow status ("open"), or NULL */
+    const struct vg_qnode *where;/* search-language filter over the alert (query.h), or NULL */
+    size_t limit;                /* 0 = VG_QUERY_DEFAULT_LIMIT, capped at VG_QUERY_MAX_LIMIT */
+    bool ascending;              /* oldest first (default newest first) */
+};
+
+/* A stored alert handed to search callbacks; pointers valid during the callback. */
+struct vg_stored_alert {
+    uint8_t id[16];
+    int64_t ts;
+    int level;
+    const char *tenant, *rule_id, *status;
+    const char *json;            /* the record as vg_alert_to_json wrote it */
+    size_t json_len;
+};
+typedef int (*vg_store_alert_cb)(void *ctx, const struct vg_stored_alert *a);
+
 struct vg_store_ops {
     const char *name;
     const char *desc;
@@ -67,6 +92,23 @@ struct vg_store_ops {
     /* Small key/value state (file tail positions, settings). */
     int (*kv_get)(struct vg_store *s, const char *key, char **val, struct vg_err *err);
     int (*kv_put)(struct vg_store *s, const char *key, const char *val, struct vg_err *err);
+    /* ---- alerts (appended by the alerts slice; NULL when a backend has none) ----
+     * Stages alerts for the next event write: the next put_events (or other
+     * event commit) inserts them inside its transaction, so events and their
+     * alerts commit together. Borrowed until staged again; stage (NULL, 0)
+     * after the write to clear. Alerts are idempotent by id. */
+    int (*alerts_stage)(struct vg_store *s, const struct vg_alert *const *a, size_t n, struct vg_err *err);
+    /* Stores alerts in a transaction of their own; *stored = new rows. */
+    int (*put_alerts)(struct vg_store *s, const struct vg_alert *const *a, size_t n, size_t *stored,
+                      struct vg_err *err);
+    /* Streams matching alerts, newest first unless q->ascending; stops early
+     * when cb returns non-zero (that value is returned). VG_EINVAL for a
+     * filter on a field name the backend cannot express. */
+    int (*alert_search)(struct vg_store *s, const struct vg_alert_query *q, vg_store_alert_cb cb, void *ctx,
+                        struct vg_err *err);
+    /* Counts matching alerts by level (q->limit ignored). */
+    int (*alert_counts)(struct vg_store *s, const struct vg_alert_query *q, uint64_t counts[VG_ALERT_NLEVELS],
+                        struct vg_err *err);
 };
 
 struct vg_store {

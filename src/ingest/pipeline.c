@@ -9,6 +9,7 @@
  * pipeline is idle; decoded + failed = received. */
 #include "vigil/pipeline.h"
 #include "vigil/queue.h"
+#include "vigil/alert.h"
 #include <pthread.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ struct vg_pipeline {
     struct vg_source_counters *srcs[MAX_SOURCES];
     size_t nsrcs;
     atomic_uint_fast64_t commits, commit_retries, commit_failures;
+    struct alvec { const struct vg_alert **v; size_t n, cap; } alerts; /* writer thread only */
 };
 
 static void fill_defaults(struct vg_pipeline_opts *o)
@@ -159,6 +161,36 @@ static int evvec_add_batch(struct evvec *x, const struct vg_batch *b)
     return 0;
 }
 
+/* ---- alerts: staged on the store so they commit with their events -------- */
+/* Collects the alerts of items[0..n) and stages them for the next write
+ * (ops->alerts_stage); returns 0 when there are none or the store has no
+ * alert support, VG_ENOMEM otherwise failing the group like a store error. */
+static int alerts_stage(struct vg_pipeline *p, struct item **items, size_t n)
+{
+    struct alvec *a = &p->alerts;
+    a->n = 0;
+    if (!p->store->ops->alerts_stage) return 0;
+    for (size_t i = 0; i < n; i++) {
+        for (struct vg_alert *x = items[i]->b->alerts; x; x = x->next) {
+            if (a->n == a->cap) {
+                size_t nc = a->cap ? a->cap * 2 : 256;
+                const struct vg_alert **nv = vg_realloc(a->v, nc * sizeof *nv);
+                if (!nv) return VG_ENOMEM;
+                a->v = nv;
+                a->cap = nc;
+            }
+            a->v[a->n++] = x;
+        }
+    }
+    return a->n ? p->store->ops->alerts_stage(p->store, a->v, a->n, NULL) : 0;
+}
+
+static void alerts_unstage(struct vg_pipeline *p)
+{
+    if (p->alerts.n && p->store->ops->alerts_stage) p->store->ops->alerts_stage(p->store, NULL, 0, NULL);
+    p->alerts.n = 0;
+}
+
 /* Commits items[0..n) (all of one source) in one transaction, or returns the error. */
 static int commit_items(struct vg_pipeline *p, struct item **items, size_t n, struct evvec *x, int attempts)
 {
@@ -166,7 +198,9 @@ static int commit_items(struct vg_pipeline *p, struct item **items, size_t n, st
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) rc = evvec_add_batch(x, items[i]->b);
     size_t stored = 0, dups = 0;
+    if (rc == 0) rc = alerts_stage(p, items, n);
     if (rc == 0 && x->n) rc = put_retry(p, x->v, x->n, &stored, &dups, attempts);
+    alerts_unstage(p);
     if (rc == 0) {
         atomic_fetch_add(&p->commits, 1);
         atomic_fetch_add(&items[0]->src->stored, stored);
@@ -379,6 +413,7 @@ void vg_pipeline_free(struct vg_pipeline *p, struct vg_store **store_out)
     vg_queue_free(p->out_q);
     vg_free(p->workers);
     for (size_t i = 0; i < p->nsrcs; i++) vg_free(p->srcs[i]);
+    vg_free(p->alerts.v);
     pthread_mutex_destroy(&p->mu);
     vg_free(p);
 }

@@ -149,6 +149,7 @@ struct vg__sq {
     struct vg__part *parts;   /* small cache of partitions, most recent first */
     sqlite3_stmt *st_begin, *st_commit, *st_rollback, *st_upd_part;
     uint64_t tx_serial;       /* bumped per put_events transaction */
+    struct vg__alerts *alerts;/* alert statements and staged alerts (alerts_sqlite.c) */
 };
 
 /* Runs one SQL statement with no result rows; VG_EDB with sqlite's message. */
@@ -161,6 +162,20 @@ int vg__tok_create(struct vg_store *s, const char *name, const char *role, const
 int vg__tok_check(struct vg_store *s, const char *secret, struct vg_token_info *info, struct vg_err *err);
 int vg__tok_list(struct vg_store *s, struct vg_token_info **out, size_t *n, struct vg_err *err);
 int vg__tok_revoke(struct vg_store *s, const char *id_or_name, struct vg_err *err);
+
+/* alerts_sqlite.c: the alert ops, and two hooks for store_sqlite.c. */
+struct vg__alerts;
+int vg__alerts_stage(struct vg_store *s, const struct vg_alert *const *a, size_t n, struct vg_err *err);
+int vg__alerts_put(struct vg_store *s, const struct vg_alert *const *a, size_t n, size_t *stored, struct vg_err *err);
+int vg__alerts_search(struct vg_store *s, const struct vg_alert_query *q, vg_store_alert_cb cb, void *ctx,
+                      struct vg_err *err);
+int vg__alerts_counts(struct vg_store *s, const struct vg_alert_query *q, uint64_t counts[VG_ALERT_NLEVELS],
+                      struct vg_err *err);
+/* Inserts the staged alerts; called inside an event transaction right
+ * before its COMMIT (0 when nothing is staged). */
+int vg__alerts_flush_staged(struct vg__sq *s, struct vg_err *err);
+/* Frees the alert state of a closing handle. */
+void vg__alerts_close(struct vg__sq *s);
 
 /* ---- migrations (schema/) ------------------------------------------- */
 struct vg__migration {

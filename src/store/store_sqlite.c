@@ -268,6 +268,7 @@ static void close_(struct vg_store *base)
     struct vg__sq *s = (struct vg__sq *)base;
     if (!s) return;
     parts_clear(s);
+    vg__alerts_close(s);
     sqlite3_finalize(s->st_begin);
     sqlite3_finalize(s->st_commit);
     sqlite3_finalize(s->st_rollback);
@@ -514,6 +515,7 @@ static int put_once(struct vg__sq *s, const struct vg_event *const *ev, size_t n
         *stored += nstored;
         i = j;
     }
+    if ((rc = vg__alerts_flush_staged(s, err))) goto fail;   /* alerts: same transaction (alerts_sqlite.c) */
     step = sqlite3_step(s->st_commit);
     sqlite3_reset(s->st_commit);
     if (step != SQLITE_DONE) { *sqlite_rc = step; rc = vg__sq_err(s, step, err, "commit"); goto fail; }
@@ -1105,4 +1107,8 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .token_revoke = vg__tok_revoke,
     .kv_get = kv_get,
     .kv_put = kv_put,
+    .alerts_stage = vg__alerts_stage,     /* alerts: alerts_sqlite.c */
+    .put_alerts = vg__alerts_put,
+    .alert_search = vg__alerts_search,
+    .alert_counts = vg__alerts_counts,
 };

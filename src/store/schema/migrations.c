@@ -8,9 +8,13 @@
 static const char m001_init[] =
 #include "001_init.sql.h"
     ;
+static const char m002_alerts[] =
+#include "002_alerts.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
+    {2, "alerts", m002_alerts},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)
