@@ -79,6 +79,12 @@ void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *out);
 /* Appends the counters as OpenMetrics families (no "# EOF"). */
 int vg_detect_metrics(struct vg_detect *d, struct vg_buf *out);
 
+/* Where Vigil's own rule pack is: $VIGIL_RULES when set, else the rules/
+ * directory of the source tree this binary was built from (compiled in as
+ * VG_DEFAULT_RULES_DIR). NULL when that directory does not exist. The
+ * returned string is static or from the environment. */
+const char *vg_detect_default_pack(void);
+
 /* Rule count of the current set (detection rules only). */
 size_t vg_detect_rule_count(struct vg_detect *d);
 

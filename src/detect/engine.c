@@ -318,6 +318,17 @@ void vg_detect_batch(void *ctx, struct vg_batch *b)
     if (d && b && b->n) vg_detect_run(d, b, NULL, false);
 }
 
+const char *vg_detect_default_pack(void)
+{
+    const char *env = getenv("VIGIL_RULES");
+    if (env && *env) return is_dir(env) ? env : NULL;
+#ifdef VG_DEFAULT_RULES_DIR
+    return is_dir(VG_DEFAULT_RULES_DIR) ? VG_DEFAULT_RULES_DIR : NULL;
+#else
+    return NULL;
+#endif
+}
+
 /* ---- figures ------------------------------------------------------------- */
 void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *o)
 {
