@@ -24,6 +24,11 @@
  *   batch_delay = 20ms             # max age of a source's open batch
  *   commit_max_events = 50000      # max events per store transaction
  *   commit_max_delay = 50ms
+ *   [detect]
+ *   rules = /srv/sigma/rules       # more Sigma rules (file or directory); repeat for more
+ *   default_rules = on             # on | off: Vigil's own pack ($VIGIL_RULES or the built-in rules/)
+ *   mappings = /etc/vigil/mappings # log source mappings (default: the pack's mappings/)
+ *   placeholders = /etc/vigil/sigma.yml  # values of Sigma |expand placeholders
  *
  * Addresses are ADDR:PORT or [IPv6]:PORT; port 0 picks a free port. Only
  * loopback is used by default: to listen elsewhere, name the address. */
@@ -54,6 +59,12 @@ struct vg_config {
     int64_t batch_delay_ns;
     size_t commit_max_events;
     int64_t commit_max_delay_ns;
+    /* [detect] (appended by the alerts slice) */
+    char *rules[VG_CONFIG_MAX_FILES]; /* vg_strdup'd rule paths beyond the default pack */
+    size_t nrules;
+    bool no_default_rules;   /* default_rules = off */
+    char mappings[1024];     /* "" = the pack's mappings/ */
+    char placeholders[1024]; /* "" = none */
 };
 
 /* Fills defaults (data from default_data, loopback listeners). */

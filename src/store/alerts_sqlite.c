@@ -181,7 +181,8 @@ static int json_expr(struct acomp *c, const char *f, struct vg_buf *o)
          *nest = vg_arena_alloc(&c->arena, 3 * fl + 8);
     if (!top || !mat || !nest) return vg_err_set(c->err, VG_ENOMEM, "out of memory");
     snprintf(top, fl + 8, "$.\"%s\"", f);
-    snprintf(mat, fl + 16, "$.matched.\"%s\"", f);
+    /* "matched.event.action" names the matched field "event.action" */
+    snprintf(mat, fl + 16, "$.matched.\"%s\"", strncmp(f, "matched.", 8) == 0 ? f + 8 : f);
     size_t k = 0;
     nest[k++] = '$';
     for (size_t i = 0; i <= fl; i++) {
@@ -278,7 +279,7 @@ static int comp(struct acomp *c, const struct vg_qnode *n, struct vg_buf *o, int
     if (col) return pred(c, n, col, o);
     const char *arr = array_of(f);
     if (arr) {
-        rc = vg_buf_adds(o, "EXISTS (SELECT 1 FROM json_each(json, ");
+        rc = vg_buf_adds(o, "EXISTS (SELECT 1 FROM json_each(alerts.json, "); /* json_each has a json column too */
         if (!rc) rc = ptext(c, arr, o);
         if (!rc) rc = vg_buf_adds(o, ") WHERE ");
         if (!rc) rc = pred(c, n, "value", o);
