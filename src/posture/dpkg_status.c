@@ -139,7 +139,8 @@ static bool valid_name(const char *s)
     if (!((c0 >= '0' && c0 <= '9') || ((c0 | 32) >= 'a' && (c0 | 32) <= 'z'))) return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c == '+' || c == '-' || c == '.'))
+        if (!((c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c == '+' || c == '-' || c == '.' ||
+              c == '_'))
             return false;
     }
     return true;
@@ -149,7 +150,7 @@ static bool valid_arch(const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-')) return false;
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '_')) return false;
     }
     return true;
 }

@@ -95,7 +95,7 @@ bool vg__vuln_valid_source(const char *s)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         bool al = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!al && (i == 0 || (c != '+' && c != '-' && c != '.'))) return false;
+        if (!al && (i == 0 || (c != '+' && c != '-' && c != '.' && c != '_'))) return false;
     }
     return true;
 }
@@ -251,7 +251,7 @@ static bool looks_osv(const char *data, size_t n)
     if (t == VG__J_ARR) osv = true;
     else if (t == VG__J_OBJ) {
         bool first = true;
-        if (vg__js_key(&js, &first) == 1)
+        if (vg__js_key(&js, &first) == 1 && js.s.data)
             for (size_t i = 0; i < VG_ARRAY_LEN(keys); i++)
                 if (strcmp(js.s.data, keys[i]) == 0) osv = true;
     }

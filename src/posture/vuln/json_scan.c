@@ -118,7 +118,7 @@ static int scan_string(struct vg__jscan *js)
         if (rc) return rc == VG_ENOMEM ? vg_err_set(js->err, VG_ENOMEM, "out of memory") : vg__js_fail(js, "string too long");
         p += 2;
     }
-    if (!js->s.data) vg_buf_add(&js->s, "", 0);
+    if (!js->s.data && vg_buf_add(&js->s, "", 0) != 0) return vg_err_set(js->err, VG_ENOMEM, "out of memory");
     return VG__J_STR;
 }
 
