@@ -32,7 +32,11 @@ static void print_table(const struct vg_vuln_findings *f)
         char name[300];
         if (strcmp(p->source, p->name) != 0) snprintf(name, sizeof name, "%s (%s)", p->name, p->source);
         else snprintf(name, sizeof name, "%s", p->name);
-        printf("%-28s %-26s %-26s %-18s %-16s %s\n", name, p->version, a->fixed[0] ? a->fixed : "none", a->cve,
+        char fixed[VG_DPKG_VERSION_MAX + 8];
+        if (a->fixed[0]) snprintf(fixed, sizeof fixed, "%s", a->fixed);
+        else if (a->last_affected[0]) snprintf(fixed, sizeof fixed, ">%s", a->last_affected); /* OSV last_affected */
+        else snprintf(fixed, sizeof fixed, "none");
+        printf("%-28s %-26s %-26s %-18s %-16s %s\n", name, p->version, fixed, a->cve,
                vg_vuln_urgency_name(a->urg), vg_vuln_status_name(a->status));
     }
 }
