@@ -38,7 +38,7 @@ static enum vg_sca_status eval(struct vg__sca_ctx *c, const struct vg__sca_node 
         one.cap_limit = VG_SCA_MAX_EVIDENCE + 512;
         enum vg_sca_status st = eval(c, n->kids[i], &one);
         cnt[st]++;
-        if (one.len) vg__sca_ev(&kid[st], "%s", one.data);
+        if (one.len && !(kid[st].data && strstr(kid[st].data, one.data))) vg__sca_ev(&kid[st], "%s", one.data);
         vg_buf_release(&one);
     }
     enum vg_sca_status r;

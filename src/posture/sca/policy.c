@@ -310,9 +310,9 @@ static int parse_cond(struct ld *l, struct fy_node *n, int depth, struct vg__sca
         node->kind = key_is(k, "all") ? NK_ALL : NK_ANY;
         if (v && fy_node_is_alias(v)) return fail(l, v, VG_EPARSE, "YAML aliases are not allowed");
         if (!v || fy_node_get_type(v) != FYNT_SEQUENCE || fy_node_sequence_item_count(v) < 1)
-            return fail(l, v ? v : k, VG_EPARSE, "'%s' takes a non-empty list of conditions", ks);
+            return fail(l, k, VG_EPARSE, "'%s' takes a non-empty list of conditions", node->kind == NK_ALL ? "all" : "any");
         int cnt = fy_node_sequence_item_count(v);
-        if (cnt > VG_SCA_MAX_NODES) return fail(l, v, VG_ETOOBIG, "too many conditions in '%s'", ks);
+        if (cnt > VG_SCA_MAX_NODES) return fail(l, k, VG_ETOOBIG, "too many conditions in one all/any");
         node->kids = vg_arena_alloc(&l->p->ar, (size_t)cnt * sizeof *node->kids);
         if (!node->kids) return fail(l, v, VG_ENOMEM, "out of memory");
         void *it2 = NULL;

@@ -23,7 +23,11 @@ static enum vg_sca_status run(struct vg__sca_ctx *c, const struct vg__sca_node *
             vg__sca_ev(ev, "package %s is installed", names->list[i]);
         }
     }
-    if (!inst) vg__sca_ev(ev, names->n == 1 ? "package %s is not installed" : "none of %s... is installed", names->list[0]);
+    if (!inst) {
+        vg__sca_ev(ev, "%s ", names->n == 1 ? "package" : "none of");
+        for (size_t i = 0; i < names->n; i++) vg_buf_addf(ev, "%s%s", i ? ", " : "", names->list[i]);
+        vg_buf_adds(ev, names->n == 1 ? " is not installed" : " is installed");
+    }
     return want_absent ? (inst ? VG_SCA_FAIL : VG_SCA_PASS) : (inst ? VG_SCA_PASS : VG_SCA_FAIL);
 }
 

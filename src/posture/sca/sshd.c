@@ -48,7 +48,7 @@ static int add_kv(struct vg__sca_sshd_parse *ps, const char *key, size_t kl, con
 {
     /* existing? first wins, unless the keyword accumulates */
     for (size_t i = 0; i < ps->n; i++) {
-        if (strlen(ps->kv[i].key) != kl || memcmp(ps->kv[i].key, key, kl) != 0) continue;
+        if (strlen(ps->kv[i].key) != kl || vg_strncasecmp_ascii(ps->kv[i].key, key, kl) != 0) continue;
         bool acc = false;
         for (size_t j = 0; j < VG_ARRAY_LEN(accumulate); j++)
             if (strcmp(accumulate[j], ps->kv[i].key) == 0) acc = true;
