@@ -141,8 +141,6 @@ static const char *const exec_dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"
 
 int vg__sca_exec(struct vg__sca_ctx *c, const char *const *argv, char **out, size_t *len, int *status)
 {
-    extern char **environ;
-    (void)environ;
     char prog[512];
     *out = NULL;
     *len = 0;
@@ -321,9 +319,16 @@ bool vg__sca_compare(enum vg__sca_op op, const char *actual, const struct vg__sc
     case OP_NO_MATCH: {
         if (!re || !re->re) return false;
         pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->re, NULL);
-        if (!md) return false;
-        int r = pcre2_match(re->re, (PCRE2_SPTR)actual, strlen(actual), 0, 0, md, NULL);
+        pcre2_match_context *mc = pcre2_match_context_create(NULL);
+        int r = PCRE2_ERROR_NOMEMORY;
+        if (md && mc) {
+            pcre2_set_match_limit(mc, 1000000);
+            pcre2_set_depth_limit(mc, 10000);
+            pcre2_set_heap_limit(mc, 8192);
+            r = pcre2_match(re->re, (PCRE2_SPTR)actual, strlen(actual), 0, 0, md, mc);
+        }
         pcre2_match_data_free(md);
+        pcre2_match_context_free(mc);
         return op == OP_MATCH ? r >= 0 : r == PCRE2_ERROR_NOMATCH;
     }
     default:
