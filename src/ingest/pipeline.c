@@ -77,6 +77,7 @@ static void note_failure(struct vg_source_counters *src, uint64_t nfailed, const
 static void *worker_main(void *arg)
 {
     struct vg_pipeline *p = arg;
+    pthread_setname_np(pthread_self(), "vg-decode"); /* for top/perf/bench_e2e; best effort */
     void *v;
     while (vg_queue_pop(p->in_q, &v, -1) == 0) {
         struct item *it = v;
@@ -209,6 +210,7 @@ static void commit_group(struct vg_pipeline *p, struct item **g, size_t n, struc
 static void *writer_main(void *arg)
 {
     struct vg_pipeline *p = arg;
+    pthread_setname_np(pthread_self(), "vg-writer");
     struct evvec x = {0};
     enum { GCAP = 1024 };
     struct item *g[GCAP];
