@@ -17,6 +17,8 @@
 #define MAX_DAY (INT64_MAX / DAY_NS) /* 2262-04-11: int64 ns ends there */
 #define PART_CACHE 8
 #define BUSY_TIMEOUT_MS 10000
+#define PAGE_SIZE 16384         /* of a new database (existing ones keep theirs); docs/internals/store.md */
+#define WAL_AUTOCHECKPOINT 4096 /* WAL pages */
 
 /* ---- SQLite memory through vg_malloc (so fault injection reaches it) ---- */
 #define HDR 16
@@ -316,12 +318,21 @@ static int open_(struct vg_store **out, const char *location, struct vg_err *err
      * pipeline's transaction sizes the fsync costs nothing measurable
      * (docs/internals/store.md); VIGIL_SQLITE_SYNC=normal|off relaxes it. */
     const char *sync = getenv("VIGIL_SQLITE_SYNC");
+    /* Tuning knobs for measurements (docs/internals/store.md): page size of
+     * a new database, WAL pages between automatic checkpoints. */
+    int64_t page = 0, ckpt = WAL_AUTOCHECKPOINT;
+    const char *ev = getenv("VIGIL_SQLITE_PAGE_SIZE");
+    if (ev && (vg_parse_i64(ev, strlen(ev), &page) || page < 512 || page > 65536 || (page & (page - 1)))) page = 0;
+    ev = getenv("VIGIL_SQLITE_WAL_PAGES");
+    if (ev && (vg_parse_i64(ev, strlen(ev), &ckpt) || ckpt < 0 || ckpt > (1 << 22))) ckpt = WAL_AUTOCHECKPOINT;
     char pragmas[512];
     snprintf(pragmas, sizeof pragmas,
-             "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
+             "PRAGMA page_size = %lld; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
              "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
-             "PRAGMA wal_autocheckpoint = 4096; PRAGMA journal_size_limit = 134217728;",
-             sync && strcmp(sync, "normal") == 0 ? "NORMAL" : sync && strcmp(sync, "off") == 0 ? "OFF" : "FULL");
+             "PRAGMA wal_autocheckpoint = %lld; PRAGMA journal_size_limit = 134217728;",
+             (long long)(page ? page : PAGE_SIZE),
+             sync && strcmp(sync, "normal") == 0 ? "NORMAL" : sync && strcmp(sync, "off") == 0 ? "OFF" : "FULL",
+             (long long)ckpt);
     /* journal_mode returns a row; exec handles that */
     if ((rc = vg__sq_exec(s, pragmas, err))) {
         if (err && strstr(err->msg, "not a database")) err->code = rc = VG_EFORMAT;
@@ -337,6 +348,9 @@ static int open_(struct vg_store **out, const char *location, struct vg_err *err
                    err)))
         goto fail;
     s->zlevel = 1;
+    const char *zl = getenv("VIGIL_ZSTD_LEVEL"); /* measurement knob: -7 .. 9 */
+    int64_t lv;
+    if (zl && vg_parse_i64(zl, strlen(zl), &lv) == 0 && lv >= -7 && lv <= 9) s->zlevel = (int)lv;
     *out = &s->base;
     return 0;
 fail:
