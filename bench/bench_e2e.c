@@ -271,6 +271,10 @@ static void cpu_report(const struct cpu_snap *a, const struct cpu_snap *b, uint6
     for (int k = 0; k < ng; k++)
         printf("  threads %-16s x%-3d %7.1f CPU-s  %5.1f %% of the server\n", g[k].comm, g[k].cnt, g[k].s,
                total > 0 ? 100.0 * g[k].s / total : 0);
+    double live = 0;
+    for (int k = 0; k < ng; k++) live += g[k].s;
+    printf("  threads that exited before the end (TCP connection readers) %.1f CPU-s  %5.1f %% of the server\n",
+           total - live, total > 0 ? 100.0 * (total - live) / total : 0);
     for (int i = 0; i < n && i < 4; i++)
         printf("  busiest thread %d (%s): %.1f CPU-s = %.1f %% of the server, %.2f CPU-s per million events\n", d[i].tid,
                d[i].comm, d[i].s, total > 0 ? 100.0 * d[i].s / total : 0, events ? d[i].s / ((double)events / 1e6) : 0);
