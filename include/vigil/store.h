@@ -4,7 +4,11 @@
  * tenant id. Schema changes are numbered migrations (src/store/schema/).
  *
  * Threading: a vg_store handle is used by one thread at a time. The server
- * gives one handle to its writer thread and opens others for readers. */
+ * gives one handle to its writer thread and opens others for readers. The
+ * one exception is ops->prepare (and prepared_free), which any number of
+ * threads may call at once, also while another thread uses the handle:
+ * decode workers encode blocks in parallel and the single writer thread
+ * only commits them (put_prepared). */
 #ifndef VIGIL_STORE_H
 #define VIGIL_STORE_H
 
@@ -13,6 +17,9 @@
 #include "vigil/alert.h"
 
 struct vg_store;
+/* A batch encoded for storage by ops->prepare but not yet committed
+ * (opaque; owned by the caller, freed with ops->prepared_free). */
+struct vg_store_prepared;
 
 /* A stored event handed to search callbacks: fields decoded from storage;
  * pointers valid only during the callback. */
@@ -92,6 +99,24 @@ struct vg_store_ops {
     /* Small key/value state (file tail positions, settings). */
     int (*kv_get)(struct vg_store *s, const char *key, char **val, struct vg_err *err);
     int (*kv_put)(struct vg_store *s, const char *key, const char *val, struct vg_err *err);
+    /* Optional split of put_events (all three NULL when a backend has none;
+     * added later, backward compatible). prepare validates the events and
+     * does all the work that touches no database (ordering, block encoding
+     * and compression, bloom filters); it is thread-safe (see above). The
+     * events are borrowed: they must stay valid and unchanged until the
+     * prepared object is freed. Fails like put_events would for the same
+     * events (VG_EINVAL, VG_ETOOBIG, VG_ENOMEM); on failure *out is NULL. */
+    int (*prepare)(struct vg_store *s, const struct vg_event *const *ev, size_t n, struct vg_store_prepared **out,
+                   struct vg_err *err);
+    /* Commits prepared batches (made by this handle) in one transaction,
+     * with the same result as one put_events of all their events in order:
+     * duplicates within and across the batches and against the store are
+     * skipped and counted, stored + dups = number of events. Returns 0 only
+     * after the transaction committed; on failure nothing is stored and the
+     * same objects may be committed again (retry). Does not free them. */
+    int (*put_prepared)(struct vg_store *s, struct vg_store_prepared *const *p, size_t np, size_t *stored, size_t *dups,
+                        struct vg_err *err);
+    void (*prepared_free)(struct vg_store_prepared *p);  /* NULL is a no-op */
     /* ---- alerts (appended by the alerts slice; NULL when a backend has none) ----
      * Stages alerts for the next event write: the next put_events (or other
      * event commit) inserts them inside its transaction, so events and their

@@ -1,2 +1,0 @@
-/* posture layer: placeholder so the library is never empty. */
-int vg__posture_placeholder;
