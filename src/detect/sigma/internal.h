@@ -115,7 +115,20 @@ struct vg_sigma_prog {
     uint32_t nls;        /* log source entries that must all apply (AND) */
     uint32_t *ls;        /* indices into the set's mapping entries */
     bool unmapped;       /* no mapping entry: evaluated on every event */
+    struct vg__sig_sc *sc; /* short-circuit jumps per instruction (vg__sig_prog_sc), or NULL */
 };
+
+/* Short-circuit data of the instruction that ends a direct operand of an
+ * AND/OR: when that operand's value is ctl, the operator's result is
+ * known: drop the pos operands already pushed, push ctl and continue after
+ * the operator at index parent. ctl 2: no jump. */
+struct vg__sig_sc {
+    uint32_t parent;
+    uint32_t pos;
+    uint8_t ctl;
+};
+/* Computes p->sc (arena memory). 0 or VG_ENOMEM. */
+int vg__sig_prog_sc(struct vg_arena *ar, struct vg_sigma_prog *p);
 
 /* A mapping entry (a file in rules/mappings/): which events a log source means,
  * and alternative event field names for Sigma field names. */

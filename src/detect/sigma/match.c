@@ -202,6 +202,16 @@ static bool pat_match(const struct vg__sig_pat *p, const uint8_t *t, const uint8
 /* Text of a scalar value (not lists). */
 const uint8_t *vg__sig_vtext(const struct vg_value *v, char *buf, size_t bufsz, size_t *len)
 {
+    if (v->type == VG_V_INT && bufsz >= 24) {
+        /* the common case, without printf */
+        uint64_t x = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        size_t k = 24;
+        do { buf[--k] = (char)('0' + x % 10); x /= 10; } while (x);
+        if (v->u.i < 0) buf[--k] = '-';
+        memmove(buf, buf + k, 24 - k);
+        *len = 24 - k;
+        return (const uint8_t *)buf;
+    }
     if (v->type == VG_V_FLOAT) {
         int k = snprintf(buf, bufsz, "%.15g", v->u.f);
         if (k > 0 && strtod(buf, NULL) != v->u.f) k = snprintf(buf, bufsz, "%.17g", v->u.f);
@@ -545,55 +555,103 @@ static void explain_combine(struct vg_sigma_ctx *c, uint32_t sp, uint32_t k, boo
     c->nfl = w;
 }
 
-int vg__sig_eval(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const struct vg_event *ev)
+int vg__sig_prog_sc(struct vg_arena *ar, struct vg_sigma_prog *p)
 {
-    vg__sig_index(c, ev);
-    if (grow_stack(c, p->maxstack + 1) != 0) return VG_ENOMEM;
+    struct vg__sig_sc *sc = vg_arena_alloc(ar, (p->ncode + 1) * sizeof *sc);
+    uint32_t *end = vg_malloc((p->maxstack + 1) * sizeof *end); /* last instruction of each stack entry */
+    if (!sc || !end) { vg_free(end); return VG_ENOMEM; }
+    uint32_t sp = 0;
+    for (uint32_t i = 0; i < p->ncode; i++) {
+        sc[i].ctl = 2;
+        uint8_t op = p->code[i].op;
+        if (op == OP_LEAF || op == OP_TRUE || op == OP_FALSE) { end[sp++] = i; continue; }
+        if (op == OP_NOT) { end[sp - 1] = i; continue; }
+        uint32_t k = (op == OP_AND || op == OP_OR) ? 2 : p->code[i].arg;
+        uint8_t ctl = (op == OP_AND || op == OP_ANDN) ? 0 : 1;
+        for (uint32_t j = 0; j < k; j++) {
+            struct vg__sig_sc *x = &sc[end[sp - k + j]];
+            x->parent = i;
+            x->pos = j + 1;
+            x->ctl = ctl;
+        }
+        sp -= k - 1;
+        end[sp - 1] = i;
+    }
+    vg_free(end);
+    p->sc = sc;
+    return 0;
+}
+
+/* Explain pass: full evaluation keeping the fields of true operands. */
+static int eval_explain(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p)
+{
     uint32_t sp = 0;
     uint8_t *s = c->stk;
-    bool ex = c->explain;
-    if (ex) c->nfl = 0;
+    c->nfl = 0;
     for (uint32_t i = 0; i < p->ncode; i++) {
         const struct vg__sig_insn *in = &p->code[i];
         switch (in->op) {
         case OP_LEAF: {
             bool r = leaf_eval(c, &p->leaf[in->arg]);
-            if (ex) {
-                c->stk_begin[sp] = c->nfl;
-                if (r) {
-                    if (fl_push(c, c->last_fid) != 0 || fl_push(c, c->last_fid2) != 0) return VG_ENOMEM;
-                }
-            }
+            c->stk_begin[sp] = c->nfl;
+            if (r && (fl_push(c, c->last_fid) != 0 || fl_push(c, c->last_fid2) != 0)) return VG_ENOMEM;
             s[sp++] = r;
             break;
         }
         case OP_TRUE: case OP_FALSE:
-            if (ex) c->stk_begin[sp] = c->nfl;
+            c->stk_begin[sp] = c->nfl;
             s[sp++] = in->op == OP_TRUE;
             break;
         case OP_NOT:
             s[sp - 1] = !s[sp - 1];
-            if (ex) c->nfl = c->stk_begin[sp - 1];
+            c->nfl = c->stk_begin[sp - 1];
             break;
-        case OP_AND: case OP_OR: {
-            bool r = in->op == OP_AND ? (s[sp - 2] && s[sp - 1]) : (s[sp - 2] || s[sp - 1]);
-            if (ex) explain_combine(c, sp, 2, r, false);
-            sp--;
-            s[sp - 1] = r;
-            break;
-        }
-        default: { /* ANDN / ORN */
-            uint32_t k = in->arg;
-            bool r = in->op == OP_ANDN;
-            for (uint32_t j = sp - k; j < sp; j++) {
-                if (in->op == OP_ANDN) r = r && s[j];
-                else r = r || s[j];
-            }
-            if (ex) explain_combine(c, sp, k, r, false);
+        default: {
+            uint32_t k = (in->op == OP_AND || in->op == OP_OR) ? 2 : in->arg;
+            bool isand = in->op == OP_AND || in->op == OP_ANDN;
+            bool r = isand;
+            for (uint32_t j = sp - k; j < sp; j++) r = isand ? (r && s[j]) : (r || s[j]);
+            explain_combine(c, sp, k, r, false);
             sp -= k - 1;
             s[sp - 1] = r;
             break;
         }
+        }
+    }
+    return sp == 1 && s[0];
+}
+
+int vg__sig_eval(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const struct vg_event *ev)
+{
+    vg__sig_index(c, ev);
+    if (grow_stack(c, p->maxstack + 1) != 0) return VG_ENOMEM;
+    if (c->explain) return eval_explain(c, p);
+    uint32_t sp = 0;
+    uint8_t *s = c->stk;
+    const struct vg__sig_sc *sc = p->sc;
+    for (uint32_t i = 0; i < p->ncode; i++) {
+        const struct vg__sig_insn *in = &p->code[i];
+        switch (in->op) {
+        case OP_LEAF: s[sp++] = leaf_eval(c, &p->leaf[in->arg]); break;
+        case OP_TRUE: s[sp++] = 1; break;
+        case OP_FALSE: s[sp++] = 0; break;
+        case OP_NOT: s[sp - 1] = !s[sp - 1]; break;
+        default: {
+            uint32_t k = (in->op == OP_AND || in->op == OP_OR) ? 2 : in->arg;
+            bool isand = in->op == OP_AND || in->op == OP_ANDN;
+            bool r = isand;
+            for (uint32_t j = sp - k; j < sp; j++) r = isand ? (r && s[j]) : (r || s[j]);
+            sp -= k - 1;
+            s[sp - 1] = r;
+            break;
+        }
+        }
+        /* short circuit: this value decides its operator (and maybe the operator's parent) */
+        while (sc && sc[i].ctl == s[sp - 1]) {
+            uint8_t v = s[sp - 1];
+            sp -= sc[i].pos;
+            s[sp++] = v;
+            i = sc[i].parent;
         }
     }
     return sp == 1 && s[0];

@@ -679,12 +679,13 @@ int vg_sigma_compile(struct vg_sigma_set *s, struct vg_err *err)
     if (!s) return VG_EINVAL;
     if (s->compiled) return 0;
     for (size_t i = 0; i < s->nls; i++)
-        if (s->ls[i].match && resolve_fields(s, s->ls[i].match, NULL, 0) != 0)
+        if (s->ls[i].match && (resolve_fields(s, s->ls[i].match, NULL, 0) != 0 || vg__sig_prog_sc(&s->arena, s->ls[i].match) != 0))
             return vg_err_set(err, VG_ENOMEM, "out of memory resolving mappings");
     for (size_t i = 0; i < s->nrules; i++) {
         struct vg_sigma_rule *r = s->rules[i];
         if (!r->prog) continue;
         int rc = resolve(s, r);
+        if (rc == 0) rc = vg__sig_prog_sc(&s->arena, r->prog);
         if (rc) return vg_err_set(err, rc, "out of memory resolving mappings");
     }
     int rc = vg__sig_pf_build(s, err);
