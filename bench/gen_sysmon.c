@@ -26,36 +26,52 @@ static const char *const hosts[] = {"WS-FIN-0142.corp.example.com", "WS-HR-0031.
 static const char *const users[] = {"CORP\\alice.meyer", "CORP\\bob.okafor", "CORP\\chen.wei", "CORP\\dana.ruiz", "CORP\\svc_backup",
                                     "NT AUTHORITY\\SYSTEM", "NT AUTHORITY\\LOCAL SERVICE", "NT AUTHORITY\\NETWORK SERVICE",
                                     "CORP\\erik.lund", "CORP\\farah.haddad"};
-static const char *const integrity[] = {"Medium", "High", "System", "Medium", "Low"};
+static const char *const integrity[] = {"Medium", "High", "Medium", "Medium", "Low"};
 
 struct proc {
     const char *image, *cmd, *orig, *desc, *product, *company, *cwd;
+    int parent;          /* index of the usual parent in parents[] */
+};
+/* Usual parents: 0 services.exe, 1 explorer.exe, 2 svchost (DcomLaunch),
+ * 3 userinit.exe, 4 chrome.exe, 5 msedge.exe, 6 Teams.exe, 7 Code.exe,
+ * 8 cmd.exe, 9 firefox.exe */
+static const struct { const char *image, *cmd; } parents[] = {
+    {"C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe"},
+    {"C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE"},
+    {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p"},
+    {"C:\\Windows\\System32\\userinit.exe", "C:\\Windows\\system32\\userinit.exe"},
+    {"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "\"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe\""},
+    {"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe", "\"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe\" --no-startup-window"},
+    {"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe", "\"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe\""},
+    {"C:\\Users\\%s\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe", "\"C:\\Users\\%s\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe\""},
+    {"C:\\Windows\\System32\\cmd.exe", "C:\\Windows\\system32\\cmd.exe /c \"C:\\Program Files\\Backup\\nightly.bat\""},
+    {"C:\\Program Files\\Mozilla Firefox\\firefox.exe", "\"C:\\Program Files\\Mozilla Firefox\\firefox.exe\""},
 };
 static const struct proc benign[] = {
-    {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", "svchost.exe", "Host Process for Windows Services", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\System32\\svchost.exe -k LocalServiceNetworkRestricted -p -s Dhcp", "svchost.exe", "Host Process for Windows Services", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "\"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe\" --type=renderer --display-capture-permissions-policy-allowed --lang=en-US --device-scale-factor=1 --num-raster-threads=4 --enable-main-frame-before-activation --renderer-client-id=%u --time-ticks-at-unix-epoch=-1700000000%u --mojo-platform-channel-handle=%u /prefetch:1", "chrome.exe", "Google Chrome", "Google Chrome", "Google LLC", "C:\\Program Files\\Google\\Chrome\\Application\\120.0.6099.130\\"},
-    {"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe", "\"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe\" --type=utility --utility-sub-type=network.mojom.NetworkService --lang=en-US --service-sandbox-type=none --mojo-platform-channel-handle=%u --field-trial-handle=%u,i,%u /prefetch:3", "msedge.exe", "Microsoft Edge", "Microsoft Edge", "Microsoft Corporation", "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\"},
-    {"C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE", "EXPLORER.EXE", "Windows Explorer", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE", "\"C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE\" /recycle", "Outlook.exe", "Microsoft Outlook", "Microsoft Outlook", "Microsoft Corporation", "C:\\Users\\%s\\Documents\\"},
-    {"C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "\"C:\\Program Files\\Microsoft Office\\Root\\Office16\\WINWORD.EXE\" /n \"C:\\Users\\%s\\Documents\\Quarterly report Q%u.docx\" /o \"\"", "WinWord.exe", "Microsoft Word", "Microsoft Office", "Microsoft Corporation", "C:\\Users\\%s\\Documents\\"},
-    {"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe", "\"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe\" --type=renderer --autoplay-policy=no-user-gesture-required --disable-background-timer-throttling --enable-features=SharedArrayBuffer --lang=en-US --app-path=\"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\resources\\app.asar\" --renderer-client-id=%u /prefetch:1", "Teams.exe", "Microsoft Teams", "Microsoft Teams", "Microsoft Corporation", "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\"},
-    {"C:\\Windows\\System32\\conhost.exe", "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1", "CONHOST.EXE", "Console Window Host", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe {222A245B-E637-4AE9-A93F-A59CA119A75E}", "taskhostw.exe", "Host Process for Windows Tasks", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Windows\\System32\\SearchProtocolHost.exe", "\"C:\\Windows\\system32\\SearchProtocolHost.exe\" Global\\UsGthrFltPipeMssGthrPipe%u_ Global\\UsGthrCtrlFltPipeMssGthrPipe%u 1 -2147483646 \"Software\\Microsoft\\Windows Search\" \"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT; MS Search 4.0 Robot)\" \"C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc\" \"DownLevelDaemon\"", "SearchProtocolHost.exe", "Microsoft Windows Search Protocol Host", "Windows\xc2\xae Search", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.23110.3-0\\MsMpEng.exe", "\"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.23110.3-0\\MsMpEng.exe\"", "MsMpEng.exe", "Antimalware Service Executable", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Users\\%s\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe", "\"C:\\Users\\%s\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe\" --type=utility --utility-sub-type=node.mojom.NodeService --lang=en-US --service-sandbox-type=none --mojo-platform-channel-handle=%u /prefetch:8", "electron.exe", "Visual Studio Code", "Visual Studio Code", "Microsoft Corporation", "C:\\Users\\%s\\source\\repos\\billing-api\\"},
-    {"C:\\Program Files\\Git\\cmd\\git.exe", "\"C:\\Program Files\\Git\\cmd\\git.exe\" fetch --no-tags --quiet origin", "git.exe", "Git for Windows", "Git", "The Git Development Community", "C:\\Users\\%s\\source\\repos\\billing-api\\"},
-    {"C:\\Python311\\python.exe", "C:\\Python311\\python.exe -m pytest tests\\unit -q --maxfail=%u", "python.exe", "Python", "Python", "Python Software Foundation", "C:\\Users\\%s\\source\\repos\\billing-api\\"},
-    {"C:\\Windows\\System32\\RuntimeBroker.exe", "C:\\Windows\\System32\\RuntimeBroker.exe -Embedding", "RuntimeBroker.exe", "Runtime Broker", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Windows\\System32\\backgroundTaskHost.exe", "\"C:\\Windows\\system32\\backgroundTaskHost.exe\" -ServerName:BackgroundTaskHost.WebAccountProvider", "backgroundTaskHost.exe", "Background Task Host", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe", "\"C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe\" /background", "OneDrive.exe", "Microsoft OneDrive", "Microsoft OneDrive", "Microsoft Corporation", "C:\\Program Files\\Microsoft OneDrive\\"},
-    {"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -NoProfile -File C:\\Scripts\\Get-DiskReport.ps1 -Server SRV-FILE02", "PowerShell.EXE", "Windows PowerShell", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Scripts\\"},
-    {"C:\\Windows\\System32\\cmd.exe", "C:\\Windows\\system32\\cmd.exe /c \"C:\\Program Files\\Backup\\nightly.bat\"", "Cmd.Exe", "Windows Command Processor", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Program Files\\Backup\\"},
-    {"C:\\Program Files\\Java\\jre1.8.0_391\\bin\\java.exe", "\"C:\\Program Files\\Java\\jre1.8.0_391\\bin\\java.exe\" -Xmx2048m -jar C:\\Apps\\inventory\\inventory-service-%u.jar --spring.profiles.active=prod", "java.exe", "Java(TM) Platform SE binary", "Java(TM) Platform SE 8", "Oracle Corporation", "C:\\Apps\\inventory\\"},
-    {"C:\\Windows\\System32\\wuauclt.exe", "\"C:\\Windows\\system32\\wuauclt.exe\" /RunHandlerComServer", "wuauclt.exe", "Windows Update", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
-    {"C:\\Program Files\\Mozilla Firefox\\firefox.exe", "\"C:\\Program Files\\Mozilla Firefox\\firefox.exe\" -contentproc --channel=%u -parentBuildID 20231211174248 -prefsLen 31337 -prefMapSize 235000 -appDir \"C:\\Program Files\\Mozilla Firefox\\browser\" - %u tab", "firefox.exe", "Firefox", "Firefox", "Mozilla Corporation", "C:\\Program Files\\Mozilla Firefox\\"},
-    {"C:\\Windows\\System32\\dllhost.exe", "C:\\Windows\\system32\\DllHost.exe /Processid:{3EB3C877-1F16-487C-9050-104DBCD66683}", "dllhost.exe", "COM Surrogate", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\"},
+    {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule", "svchost.exe", "Host Process for Windows Services", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 0},
+    {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\System32\\svchost.exe -k LocalServiceNetworkRestricted -p -s Dhcp", "svchost.exe", "Host Process for Windows Services", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 0},
+    {"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "\"C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe\" --type=renderer --display-capture-permissions-policy-allowed --lang=en-US --device-scale-factor=1 --num-raster-threads=4 --enable-main-frame-before-activation --renderer-client-id=%u --time-ticks-at-unix-epoch=-1700000000%u --mojo-platform-channel-handle=%u /prefetch:1", "chrome.exe", "Google Chrome", "Google Chrome", "Google LLC", "C:\\Program Files\\Google\\Chrome\\Application\\120.0.6099.130\\", 1},
+    {"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe", "\"C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe\" --type=utility --utility-sub-type=network.mojom.NetworkService --lang=en-US --service-sandbox-type=none --mojo-platform-channel-handle=%u --field-trial-handle=%u,i,%u /prefetch:3", "msedge.exe", "Microsoft Edge", "Microsoft Edge", "Microsoft Corporation", "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\", 1},
+    {"C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE", "EXPLORER.EXE", "Windows Explorer", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 3},
+    {"C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE", "\"C:\\Program Files\\Microsoft Office\\Root\\Office16\\OUTLOOK.EXE\" /recycle", "Outlook.exe", "Microsoft Outlook", "Microsoft Outlook", "Microsoft Corporation", "C:\\Users\\%s\\Documents\\", 1},
+    {"C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "\"C:\\Program Files\\Microsoft Office\\Root\\Office16\\WINWORD.EXE\" /n \"C:\\Users\\%s\\Documents\\Quarterly report Q%u.docx\" /o \"\"", "WinWord.exe", "Microsoft Word", "Microsoft Office", "Microsoft Corporation", "C:\\Users\\%s\\Documents\\", 1},
+    {"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe", "\"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\Teams.exe\" --type=renderer --autoplay-policy=no-user-gesture-required --disable-background-timer-throttling --enable-features=SharedArrayBuffer --lang=en-US --app-path=\"C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\resources\\app.asar\" --renderer-client-id=%u /prefetch:1", "Teams.exe", "Microsoft Teams", "Microsoft Teams", "Microsoft Corporation", "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Teams\\current\\", 1},
+    {"C:\\Windows\\System32\\conhost.exe", "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff", "CONHOST.EXE", "Console Window Host", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 8},
+    {"C:\\Windows\\System32\\taskhostw.exe", "taskhostw.exe {222A245B-E637-4AE9-A93F-A59CA119A75E}", "taskhostw.exe", "Host Process for Windows Tasks", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 0},
+    {"C:\\Windows\\System32\\SearchProtocolHost.exe", "\"C:\\Windows\\system32\\SearchProtocolHost.exe\" Global\\UsGthrFltPipeMssGthrPipe%u_ Global\\UsGthrCtrlFltPipeMssGthrPipe%u 1 -2147483646 \"Software\\Microsoft\\Windows Search\" \"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT; MS Search 4.0 Robot)\" \"C:\\ProgramData\\Microsoft\\Search\\Data\\Temp\\usgthrsvc\" \"DownLevelDaemon\"", "SearchProtocolHost.exe", "Microsoft Windows Search Protocol Host", "Windows\xc2\xae Search", "Microsoft Corporation", "C:\\Windows\\system32\\", 0},
+    {"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.23110.3-0\\MsMpEng.exe", "\"C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.23110.3-0\\MsMpEng.exe\"", "MsMpEng.exe", "Antimalware Service Executable", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 0},
+    {"C:\\Users\\%s\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe", "\"C:\\Users\\%s\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe\" --type=utility --utility-sub-type=node.mojom.NodeService --lang=en-US --service-sandbox-type=none --mojo-platform-channel-handle=%u /prefetch:8", "electron.exe", "Visual Studio Code", "Visual Studio Code", "Microsoft Corporation", "C:\\Users\\%s\\source\\repos\\billing-api\\", 1},
+    {"C:\\Program Files\\Git\\cmd\\git.exe", "\"C:\\Program Files\\Git\\cmd\\git.exe\" fetch --no-tags --quiet origin", "git.exe", "Git for Windows", "Git", "The Git Development Community", "C:\\Users\\%s\\source\\repos\\billing-api\\", 7},
+    {"C:\\Python311\\python.exe", "C:\\Python311\\python.exe -m pytest tests\\unit -q --maxfail=%u", "python.exe", "Python", "Python", "Python Software Foundation", "C:\\Users\\%s\\source\\repos\\billing-api\\", 7},
+    {"C:\\Windows\\System32\\RuntimeBroker.exe", "C:\\Windows\\System32\\RuntimeBroker.exe -Embedding", "RuntimeBroker.exe", "Runtime Broker", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 2},
+    {"C:\\Windows\\System32\\backgroundTaskHost.exe", "\"C:\\Windows\\system32\\backgroundTaskHost.exe\" -ServerName:BackgroundTaskHost.WebAccountProvider", "backgroundTaskHost.exe", "Background Task Host", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 2},
+    {"C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe", "\"C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe\" /background", "OneDrive.exe", "Microsoft OneDrive", "Microsoft OneDrive", "Microsoft Corporation", "C:\\Program Files\\Microsoft OneDrive\\", 1},
+    {"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -NoProfile -File C:\\Scripts\\Get-DiskReport.ps1 -Server SRV-FILE02", "PowerShell.EXE", "Windows PowerShell", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Scripts\\", 1},
+    {"C:\\Windows\\System32\\cmd.exe", "C:\\Windows\\system32\\cmd.exe /c \"C:\\Program Files\\Backup\\nightly.bat\"", "Cmd.Exe", "Windows Command Processor", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Program Files\\Backup\\", 0},
+    {"C:\\Program Files\\Java\\jre1.8.0_391\\bin\\java.exe", "\"C:\\Program Files\\Java\\jre1.8.0_391\\bin\\java.exe\" -Xmx2048m -jar C:\\Apps\\inventory\\inventory-service-%u.jar --spring.profiles.active=prod", "java.exe", "Java(TM) Platform SE binary", "Java(TM) Platform SE 8", "Oracle Corporation", "C:\\Apps\\inventory\\", 0},
+    {"C:\\Windows\\System32\\wuauclt.exe", "\"C:\\Windows\\system32\\wuauclt.exe\" /RunHandlerComServer", "wuauclt.exe", "Windows Update", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 0},
+    {"C:\\Program Files\\Mozilla Firefox\\firefox.exe", "\"C:\\Program Files\\Mozilla Firefox\\firefox.exe\" -contentproc --channel=%u -parentBuildID 20231211174248 -prefsLen 31337 -prefMapSize 235000 -appDir \"C:\\Program Files\\Mozilla Firefox\\browser\" - %u tab", "firefox.exe", "Firefox", "Firefox", "Mozilla Corporation", "C:\\Program Files\\Mozilla Firefox\\", 1},
+    {"C:\\Windows\\System32\\dllhost.exe", "C:\\Windows\\system32\\DllHost.exe /Processid:{3EB3C877-1F16-487C-9050-104DBCD66683}", "dllhost.exe", "COM Surrogate", "Microsoft\xc2\xae Windows\xc2\xae Operating System", "Microsoft Corporation", "C:\\Windows\\system32\\", 2},
 };
 
 /* Attacker tradecraft (image, command line, parent), modelled on public
@@ -212,7 +228,6 @@ static int proc_create(struct vg_event *ev, struct rng *r, uint64_t i, bool bad)
     const char *su = short_user(user);
     const struct proc *pp = &PICK(r, benign);
     const char *image, *cmd, *orig, *desc = pp->desc, *product = pp->product, *company = pp->company, *pimage, *pcmd;
-    const struct proc *parent = &PICK(r, benign);
     if (bad) {
         uint32_t k = rn(r, (uint32_t)N(evil));
         image = evil[k].image;
@@ -227,8 +242,8 @@ static int proc_create(struct vg_event *ev, struct rng *r, uint64_t i, bool bad)
         image = tmpl(ev, r, pp->image, su);
         cmd = tmpl(ev, r, pp->cmd, su);
         orig = pp->orig;
-        pimage = tmpl(ev, r, parent->image, su);
-        pcmd = tmpl(ev, r, parent->cmd, su);
+        pimage = tmpl(ev, r, parents[pp->parent].image, su);
+        pcmd = tmpl(ev, r, parents[pp->parent].cmd, su);
     }
     S("RuleName", "-");
     S("UtcTime", "2025-01-01 12:00:00.000");
@@ -246,7 +261,7 @@ static int proc_create(struct vg_event *ev, struct rng *r, uint64_t i, bool bad)
     S("LogonGuid", guid(ev, r));
     S("LogonId", fmt(ev, "0x%X", (unsigned)rn(r, 0xfffff)));
     I("TerminalSessionId", rn(r, 3));
-    S("IntegrityLevel", PICK(r, integrity));
+    S("IntegrityLevel", strncmp(user, "NT AUTHORITY", 12) == 0 ? "System" : PICK(r, integrity));
     S("Hashes", hashes(ev, r));
     S("ParentProcessGuid", guid(ev, r));
     I("ParentProcessId", 1000 + rn(r, 60000));
@@ -272,7 +287,7 @@ static int security_4688(struct vg_event *ev, struct rng *r, uint64_t i, bool ba
     S("ProcessId", fmt(ev, "0x%x", (unsigned)rn(r, 0xffff)));
     S("CommandLine", bad ? tmpl(ev, r, evil[k].cmd, short_user(user)) : tmpl(ev, r, pp->cmd, short_user(user)));
     S("TargetUserSid", "S-1-0-0");
-    S("ParentProcessName", bad ? evil[k].parent : "C:\\Windows\\explorer.exe");
+    S("ParentProcessName", bad ? evil[k].parent : tmpl(ev, r, parents[pp->parent].image, short_user(user)));
     S("MandatoryLabel", "S-1-16-8192");
     return 0;
 }
@@ -280,9 +295,10 @@ static int security_4688(struct vg_event *ev, struct rng *r, uint64_t i, bool ba
 static int network(struct vg_event *ev, struct rng *r, uint64_t i, bool bad)
 {
     if (sys(ev, r, SYSMON, SYSMON_P, 3, i)) return VG_ENOMEM;
-    const struct proc *pp = &PICK(r, benign);
+    static const int netproc[] = {2, 3, 7, 12, 17, 22, 0}; /* browsers, Teams, Code, OneDrive, svchost */
+    const struct proc *pp = &benign[PICK(r, netproc)];
     const char *user = PICK(r, users);
-    static const int ports[] = {443, 443, 443, 80, 53, 445, 389, 88, 135, 3389, 8080};
+    static const int ports[] = {443, 443, 443, 443, 80};
     int port = bad ? (int[]){4444, 1337, 3389, 5985, 9001}[rn(r, 5)] : ports[rn(r, (uint32_t)N(ports))];
     S("RuleName", "-");
     S("UtcTime", "2025-01-01 12:00:00.000");

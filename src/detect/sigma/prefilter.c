@@ -210,15 +210,16 @@ static int cov_union(struct cov *a, struct cov *b)
  * \xHH). Never anchored: sets of ^/$-anchored literals take Vectorscan
  * 25-30x longer to compile (0.8-1.1 s for 900 of them) than plain ones, and
  * the exact evaluator checks the anchoring anyway. */
-static int lit_expr(struct vg_buf *e, const uint8_t *b, size_t n)
+static int lit_expr(struct vg_buf *e, const uint8_t *b, size_t n, bool anchor)
 {
     vg_buf_reset(e);
-    int rc = vg_buf_add(e, "", 0);
+    int rc = anchor ? vg_buf_addc(e, '^') : vg_buf_add(e, "", 0);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         uint8_t c = b[i];
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') rc = vg_buf_addc(e, (char)c);
         else rc = vg_buf_addf(e, "\\x%02x", c);
     }
+    if (rc == 0 && anchor) rc = vg_buf_addc(e, '$');
     return rc;
 }
 
@@ -349,8 +350,13 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
             uint32_t len;
             bool st, en;
             pat_lit(&v->pat[k], &lit, &len, &st, &en);
-            if (len < 3) { vc.ok = false; break; } /* too short to be selective */
-            if (lit_expr(e, lit, len) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
+            /* too short to be selective: 1-2 ASCII bytes; a short whole value
+             * (EventID: 16) is kept, anchored (few such: anchored sets
+             * compile slowly), and 2 bytes of non-ASCII text are rare enough */
+            bool anchor = len < 3 && st && en;
+            if (len < 3 && !anchor && !(len == 2 && (lit[0] | lit[1]) >= 0x80)) { vc.ok = false; break; }
+            if (len == 0) { vc.ok = false; break; }
+            if (lit_expr(e, lit, len, anchor) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             uint32_t fl = HS_FLAG_SINGLEMATCH | (v->pat[k].cased ? 0 : HS_FLAG_CASELESS);
             if (l->kind == LK_KEYWORD) {
                 long id = pat_intern(pf, PF_KW, fl, e->data, false);
@@ -359,7 +365,7 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
                 long id = pat_intern(pf, l->fid[0], fl, e->data, false);
                 if (id < 0 || cov_add(&vc, (uint32_t)id) != 0 || note_alts(pf, l) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             }
-            vc.cost += lit_cost(len);
+            vc.cost += lit_cost(anchor ? len + 4 : len);
         }
         if (l->all) {
             /* AND over values: the cheapest coverable one */
