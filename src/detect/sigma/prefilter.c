@@ -195,11 +195,11 @@ static int cov_add(struct cov *c, uint32_t id)
     return 0;
 }
 
-/* Appends b's ids to a (b is released). */
+/* Appends b's ids to a (b is released, also on failure). */
 static int cov_union(struct cov *a, struct cov *b)
 {
     for (uint32_t i = 0; i < b->n; i++)
-        if (cov_add(a, b->ids[i]) != 0) return VG_ENOMEM;
+        if (cov_add(a, b->ids[i]) != 0) { cov_release(b); return VG_ENOMEM; }
     a->cost += b->cost;
     a->ok = a->ok && b->ok;
     cov_release(b);
