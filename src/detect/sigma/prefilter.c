@@ -98,7 +98,13 @@ struct vg__sig_pfx {
     uint32_t *okstamp;        /* per rule: complex log source applies */
     uint32_t *cand, ncand;
     const struct vg__sig_pf *pf;
+    char *buf;                /* keywords: the event's string fields, '\n'-separated */
+    size_t len, cap;
+    uint32_t *seg, *segfid;   /* start offset and field of each value in buf */
+    uint8_t *seghigh;         /* the value has bytes >= 0x80 */
+    uint32_t nseg, capseg;
 };
+#define PF_MAX_BUF (16u << 20) /* larger events are matched naively */
 
 /* ------------------------------------------------------------------ */
 /* compile: patterns                                                   */
@@ -1034,6 +1040,10 @@ void vg__sig_pfx_free(struct vg__sig_pfx *x)
 {
     if (!x) return;
     if (x->scr) hs_free_scratch(x->scr);
+    vg_free(x->buf);
+    vg_free(x->seg);
+    vg_free(x->segfid);
+    vg_free(x->seghigh);
     vg_free(x->pstamp);
     vg_free(x->fired);
     vg_free(x->rstamp);
@@ -1093,6 +1103,59 @@ static int scan_field(struct vg_sigma_ctx *c, const struct pf_db *db, const stru
     default: {
         const uint8_t *t = vg__sig_vtext(&f->v, buf, sizeof buf, &n);
         return scan_text(c, db, (const char *)t, n);
+    }
+    }
+}
+
+/* Appends one value to the scan buffer as its own line. */
+static int seg_add(struct vg__sig_pfx *x, uint32_t fid, const char *t, size_t n)
+{
+    if (x->len + n + 1 > x->cap) {
+        if (x->len + n + 1 > PF_MAX_BUF) return VG_ETOOBIG;
+        size_t nc = x->cap ? x->cap : 4096;
+        while (nc < x->len + n + 1) nc *= 2;
+        char *nb = vg_realloc(x->buf, nc);
+        if (!nb) return VG_ENOMEM;
+        x->buf = nb;
+        x->cap = nc;
+    }
+    if (x->nseg == x->capseg) {
+        uint32_t nc = x->capseg ? x->capseg * 2 : 64;
+        uint32_t *a = vg_realloc(x->seg, nc * sizeof *a);
+        if (!a) return VG_ENOMEM;
+        x->seg = a;
+        a = vg_realloc(x->segfid, nc * sizeof *a);
+        if (!a) return VG_ENOMEM;
+        x->segfid = a;
+        uint8_t *h = vg_realloc(x->seghigh, nc);
+        if (!h) return VG_ENOMEM;
+        x->seghigh = h;
+        x->capseg = nc;
+    }
+    x->seg[x->nseg] = (uint32_t)x->len;
+    x->segfid[x->nseg] = fid;
+    x->seghigh[x->nseg] = n && has_high((const uint8_t *)t, n);
+    x->nseg++;
+    if (n) memcpy(x->buf + x->len, t, n);
+    x->len += n;
+    x->buf[x->len++] = '\n';
+    return 0;
+}
+
+static int seg_field(struct vg__sig_pfx *x, const struct vg_field *f)
+{
+    char tb[64];
+    size_t n;
+    int rc = 0;
+    switch (f->v.type) {
+    case VG_V_NULL: return 0;
+    case VG_V_LIST:
+        for (uint32_t i = 0; i < f->v.len && rc == 0; i++) rc = seg_add(x, f->name, f->v.u.list[i].s, f->v.u.list[i].len);
+        return rc;
+    case VG_V_STR: case VG_V_IP: return seg_add(x, f->name, f->v.u.s, f->v.len);
+    default: {
+        const uint8_t *t = vg__sig_vtext(&f->v, tb, sizeof tb, &n);
+        return seg_add(x, f->name, (const char *)t, n);
     }
     }
 }
@@ -1185,13 +1248,24 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         }
     }
     if (bk->kw) {
+        /* keywords: the raw text, then every string field laid end to end
+         * (any field counts, so one scan with single-match patterns) */
         const struct pf_db *db = &pf->db[pf->kwdb];
         if (ev->raw_len && (rc = scan_text(c, db, ev->raw, ev->raw_len)) != 0) return rc;
-        for (uint32_t i = 0; i < ev->nfields; i++) {
+        x->len = 0;
+        x->nseg = 0;
+        for (uint32_t i = 0; i < ev->nfields && rc == 0; i++) {
             uint8_t t = ev->fields[i].v.type;
-            if ((t == VG_V_STR || t == VG_V_IP || t == VG_V_LIST) && (rc = scan_field(c, db, &ev->fields[i])) != 0) return rc;
+            if (t == VG_V_STR || t == VG_V_IP || t == VG_V_LIST) rc = seg_field(x, &ev->fields[i]);
         }
+        if (rc == VG_ETOOBIG) {
+            c->stats.fallback++;
+            return vg_sigma_match_naive(c, ev, hits);
+        }
+        if (rc) return rc;
+        if (x->len && (rc = scan_text(c, db, x->buf, x->len)) != 0) return rc;
     }
+
     c->stats.fired += x->nfired;
     /* rules whose log source is evaluated per event */
     for (uint32_t i = 0; i < pf->ncplx; i++) {

@@ -8,9 +8,11 @@
 #include "common.h"
 #include "gen_sysmon.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #define NEV 3000
+#define ROUNDS 8                          /* every event is matched once per round */
 #define BATCH 16
 #define WORKERS 3
 
@@ -61,7 +63,7 @@ static void *worker(void *arg)
     uint64_t gen_seen = UINT64_MAX;
     for (;;) {
         unsigned b = atomic_fetch_add(&g_next, 1);
-        if ((size_t)b * BATCH >= NEV) break;
+        if ((size_t)b * BATCH >= (size_t)NEV * ROUNDS) break;
         /* one reference per batch: pick up a new set when the engine swapped */
         uint64_t gen;
         struct vg_sigma_set *s = vg_sigma_engine_acquire(g_eng, &gen);
@@ -77,7 +79,8 @@ static void *worker(void *arg)
             vg_sigma_set_unref(s); /* already holding cur */
         }
         int v = which(cur);
-        for (size_t i = (size_t)b * BATCH; i < (size_t)(b + 1) * BATCH && i < NEV; i++) {
+        for (size_t j = (size_t)b * BATCH; j < (size_t)(b + 1) * BATCH && j < (size_t)NEV * ROUNDS; j++) {
+            size_t i = j % NEV;
             const struct vg_sigma_hit *hits;
             int h = vg_sigma_match(ctx, &g_events->ev[i], &hits);
             if (h < 0) atomic_fetch_add(&g_errors, 1);
@@ -131,19 +134,22 @@ static void test_swap_while_matching(void **st)
     assert_non_null(g_eng);
     pthread_t w[WORKERS], sw;
     assert_int_equal(pthread_create(&sw, NULL, swapper, NULL), 0);
+    while (atomic_load(&g_swaps) < 1 && !atomic_load(&g_errors)) sched_yield();
+    unsigned before = atomic_load(&g_swaps);
     for (int i = 0; i < WORKERS; i++) assert_int_equal(pthread_create(&w[i], NULL, worker, NULL), 0);
     for (int i = 0; i < WORKERS; i++) pthread_join(w[i], NULL);
+    unsigned during = atomic_load(&g_swaps) - before;
     atomic_store(&g_stop, 1);
     pthread_join(sw, NULL);
     vg_sigma_engine_free(g_eng);
     size_t once = 0;
-    for (size_t i = 0; i < NEV; i++) once += atomic_load(&g_done[i]) == 1;
-    printf("%u swaps while %d workers matched %d events: %zu processed exactly once, %d wrong, %d errors\n",
-           atomic_load(&g_swaps), WORKERS, NEV, once, atomic_load(&g_wrong), atomic_load(&g_errors));
+    for (size_t i = 0; i < NEV; i++) once += atomic_load(&g_done[i]) == ROUNDS;
+    printf("%u swaps while %d workers matched %d events x %d rounds: %zu processed exactly once per round, %d wrong, %d errors\n",
+           during, WORKERS, NEV, ROUNDS, once, atomic_load(&g_wrong), atomic_load(&g_errors));
     assert_int_equal(once, NEV);
     assert_int_equal(atomic_load(&g_wrong), 0);
     assert_int_equal(atomic_load(&g_errors), 0);
-    assert_true(atomic_load(&g_swaps) >= 1);
+    assert_true(during >= 1);
     vg_batch_free(g_events);
 }
 
