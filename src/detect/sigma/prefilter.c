@@ -774,10 +774,7 @@ static int compile_dbs(struct vg__sig_pf *pf)
             }
             if (n == 0) break;
             hs_compile_error_t *ce = NULL;
-            int64_t tq = vg_mono_ns();
-            int hrc = hs_compile_multi(ex, fl, ids, n, HS_MODE_BLOCK, NULL, &db->db, &ce);
-            if (getenv("VG_PF_DEBUG")) { size_t nl; const char *nm = db->fid == PF_KW ? "<kw>" : vg_fid_name(db->fid, &nl); fprintf(stderr, "db %s: %u patterns (%u re) %.1f ms\n", nm, n, db->nre, (vg_mono_ns() - tq) / 1e6); }
-            if (hrc == HS_SUCCESS) break;
+            if (hs_compile_multi(ex, fl, ids, n, HS_MODE_BLOCK, NULL, &db->db, &ce) == HS_SUCCESS) break;
             int bad = ce ? ce->expression : -1;
             if (ce) {
                 vg_warn("sigma", "prefilter: Vectorscan rejects pattern %s: %s", bad >= 0 ? ex[bad] : "(database)", ce->message);
