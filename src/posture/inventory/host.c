@@ -253,7 +253,7 @@ int vg_inv_collect_pkgs(struct vg_inv_snapshot *s, struct vg_err *err)
     if (!vg__inv_path(s, "/var/lib/dpkg/status", p, sizeof p)) return vg_err_set(err, VG_ETOOBIG, "root too long");
     struct vg_err e2 = VG_ERR_INIT;
     int rc = vg_dpkg_status_parse_file(p, 0, pkg_cb, s, &rep, &e2);
-    if (rc == VG_EIO) {
+    if (rc == VG_EIO || rc == VG_ENOENT) {
         rc = 0; /* no dpkg database: not a Debian host */
     } else if (rc) {
         return vg_err_set(err, rc, "dpkg status: %s", e2.msg);

@@ -283,6 +283,13 @@ int vg_inv_from_json(const char *text, size_t n, struct vg_inv_snapshot **out, s
     s->pkgs_known = (size_t)json_integer_value(json_object_get(o, "packages_known"));
     s->pkgs_installed = (size_t)json_integer_value(json_object_get(o, "packages_installed"));
     s->issues_total = (size_t)json_integer_value(json_object_get(o, "issues_total"));
+    json_t *iss = json_object_get(o, "issues"), *iv;
+    size_t ii;
+    json_array_foreach(iss, ii, iv)
+    {
+        if (s->nissues < VG_INV_MAX_ISSUES && json_is_string(iv))
+            snprintf(s->issues[s->nissues++], sizeof s->issues[0], "%s", json_string_value(iv));
+    }
     json_t *rp = json_object_get(o, "rpmdb");
     s->rpmdb = json_is_string(rp) ? vg__inv_str(s, json_string_value(rp)) : "";
     json_t *os = json_object_get(o, "os");
