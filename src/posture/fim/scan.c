@@ -172,7 +172,7 @@ int vg_fim_scan(const struct vg_fim_config *cfg, struct vg_fim_baseline **out, s
         vg_fim_baseline_free(b);
         return s.rc == VG_ENOMEM ? vg_err_set(err, VG_ENOMEM, "out of memory scanning") : s.rc;
     }
-    qsort(b->e, b->n, sizeof *b->e, ent_cmp);
+    if (b->n > 1) qsort(b->e, b->n, sizeof *b->e, ent_cmp);
     /* overlapping configured paths: drop duplicates */
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++) {

@@ -213,8 +213,8 @@ int vg_inv_parse_accounts(struct vg_inv_snapshot *s, const char *passwd, size_t 
         u->groups = sort_list(s, b.data ? b.data : "", b.len, primary);
         vg_buf_release(&b);
     }
-    qsort(s->users, s->nusers, sizeof *s->users, user_cmp);
-    qsort(s->groups, s->ngroups, sizeof *s->groups, group_cmp);
+    if (s->nusers > 1) qsort(s->users, s->nusers, sizeof *s->users, user_cmp);
+    if (s->ngroups > 1) qsort(s->groups, s->ngroups, sizeof *s->groups, group_cmp);
     return s->oom ? VG_ENOMEM : 0;
 }
 
@@ -492,7 +492,7 @@ static int sudo_include(struct vg_inv_snapshot *s, const char *from, const char 
         if (names[nn]) nn++;
     }
     closedir(d);
-    qsort(names, nn, sizeof *names, vg__inv_cmp_str);
+    if (nn > 1) qsort(names, nn, sizeof *names, vg__inv_cmp_str);
     int rc = 0;
     for (size_t i = 0; i < nn; i++) {
         char f[3072];

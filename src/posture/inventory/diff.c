@@ -328,7 +328,7 @@ static int ptr_sorted(const void *arr, size_t n, size_t elsz, kcmp_fn cmp, const
     *out = vg_malloc((n ? n : 1) * sizeof **out);
     if (!*out) return VG_ENOMEM;
     for (size_t i = 0; i < n; i++) (*out)[i] = (const char *)arr + i * elsz;
-    qsort(*out, n, sizeof **out, cmp);
+    if (n > 1) qsort(*out, n, sizeof **out, cmp);
     return 0;
 }
 

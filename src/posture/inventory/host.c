@@ -201,7 +201,7 @@ int vg_inv_collect_ifaces(struct vg_inv_snapshot *s, struct vg_err *err)
 #undef ACC
     for (size_t i = 0; i < nn; i++) {
         struct vg_inv_iface *f = iface_get(s, names[i]);
-        qsort(acc[i].addr, acc[i].n, sizeof(char *), vg__inv_cmp_str);
+        if (acc[i].n > 1) qsort(acc[i].addr, acc[i].n, sizeof(char *), vg__inv_cmp_str);
         struct vg_buf b = VG_BUF_INIT;
         for (size_t k = 0; k < acc[i].n; k++) {
             if (acc[i].addr[k] && (k == 0 || strcmp(acc[i].addr[k], acc[i].addr[k - 1]) != 0)) {
@@ -216,7 +216,7 @@ int vg_inv_collect_ifaces(struct vg_inv_snapshot *s, struct vg_err *err)
     }
     vg_free(names);
     vg_free(acc);
-    qsort(s->ifaces, s->nifaces, sizeof *s->ifaces, iface_cmp);
+    if (s->nifaces > 1) qsort(s->ifaces, s->nifaces, sizeof *s->ifaces, iface_cmp);
     return 0;
 }
 
@@ -253,8 +253,11 @@ int vg_inv_collect_pkgs(struct vg_inv_snapshot *s, struct vg_err *err)
     if (!vg__inv_path(s, "/var/lib/dpkg/status", p, sizeof p)) return vg_err_set(err, VG_ETOOBIG, "root too long");
     struct vg_err e2 = VG_ERR_INIT;
     int rc = vg_dpkg_status_parse_file(p, 0, pkg_cb, s, &rep, &e2);
-    if (rc == VG_EIO || rc == VG_ENOENT) {
+    if (rc == VG_ENOENT) {
         rc = 0; /* no dpkg database: not a Debian host */
+    } else if (rc == VG_EIO) {
+        vg__inv_issue(s, "dpkg status: %s", e2.msg); /* unreadable: the section stays empty */
+        rc = 0;
     } else if (rc) {
         return vg_err_set(err, rc, "dpkg status: %s", e2.msg);
     }
@@ -268,6 +271,6 @@ int vg_inv_collect_pkgs(struct vg_inv_snapshot *s, struct vg_err *err)
         s->rpmdb = vg__inv_str(s, rpm);
         vg__inv_issue(s, "rpm database %s present but not read (not implemented)", rpm);
     }
-    qsort(s->pkgs, s->npkgs, sizeof *s->pkgs, pkg_cmp);
+    if (s->npkgs > 1) qsort(s->pkgs, s->npkgs, sizeof *s->pkgs, pkg_cmp);
     return 0;
 }

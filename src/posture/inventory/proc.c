@@ -140,7 +140,7 @@ int vg_inv_collect_ports(struct vg_inv_snapshot *s, struct vg_err *err)
         if (rc) return rc;
     }
     if (!s->nports) return 0;
-    qsort(s->ports, s->nports, sizeof *s->ports, port_cmp);
+    if (s->nports > 1) qsort(s->ports, s->nports, sizeof *s->ports, port_cmp);
     /* map socket inodes to pids through proc/<pid>/fd */
     char pp[4096];
     if (!vg__inv_path(s, "/proc", pp, sizeof pp)) return 0;
@@ -274,6 +274,6 @@ int vg_inv_collect_procs(struct vg_inv_snapshot *s, struct vg_err *err)
         if (r > 0) x->exe = vg__inv_strn(s, tgt, (size_t)r);
     }
     closedir(d);
-    qsort(s->procs, s->nprocs, sizeof *s->procs, proc_cmp);
+    if (s->nprocs > 1) qsort(s->procs, s->nprocs, sizeof *s->procs, proc_cmp);
     return 0;
 }

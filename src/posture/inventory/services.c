@@ -171,6 +171,6 @@ int vg_inv_collect_services(struct vg_inv_snapshot *s, struct vg_err *err)
                 }
         }
     }
-    qsort(s->services, s->nservices, sizeof *s->services, svc_cmp);
+    if (s->nservices > 1) qsort(s->services, s->nservices, sizeof *s->services, svc_cmp);
     return 0;
 }
