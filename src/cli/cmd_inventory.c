@@ -5,9 +5,11 @@
  * Exit 0 on success, 1 when collection fails, 2 on usage errors. */
 #include "cli.h"
 #include "vigil/inventory.h"
+#include "vigil/store.h"
 
 static const char usage_text[] =
     "usage: vigil inventory [--root DIR] [--json] [--diff OLD.json [--events]] [--out FILE]\n"
+    "                       [--store DIR [--host NAME] [--tenant T]]\n"
     "  Collects OS, interfaces, packages, users and groups, sudoers, SSH\n"
     "  authorized keys, listening ports, processes and services.\n"
     "  --root DIR       root prefix (a mounted image or fixture tree; default /)\n"
@@ -15,6 +17,9 @@ static const char usage_text[] =
     "  --out FILE       also write the JSON snapshot to FILE (for a later --diff)\n"
     "  --diff OLD.json  print the changes since an earlier snapshot\n"
     "  --events         with --diff: one JSON event per change\n"
+    "  --store DIR      push the snapshot and its changes (against the stored one) to the\n"
+    "                   data directory's store as asset --host NAME (default: the hostname)\n"
+    "  --tenant T       tenant for --store (default \"default\")\n"
     "exit status: 0 ok, 1 collection or I/O error, 2 usage error";
 
 static int read_all(const char *path, struct vg_buf *b)
@@ -31,15 +36,69 @@ static int read_all(const char *path, struct vg_buf *b)
     return rc;
 }
 
+/* Pushes s to the store: diff against the stored snapshot of the asset
+ * (none the first time), then store the snapshot and the changes. */
+static int push(const char *dir, const char *tenant, const char *host, struct vg_inv_snapshot *s)
+{
+    struct vg_err err = VG_ERR_INIT;
+    struct vg_store *st = NULL;
+    struct vg_inv_snapshot *prev = NULL;
+    struct vg_inv_changes ch = VG_INV_CHANGES_INIT;
+    struct vg_buf snap = VG_BUF_INIT, chj = VG_BUF_INIT;
+    char *old = NULL;
+    int ret = 1;
+    snap.cap_limit = chj.cap_limit = (size_t)1 << 30;
+    if (!*host) {
+        fprintf(stderr, "vigil inventory: no host name: use --host\n");
+        return 2;
+    }
+    if (vg_store_open(&st, dir, &err)) goto fail;
+    int rc = st->ops->asset_get ? st->ops->asset_get(st, tenant, host, NULL, &old, NULL, 0, &err) : VG_EUNSUP;
+    if (rc && rc != VG_ENOENT) goto fail;
+    if (old && *old && vg_inv_from_json(old, strlen(old), &prev, &err)) goto fail;
+    if (vg_inv_diff(prev, s, &ch) || vg_inv_to_json(s, &snap)) {
+        fprintf(stderr, "vigil inventory: out of memory\n");
+        goto out;
+    }
+    vg_buf_addc(&chj, '[');
+    for (size_t i = 0; i < ch.n; i++) {
+        if (i) vg_buf_addc(&chj, ',');
+        if (vg_inv_change_json(&ch.v[i], host, &chj)) {
+            fprintf(stderr, "vigil inventory: out of memory\n");
+            goto out;
+        }
+    }
+    vg_buf_addc(&chj, ']');
+    if (vg_store_put_inventory(st, tenant, host, snap.data, chj.data, 0, &err)) goto fail;
+    printf("stored inventory of %s (tenant %s): %zu packages, %zu changes%s\n", host, tenant, s->pkgs_known, ch.n,
+           prev ? "" : " (first snapshot)");
+    for (size_t i = 0; i < ch.n; i++) printf("  %-28s %s\n", ch.v[i].action, ch.v[i].subject);
+    ret = 0;
+    goto out;
+fail:
+    fprintf(stderr, "vigil inventory: %s\n", err.msg);
+out:
+    vg_free(old);
+    vg_buf_release(&snap);
+    vg_buf_release(&chj);
+    vg_inv_changes_release(&ch);
+    vg_inv_snapshot_free(prev);
+    if (st) vg_store_close(st);
+    return ret;
+}
+
 static int run(int argc, char **argv)
 {
-    const char *root = "/", *diff = NULL, *outp = NULL;
+    const char *root = "/", *diff = NULL, *outp = NULL, *store_dir = NULL, *host = NULL, *tenant = "default";
     bool json = false, events = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--root") == 0 && i + 1 < argc) root = argv[++i];
         else if (strcmp(a, "--diff") == 0 && i + 1 < argc) diff = argv[++i];
         else if (strcmp(a, "--out") == 0 && i + 1 < argc) outp = argv[++i];
+        else if (strcmp(a, "--store") == 0 && i + 1 < argc) store_dir = argv[++i];
+        else if (strcmp(a, "--host") == 0 && i + 1 < argc) host = argv[++i];
+        else if (strcmp(a, "--tenant") == 0 && i + 1 < argc) tenant = argv[++i];
         else if (strcmp(a, "--json") == 0) json = true;
         else if (strcmp(a, "--events") == 0) events = true;
         else {
@@ -80,6 +139,10 @@ static int run(int argc, char **argv)
             fprintf(stderr, "vigil inventory: cannot write %s\n", outp);
             goto out;
         }
+    }
+    if (store_dir) {
+        ret = push(store_dir, tenant, host && *host ? host : s->os.hostname, s);
+        goto out;
     }
     if (diff) {
         if (vg_inv_diff(old, s, &ch)) {

@@ -1105,4 +1105,10 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .token_revoke = vg__tok_revoke,
     .kv_get = kv_get,
     .kv_put = kv_put,
+    .asset_put_inventory = vg__asset_put_inventory,
+    .asset_list = vg__asset_list,
+    .asset_get = vg__asset_get,
+    .asset_put_posture = vg__asset_put_posture,
+    .asset_put_vulns = vg__asset_put_vulns,
+    .asset_get_posture = vg__asset_get_posture,
 };

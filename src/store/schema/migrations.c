@@ -9,8 +9,13 @@ static const char m001_init[] =
 #include "001_init.sql.h"
     ;
 
+static const char m004_assets[] =
+#include "004_assets.sql.h"
+    ;
+
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
+    {4, "assets", m004_assets},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)
