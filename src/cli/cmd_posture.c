@@ -5,7 +5,9 @@
  * single machine without an agent gets a posture. Exit 0 ok, 1 error or
  * nothing stored, 2 usage error. */
 #include "cli.h"
+#include "vigil/pkg.h"
 #include "vigil/sca.h"
+#include "vigil/vuln.h"
 #include "vigil/store.h"
 #include <jansson.h>
 
@@ -15,10 +17,13 @@
 
 static const char usage_text[] =
     "usage: vigil posture HOST [--data DIR] [--tenant T] [--json]\n"
-    "       vigil posture HOST --collect [--root DIR] [--policy FILE] [--data DIR] [--tenant T]\n"
+    "       vigil posture HOST --collect [--root DIR] [--policy FILE] [--advisories FILE]...\n"
+    "                     [--release NAME] [--data DIR] [--tenant T]\n"
     "  Shows the stored posture of HOST: score, failed checks with remediation,\n"
     "  vulnerable packages. --collect runs the hardening policy (default the\n"
-    "  Debian 12 baseline) here and stores the result for HOST first.\n"
+    "  Debian 12 baseline) here and stores the result for HOST first; with\n"
+    "  --advisories (tracker or OSV JSON, as for vigil vulns) it also matches\n"
+    "  the packages of the root and stores the vulnerable ones.\n"
     "exit status: 0 ok, 1 error or nothing stored, 2 usage error";
 
 static const char *js(json_t *o, const char *key)
@@ -99,16 +104,67 @@ out:
     return ret;
 }
 
+/* Matches <root>/var/lib/dpkg/status against the advisory files and stores
+ * the findings for host. */
+static int collect_vulns(struct vg_store *st, const char *tenant, const char *host, const char *root,
+                         const char *const *adv, size_t nadv, const char *release)
+{
+    struct vg_err err = VG_ERR_INIT;
+    char rel[64], path[4096];
+    if (!release) {
+        snprintf(path, sizeof path, "%s/etc/os-release", strcmp(root, "/") == 0 ? "" : root);
+        release = vg_vuln_os_codename(path, rel, sizeof rel, NULL) == 0 ? rel : "bookworm";
+    }
+    struct vg_vuln_db *db = vg_vuln_db_new(release);
+    struct vg_pkg_inventory inv = VG_PKG_INVENTORY_INIT;
+    struct vg_vuln_findings f = VG_VULN_FINDINGS_INIT;
+    struct vg_buf j = VG_BUF_INIT;
+    j.cap_limit = (size_t)1 << 30;
+    int ret = 1;
+    if (!db) {
+        fprintf(stderr, "vigil posture: bad release name '%s'\n", release);
+        goto out;
+    }
+    for (size_t i = 0; i < nadv; i++)
+        if (vg_vuln_db_load_file(db, adv[i], NULL, &err)) goto fail;
+    snprintf(path, sizeof path, "%s/var/lib/dpkg/status", strcmp(root, "/") == 0 ? "" : root);
+    if (vg_pkg_inventory_load_dpkg(&inv, path, 0, &err) || vg_vuln_match(db, &inv, host, &f, &err)) goto fail;
+    int rc = vg_buf_addc(&j, '[');
+    for (size_t i = 0; i < f.n && !rc; i++) {
+        if (i) rc = vg_buf_addc(&j, ',');
+        if (!rc) rc = vg_vuln_finding_json(&f, &f.v[i], &j);
+    }
+    if (rc || vg_buf_addc(&j, ']')) {
+        fprintf(stderr, "vigil posture: out of memory\n");
+        goto out;
+    }
+    if (!st->ops->asset_put_vulns || st->ops->asset_put_vulns(st, tenant, host, f.n, j.data, 0, &err)) goto fail;
+    ret = 0;
+    goto out;
+fail:
+    fprintf(stderr, "vigil posture: %s\n", err.msg[0] ? err.msg : "store has no asset support");
+out:
+    vg_buf_release(&j);
+    vg_vuln_findings_release(&f);
+    vg_pkg_inventory_release(&inv);
+    vg_vuln_db_free(db);
+    return ret;
+}
+
 static int run(int argc, char **argv)
 {
     if (argc < 2 || argv[1][0] == '-') goto usage;
     const char *host = argv[1], *data = vg_cli_default_data(), *tenant = "default", *root = "/", *policy = NULL;
     bool json = false, do_collect = false;
+    const char *adv[64], *release = NULL;
+    size_t nadv = 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
         else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) tenant = argv[++i];
         else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) root = argv[++i];
         else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) policy = argv[++i];
+        else if (strcmp(argv[i], "--advisories") == 0 && i + 1 < argc && nadv < 64) adv[nadv++] = argv[++i];
+        else if (strcmp(argv[i], "--release") == 0 && i + 1 < argc) release = argv[++i];
         else if (strcmp(argv[i], "--json") == 0) json = true;
         else if (strcmp(argv[i], "--collect") == 0) do_collect = true;
         else goto usage;
@@ -123,6 +179,7 @@ static int run(int argc, char **argv)
     char *pj = NULL, *vj = NULL;
     json_t *po = NULL, *vo = NULL;
     if (do_collect && collect(st, tenant, host, root, policy)) goto out;
+    if (do_collect && nadv && collect_vulns(st, tenant, host, root, adv, nadv, release)) goto out;
     if (!st->ops->asset_get_posture || st->ops->asset_get_posture(st, tenant, host, &pj, &vj, &err)) {
         fprintf(stderr, "vigil posture: %s\n", err.msg[0] ? err.msg : "store has no asset support");
         goto out;
@@ -171,7 +228,8 @@ static int run(int argc, char **argv)
         if (json_is_object(vo)) {
             printf("vulnerable packages: %lld\n", (long long)json_integer_value(json_object_get(vo, "count")));
             json_array_foreach(json_object_get(vo, "findings"), k, c)
-                printf("  %s %s: %s\n", js(c, "package"), js(c, "version"), js(c, "cve"));
+                printf("  %-24s %-24s %-16s fixed in %s (%s)\n", js(c, "package"), js(c, "installed_version"),
+                       js(c, "cve"), *js(c, "fixed_version") ? js(c, "fixed_version") : "-", js(c, "urgency"));
         } else {
             printf("vulnerable packages: no findings stored\n");
         }

@@ -99,6 +99,21 @@ checks:
     check("fix: lock them with passwd -l" in out and "no findings stored" in out, "posture text: " + out)
     lst = json.loads(run("assets", "list", "--data", data, "--json").stdout)
     check(lst[0]["posture_score"] == 0, "score in the asset list")
+    # vulnerable packages: the vuln module's test data as a second host root
+    vdata = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vuln", "data")
+    vroot = os.path.join(tmp, "vroot")
+    os.makedirs(os.path.join(vroot, "var/lib/dpkg"))
+    shutil.copy(os.path.join(vdata, "status"), os.path.join(vroot, "var/lib/dpkg/status"))
+    run("posture", "fx2", "--collect", "--root", vroot, "--policy", pol, "--data", data,
+        "--advisories", os.path.join(vdata, "tracker.json"), "--release", "bookworm")
+    ref = run("vulns", "--status", os.path.join(vroot, "var/lib/dpkg/status"), "--advisories",
+              os.path.join(vdata, "tracker.json"), "--release", "bookworm", "--json").stdout.splitlines()
+    want = sorted((f["package"], f["cve"]) for f in map(json.loads, ref) if "package" in f)
+    post = json.loads(run("posture", "fx2", "--data", data, "--json").stdout)
+    got = sorted((f["package"], f["cve"]) for f in post["vulnerabilities"]["findings"])
+    check(got == want and post["vulnerabilities"]["count"] == len(want) and want, f"stored findings {got} vs vigil vulns {want}")
+    out = run("posture", "fx2", "--data", data).stdout
+    check(f"vulnerable packages: {len(want)}" in out, "posture text findings: " + out)
 
     # FIM
     watched = os.path.join(tmp, "w")
