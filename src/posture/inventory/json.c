@@ -102,10 +102,9 @@ static json_t *arr_of(const void *arr, size_t n, size_t elsz, const struct fdesc
     return a;
 }
 
-/* jansson's strings are NUL-terminated and must be UTF-8: we sanitised on
- * the way in? No: host files can hold anything, so invalid UTF-8 is replaced
- * before serialisation by going through vg_buf_add_json_str instead. To
- * keep one code path, strings are dumped by jansson only after this check. */
+/* Host files can hold any bytes but JSON strings must be UTF-8: before
+ * serialising, every string is checked and, if any is invalid, the
+ * offending ones are replaced by arena copies with '?' for bytes >= 0x80. */
 static bool utf8_all(const void *arr, size_t n, size_t elsz, const struct fdesc *fd)
 {
     for (size_t i = 0; i < n; i++)

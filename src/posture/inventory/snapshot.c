@@ -29,8 +29,9 @@ struct vg_inv_snapshot *vg_inv_snapshot_new(const char *root)
     }
     s->live = strcmp(s->root, "/") == 0;
     s->rpmdb = "";
-    const char **os = &s->os.hostname;
-    for (size_t i = 0; i < sizeof s->os / sizeof(const char *) - 1; i++) os[i] = "";
+    struct vg_inv_os *o = &s->os;
+    o->hostname = o->os_id = o->os_name = o->os_version = o->os_version_id = o->os_codename = o->os_pretty = "";
+    o->kernel_name = o->kernel_release = o->kernel_version = o->machine = "";
     return s;
 }
 
