@@ -73,6 +73,19 @@ struct vg_stored_alert {
 };
 typedef int (*vg_store_alert_cb)(void *ctx, const struct vg_stored_alert *a);
 
+/* One asset (a host reporting to a tenant). */
+struct vg_asset_info {
+    char tenant[64];
+    char host[256];
+    int64_t first_seen, last_seen, inventory_ts; /* ns */
+    char criticality[16];
+    char os[256], kernel[128];
+    int64_t packages;
+    int64_t changes;         /* inventory change records stored */
+    double score;            /* latest posture score, -1 when none */
+    int64_t vulns;           /* latest vulnerable-package findings, -1 when none */
+};
+
 struct vg_store_ops {
     const char *name;
     const char *desc;
@@ -134,6 +147,20 @@ struct vg_store_ops {
     /* Counts matching alerts by level (q->limit ignored). */
     int (*alert_counts)(struct vg_store *s, const struct vg_alert_query *q, uint64_t counts[VG_ALERT_NLEVELS],
                         struct vg_err *err);
+    /* ---- assets (issue 5; src/store/assets_sqlite.c). A backend may leave
+     * these NULL: the wrappers below then return VG_EUNSUP. ---- */
+    int (*asset_put_inventory)(struct vg_store *s, const char *tenant, const char *host, const char *snapshot_json,
+                               const char *changes_json, int64_t ts, struct vg_err *err);
+    int (*asset_list)(struct vg_store *s, const char *tenant, struct vg_asset_info **out, size_t *n,
+                      struct vg_err *err);
+    int (*asset_get)(struct vg_store *s, const char *tenant, const char *host, struct vg_asset_info *info,
+                     char **snapshot_json, char **changes_json, size_t max_changes, struct vg_err *err);
+    int (*asset_put_posture)(struct vg_store *s, const char *tenant, const char *host, const char *policy,
+                             double score, const char *report_json, int64_t ts, struct vg_err *err);
+    int (*asset_put_vulns)(struct vg_store *s, const char *tenant, const char *host, size_t count,
+                           const char *findings_json, int64_t ts, struct vg_err *err);
+    int (*asset_get_posture)(struct vg_store *s, const char *tenant, const char *host, char **posture_json,
+                             char **vulns_json, struct vg_err *err);
 };
 
 struct vg_store {
@@ -153,5 +180,19 @@ static inline int vg_store_put_events(struct vg_store *s, const struct vg_event 
 static inline int vg_store_search(struct vg_store *s, const struct vg_query *q, vg_store_event_cb cb,
                                   void *ctx, struct vg_err *err)
 { return s->ops->search(s, q, cb, ctx, err); }
+
+/* Stores an agent's inventory: upserts the asset (os, kernel, package count
+ * are read from the snapshot JSON), replaces its current snapshot and
+ * appends every element of changes_json (a JSON array of change objects as
+ * vg_inv_change_json writes them; NULL or "[]" for none) to the history, in
+ * one transaction. ts in ns (0: now). VG_EINVAL for bad JSON or names,
+ * VG_EUNSUP when the backend has no asset support. */
+static inline int vg_store_put_inventory(struct vg_store *s, const char *tenant, const char *host,
+                                         const char *snapshot_json, const char *changes_json, int64_t ts,
+                                         struct vg_err *err)
+{
+    if (!s->ops->asset_put_inventory) return vg_err_set(err, VG_EUNSUP, "store has no asset support");
+    return s->ops->asset_put_inventory(s, tenant, host, snapshot_json, changes_json, ts, err);
+}
 
 #endif

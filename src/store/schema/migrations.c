@@ -12,9 +12,14 @@ static const char m002_alerts[] =
 #include "002_alerts.sql.h"
     ;
 
+static const char m005_assets[] =
+#include "005_assets.sql.h"
+    ;
+
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
     {2, "alerts", m002_alerts},
+    {5, "assets", m005_assets},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)

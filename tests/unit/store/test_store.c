@@ -246,7 +246,9 @@ static void test_migrations_match_sql(void **state)
     const struct vg__migration *m = vg__store_migrations(&nm);
     assert_true(nm >= 1);
     for (size_t i = 0; i < nm; i++) {
-        assert_int_equal(m[i].version, (int)i + 1); /* numbered without gaps */
+        /* strictly increasing; numbers are reserved per branch (002 alerts,
+         * 003 agents, 004 assets), so a branch alone may show a gap */
+        assert_true(m[i].version >= 1 && (i == 0 || m[i].version > m[i - 1].version));
         char p[600];
         snprintf(p, sizeof p, "%s/src/store/schema/%03d_%s.sql", src, m[i].version, m[i].name);
         FILE *fp = fopen(p, "rb");
