@@ -1105,4 +1105,11 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .token_revoke = vg__tok_revoke,
     .kv_get = kv_get,
     .kv_put = kv_put,
+    .enroll_token_create = vg__agt_token_create,
+    .enroll_token_use = vg__agt_token_use,
+    .agent_add = vg__agt_add,
+    .agent_get = vg__agt_get,
+    .agent_list = vg__agt_list,
+    .agent_update = vg__agt_update,
+    .agent_revoke = vg__agt_revoke,
 };

@@ -8,9 +8,17 @@
 static const char m001_init[] =
 #include "001_init.sql.h"
     ;
+static const char m002_alerts[] =
+#include "002_alerts.sql.h"
+    ;
+static const char m003_agents[] =
+#include "003_agents.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
+    {2, "alerts", m002_alerts},
+    {3, "agents", m003_agents},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)
