@@ -24,6 +24,9 @@
  *   batch_delay = 20ms             # max age of a source's open batch
  *   commit_max_events = 50000      # max events per store transaction
  *   commit_max_delay = 50ms
+ *   [agents]
+ *   listen = off                   # e.g. 0.0.0.0:7443: vigil-agent connections (TLS 1.3, DATA/ca)
+ *   silent_after = 30s             # an agent not heard from this long is reported silent
  *
  * Addresses are ADDR:PORT or [IPv6]:PORT; port 0 picks a free port. Only
  * loopback is used by default: to listen elsewhere, name the address. */
@@ -54,6 +57,8 @@ struct vg_config {
     int64_t batch_delay_ns;
     size_t commit_max_events;
     int64_t commit_max_delay_ns;
+    char agents[128];        /* [agents] listen: agents' TLS listener ("off" by default) */
+    int64_t agent_silent_ns; /* [agents] silent_after: default 30s */
 };
 
 /* Fills defaults (data from default_data, loopback listeners). */
