@@ -94,8 +94,10 @@ static void emit_agent_event(struct vg_source *s, const struct vg_agent_info *a,
     ok = ok && vg_event_add_str(ev, VG_FID_MESSAGE, VG_FF_ECS, ev->raw, ev->raw_len) == 0;
     ok = ok && vg_event_add_str_copy(ev, VG_FID_EVENT_ACTION, VG_FF_ECS, action, strlen(action)) == 0;
     ok = ok && vg_event_add_str_copy(ev, VG_FID_EVENT_KIND, VG_FF_ECS, "event", 5) == 0;
-    ok = ok && vg_event_add_named(ev, "agent.id", VG_FF_ECS, a->id, strlen(a->id)) == 0;
-    ok = ok && vg_event_add_named(ev, "agent.name", VG_FF_ECS, a->name, strlen(a->name)) == 0;
+    /* vg_event_add_named references its value: give it arena copies */
+    const char *aid = vg_arena_strndup(&b->arena, a->id, strlen(a->id));
+    ok = ok && aid && vg_event_add_named(ev, "agent.id", VG_FF_ECS, aid, strlen(aid)) == 0;
+    ok = ok && vg_event_add_named(ev, "agent.name", VG_FF_ECS, ev->host, strlen(ev->host)) == 0;
     if (!ok) { vg_batch_free(b); return; }
     vg_event_finish(ev);
     atomic_fetch_add(&s->cv->received, 1);
