@@ -11,7 +11,8 @@
 
 /* ---- spool ------------------------------------------------------------ */
 /* Segment files DIR/spool/NNNNNNNNNNNNNNNN.seg of records
- *   [u32 len][u32 crc32(payload)][payload = one vg_ap record]
+ *   [u32 len][u32 crc32(payload)][payload = u64 dev, u64 inode, u64 end
+ *   offset of the line in its file, then one vg_ap record]
  * plus DIR/spool/state (read position, sequence numbers, the in-flight
  * frame and loss counters). */
 #define VG_SPOOL_SEG_BYTES (4u << 20)
@@ -38,10 +39,16 @@ struct vg_spool {
  * (a torn final record from a crash is cut off). */
 int vg_spool_open(struct vg_spool *sp, const char *data_dir, uint64_t cap_bytes, struct vg_err *err);
 void vg_spool_close(struct vg_spool *sp);
+/* Where a spooled line came from: the tail position after it. */
+struct vg_spool_pos { uint64_t dev, ino, end_off; };
 /* Appends one record (not yet durable: call vg_spool_sync). Drops the
  * oldest segments, counting the lost records, when over the cap. */
-int vg_spool_append(struct vg_spool *sp, int64_t ts, const char *src, size_t srclen, const char *data, size_t len,
-                    struct vg_err *err);
+int vg_spool_append(struct vg_spool *sp, const struct vg_spool_pos *pos, int64_t ts, const char *src, size_t srclen,
+                    const char *data, size_t len, struct vg_err *err);
+/* Calls cb for every record of the newest segments (those a crash between
+ * a spool write and the tail state write can concern), oldest first. */
+void vg_spool_positions(const struct vg_spool *sp, void (*cb)(void *ctx, const struct vg_spool_pos *pos,
+                                                               const char *src, size_t srclen), void *ctx);
 /* Flushes and fdatasyncs the write segment. */
 int vg_spool_sync(struct vg_spool *sp, struct vg_err *err);
 /* Builds the next LOG frame into out: the in-flight one again when there
@@ -79,11 +86,16 @@ struct vg_tail {
     bool from_end;
     int64_t last_ts;
     char *buf;
+    size_t reconciled;
 };
 
 int vg_tail_open(struct vg_tail *t, const char *data_dir, const char *const *paths, size_t n, bool from_end,
                  struct vg_err *err);
 void vg_tail_close(struct vg_tail *t);
+/* After a crash the spool may hold lines beyond the saved positions (the
+ * positions are written after the spool): moves each file's offset past
+ * the last of its lines found in the spool, so none is read twice. */
+int vg_tail_reconcile(struct vg_tail *t, const struct vg_spool *sp, struct vg_err *err);
 /* Reads what is new in every file into the spool (at most max_lines this
  * call), syncs the spool, then persists the positions. Returns lines read. */
 long vg_tail_poll(struct vg_tail *t, struct vg_spool *sp, long max_lines, struct vg_err *err);

@@ -422,6 +422,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     tail_open = true;
+    if (vg_tail_reconcile(&r.tail, &r.sp, &err) != 0) { fprintf(stderr, "vigil-agent run: %s\n", err.msg); code = 1; goto out; }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

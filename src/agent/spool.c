@@ -16,6 +16,7 @@
 
 #define SEG_BYTES (1u << 20)   /* segment roll size; records may not exceed it */
 #define REC_HDR 8u
+#define POS_LEN 24u   /* dev, inode, end offset of the line in its file */
 
 static uint32_t crc_table[256];
 static bool crc_ready;
@@ -57,12 +58,12 @@ static size_t valid_rec(const uint8_t *buf, size_t n, size_t off)
 {
     if (n - off < REC_HDR) return 0;
     uint32_t len = rd32(buf + off);
-    if (len < 14 || len > SEG_BYTES || n - off - REC_HDR < len) return 0;
+    if (len < POS_LEN + 14 || len > SEG_BYTES || n - off - REC_HDR < len) return 0;
     const uint8_t *pl = buf + off + REC_HDR;
     if (vg_crc32(pl, len) != rd32(buf + off + 4)) return 0;
     size_t o = 0;
     struct vg_ap_rec r;
-    if (vg_ap_rec_next(pl, len, &o, &r) != 1 || o != len) return 0;
+    if (vg_ap_rec_next(pl + POS_LEN, len - POS_LEN, &o, &r) != 1 || o != len - POS_LEN) return 0;
     return REC_HDR + len;
 }
 
@@ -229,12 +230,22 @@ static void drop_oldest(struct vg_spool *sp)
             sp->cap_bytes, lost, sp->lost_records);
 }
 
-int vg_spool_append(struct vg_spool *sp, int64_t ts, const char *src, size_t srclen, const char *data, size_t len,
-                    struct vg_err *err)
+static uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    return v;
+}
+
+int vg_spool_append(struct vg_spool *sp, const struct vg_spool_pos *pos, int64_t ts, const char *src, size_t srclen,
+                    const char *data, size_t len, struct vg_err *err)
 {
     struct vg_buf b = VG_BUF_INIT;
-    uint8_t hdr[REC_HDR] = {0};
-    int rc = vg_buf_add(&b, hdr, REC_HDR);
+    uint8_t hdr[REC_HDR + POS_LEN] = {0};
+    uint64_t pv[3] = {pos ? pos->dev : 0, pos ? pos->ino : 0, pos ? pos->end_off : 0};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 8; i++) hdr[REC_HDR + 8 * k + i] = (uint8_t)(pv[k] >> (56 - 8 * i));
+    int rc = vg_buf_add(&b, hdr, sizeof hdr);
     if (!rc) rc = vg_ap_rec_add(&b, ts, src, srclen, data, len);
     if (rc) { vg_buf_release(&b); return vg_err_set(err, rc, "cannot encode a spool record"); }
     size_t pl = b.len - REC_HDR;
@@ -317,7 +328,7 @@ int vg_spool_next_frame(struct vg_spool *sp, struct vg_buf *out, size_t max_byte
             }
             in_corrupt = false;
             if (nrec && (out->len - start + r > max_bytes || nrec >= max_records)) break;
-            rc = vg_buf_add(out, buf + off + REC_HDR, r - REC_HDR);
+            rc = vg_buf_add(out, buf + off + REC_HDR + POS_LEN, r - REC_HDR - POS_LEN);
             off += r;
             nrec++;
         }
@@ -368,4 +379,27 @@ uint64_t vg_spool_pending_bytes(const struct vg_spool *sp)
 {
     uint64_t done = sp->read_off;
     return sp->bytes > done ? sp->bytes - done : 0;
+}
+
+void vg_spool_positions(const struct vg_spool *sp, void (*cb)(void *ctx, const struct vg_spool_pos *pos,
+                                                               const char *src, size_t srclen), void *ctx)
+{
+    uint64_t from = sp->write_seg >= sp->first_seg + 2 ? sp->write_seg - 2 : sp->first_seg;
+    for (uint64_t seg = from; seg <= sp->write_seg; seg++) {
+        uint8_t *buf;
+        size_t n;
+        if (read_seg(sp, seg, &buf, &n) != 0 || !buf) continue;
+        size_t off = 0, r;
+        while (off < n) {
+            r = valid_rec(buf, n, off);
+            if (!r) { off++; continue; }
+            const uint8_t *pl = buf + off + REC_HDR;
+            struct vg_spool_pos pos = {rd64(pl), rd64(pl + 8), rd64(pl + 16)};
+            size_t o = 0;
+            struct vg_ap_rec rec;
+            if (vg_ap_rec_next(pl + POS_LEN, r - REC_HDR - POS_LEN, &o, &rec) == 1) cb(ctx, &pos, rec.src, rec.srclen);
+            off += r;
+        }
+        vg_free(buf);
+    }
 }

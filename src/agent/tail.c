@@ -108,11 +108,11 @@ static int64_t next_ts(struct vg_tail *t)
 
 /* Reads complete lines (and, at_eof_flush, a final partial one). */
 static long read_lines(struct vg_tail *t, struct vg_tail_file *tf, struct vg_spool *sp, long max, bool flush_partial,
-                       struct vg_err *err)
+                       long *budget, struct vg_err *err)
 {
     long lines = 0;
     size_t plen = strlen(tf->path);
-    while (lines < max) {
+    while (lines < max && *budget > 0) {
         ssize_t r = pread(tf->fd, t->buf, VG_TAIL_MAX_LINE, (off_t)tf->off);
         if (r < 0) {
             if (errno == EINTR) continue;
@@ -121,7 +121,7 @@ static long read_lines(struct vg_tail *t, struct vg_tail_file *tf, struct vg_spo
         }
         if (r == 0) break;
         size_t n = (size_t)r, pos = 0;
-        while (pos < n && lines < max) {
+        while (pos < n && lines < max && *budget > 0) {
             char *nl = memchr(t->buf + pos, '\n', n - pos);
             size_t ll, adv;
             if (nl) {
@@ -137,9 +137,11 @@ static long read_lines(struct vg_tail *t, struct vg_tail_file *tf, struct vg_spo
             size_t l = ll;
             if (l && t->buf[pos + l - 1] == '\r') l--;
             if (l) {
-                int rc = vg_spool_append(sp, next_ts(t), tf->path, plen, t->buf + pos, l, err);
+                struct vg_spool_pos sp_pos = {tf->dev, tf->ino, tf->off + adv};
+                int rc = vg_spool_append(sp, &sp_pos, next_ts(t), tf->path, plen, t->buf + pos, l, err);
                 if (rc) return rc;
                 lines++;
+                *budget -= (long)l + 1;
             }
             pos += adv;
             tf->off += adv;
@@ -152,7 +154,10 @@ static long read_lines(struct vg_tail *t, struct vg_tail_file *tf, struct vg_spo
 long vg_tail_poll(struct vg_tail *t, struct vg_spool *sp, long max_lines, struct vg_err *err)
 {
     long total = 0;
-    for (size_t i = 0; i < t->n && total < max_lines; i++) {
+    /* at most ~512 KiB per poll: a poll's appends then span at most two
+     * spool segments, which is what vg_tail_reconcile scans */
+    long budget = 512 * 1024;
+    for (size_t i = 0; i < t->n && total < max_lines && budget > 0; i++) {
         struct vg_tail_file *tf = &t->f[i];
         if (tf->fd < 0) {
             open_file(tf, false, false, 0, 0, 0);
@@ -165,16 +170,16 @@ long vg_tail_poll(struct vg_tail *t, struct vg_spool *sp, long max_lines, struct
             vg_warn("agent", "%s was truncated: reading it again from the start", tf->path);
             tf->off = 0;
         }
-        long got = read_lines(t, tf, sp, max_lines - total, rotated, err);
+        long got = read_lines(t, tf, sp, max_lines - total, rotated, &budget, err);
         if (got < 0) return got;
         total += got;
-        if (rotated && total < max_lines) {
+        if (rotated && total < max_lines && budget > 0) {
             vg_info("agent", "%s was rotated: following the new file", tf->path);
             close(tf->fd);
             tf->fd = -1;
             open_file(tf, false, false, 0, 0, 0);
             if (tf->fd >= 0) {
-                got = read_lines(t, tf, sp, max_lines - total, false, err);
+                got = read_lines(t, tf, sp, max_lines - total, false, &budget, err);
                 if (got < 0) return got;
                 total += got;
             }
@@ -184,4 +189,31 @@ long vg_tail_poll(struct vg_tail *t, struct vg_spool *sp, long max_lines, struct
     if (rc) return rc;
     rc = save_state(t, err);
     return rc ? rc : total;
+}
+
+static void reconcile_cb(void *ctx, const struct vg_spool_pos *pos, const char *src, size_t srclen)
+{
+    struct vg_tail *t = ctx;
+    for (size_t i = 0; i < t->n; i++) {
+        struct vg_tail_file *tf = &t->f[i];
+        if (tf->fd < 0 || tf->dev != pos->dev || tf->ino != pos->ino || strlen(tf->path) != srclen ||
+            memcmp(tf->path, src, srclen) != 0)
+            continue;
+        if (pos->end_off > tf->off) {
+            struct stat st;
+            if (fstat(tf->fd, &st) == 0 && pos->end_off <= (uint64_t)st.st_size) {
+                tf->off = pos->end_off;
+                t->reconciled++;
+            }
+        }
+    }
+}
+
+int vg_tail_reconcile(struct vg_tail *t, const struct vg_spool *sp, struct vg_err *err)
+{
+    t->reconciled = 0;
+    vg_spool_positions(sp, reconcile_cb, t);
+    if (t->reconciled) vg_info("agent", "tail positions advanced from the spool (the agent stopped between a spool "
+                                        "write and its position update)");
+    return save_state(t, err);
 }

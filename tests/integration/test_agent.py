@@ -252,6 +252,12 @@ def main():
     ap = subprocess.Popen([AGENT, "run", "--data", a1, "--config", conf], stdout=subprocess.DEVNULL, stderr=aerr)
     time.sleep(0.5)
     srv = Server(data, "--agents", server, "--agents-silent-after", "3s")
+    # and the agent killed -9 a few more times while lines keep coming
+    for _ in range(3):
+        time.sleep(0.7)
+        ap.kill()
+        ap.wait()
+        ap = subprocess.Popen([AGENT, "run", "--data", a1, "--config", conf], stdout=subprocess.DEVNULL, stderr=aerr)
     w.join()
     deadline = time.time() + 180
     while time.time() < deadline:

@@ -62,7 +62,8 @@ static void add(struct vg_spool *sp, long from, long to, size_t pad)
     for (long i = from; i < to; i++) {
         int n = snprintf(line, 32, "rec %ld ", i);
         memset(line + n, 'x', pad);
-        assert_int_equal(vg_spool_append(sp, 1000 + i, "/f", 2, line, (size_t)n + pad, NULL), 0);
+        struct vg_spool_pos pos = {1, 2, (uint64_t)i};
+        assert_int_equal(vg_spool_append(sp, &pos, 1000 + i, "/f", 2, line, (size_t)n + pad, NULL), 0);
     }
     free(line);
     assert_int_equal(vg_spool_sync(sp, NULL), 0);
@@ -122,8 +123,8 @@ static void test_corruption(void **st)
     vg_spool_close(&sp);
     char seg[400];
     snprintf(seg, sizeof seg, "%s/spool/0000000000000001.seg", dir);
-    /* record size: 8 + 14 + 2 ("/f") + len("rec NN ") + 30 */
-    corrupt_at(seg, 50 * 61 + 20, "\xff\xfe\xfd", 3);
+    /* record size: 8 + 24 + 14 + 2 ("/f") + len("rec NN ") + 30 */
+    corrupt_at(seg, 50 * 85 + 40, "\xff\xfe\xfd", 3);
     /* a torn record at the end (crash while appending) */
     FILE *f = fopen(seg, "ab");
     fwrite("\x00\x00\x00\x40\x12\x34", 1, 6, f);
