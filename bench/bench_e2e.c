@@ -10,12 +10,18 @@
  *    second. Reports the sustained rate (average over the run, and the
  *    slowest 10 s window), then SIGTERMs the server and checks with the
  *    store itself that sent == stored.
+ * 3. CPU cost, less sensitive to other load on the machine than rates:
+ *    utime+stime of the server process (/proc/PID/stat) from the start of
+ *    the load until everything sent was committed, per million events, and
+ *    each thread's share (/proc/PID/task/TID/stat; the pipeline names its
+ *    threads vg-writer and vg-decode).
  *
  * usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep]
  *   PATH defaults to $VG_BIN/vigil, else ./vigil, else ../vigil. */
 #include "vigil/http_client.h"
 #include "vigil/store.h"
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -172,6 +178,108 @@ static double run_generators(int port, int conns, double seconds, uint64_t (*cou
 
 static uint64_t count_discard(void *ctx) { (void)ctx; return atomic_load(&discard_lines); }
 
+/* ---- CPU time of the server from /proc ---------------------------------- */
+struct tcpu { int tid; char comm[32]; double s; };
+struct cpu_snap { double total; struct tcpu t[256]; int n; };
+
+/* Reads "pid (comm) state ..." and returns utime+stime in seconds. */
+static double stat_cpu(const char *path, char *comm, size_t csz)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[1024];
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    char *l = strchr(line, '('), *r = strrchr(line, ')');
+    if (!l || !r || r < l) return -1;
+    if (comm) snprintf(comm, csz, "%.*s", (int)(r - l - 1), l + 1);
+    /* after ") ": field 3 is state; utime and stime are fields 14 and 15 */
+    char *p = r + 2;
+    unsigned long long ut = 0, st = 0;
+    for (int field = 3; field <= 15 && p && *p; field++) {
+        if (field == 14) ut = strtoull(p, NULL, 10);
+        if (field == 15) st = strtoull(p, NULL, 10);
+        p = strchr(p, ' ');
+        if (p) p++;
+    }
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void cpu_snapshot(pid_t pid, struct cpu_snap *c)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    c->total = stat_cpu(path, NULL, 0);
+    c->n = 0;
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) && c->n < 256) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        char tp[300];
+        snprintf(tp, sizeof tp, "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+        struct tcpu *t = &c->t[c->n];
+        t->tid = (int)strtol(e->d_name, NULL, 10);
+        t->s = stat_cpu(tp, t->comm, sizeof t->comm);
+        if (t->s >= 0) c->n++;
+    }
+    closedir(d);
+}
+
+static int tcpu_cmp(const void *a, const void *b)
+{
+    const struct tcpu *x = a, *y = b;
+    return x->s < y->s ? 1 : x->s > y->s ? -1 : 0;
+}
+
+/* Prints the server's CPU seconds between two snapshots, per million events
+ * and per thread (threads grouped by name). */
+static void cpu_report(const struct cpu_snap *a, const struct cpu_snap *b, uint64_t events)
+{
+    double total = b->total - a->total;
+    printf("server CPU: %.1f s (user+system) for %llu events = %.2f CPU-s per million events (%.0f events per CPU-second)\n",
+           total, (unsigned long long)events, events ? total / ((double)events / 1e6) : 0,
+           total > 0 ? (double)events / total : 0);
+    struct tcpu d[256];
+    int n = 0;
+    for (int i = 0; i < b->n; i++) {
+        double s0 = 0;
+        for (int k = 0; k < a->n; k++) if (a->t[k].tid == b->t[i].tid) s0 = a->t[k].s;
+        d[n] = b->t[i];
+        d[n].s -= s0;
+        n++;
+    }
+    qsort(d, (size_t)n, sizeof *d, tcpu_cmp);
+    /* group by thread name */
+    struct { char comm[32]; double s; int cnt; } g[64];
+    int ng = 0;
+    for (int i = 0; i < n; i++) {
+        int k = 0;
+        while (k < ng && strcmp(g[k].comm, d[i].comm) != 0) k++;
+        if (k == ng) {
+            if (ng == 64) continue;
+            snprintf(g[ng].comm, sizeof g[ng].comm, "%s", d[i].comm);
+            g[ng].s = 0;
+            g[ng].cnt = 0;
+            ng++;
+        }
+        g[k].s += d[i].s;
+        g[k].cnt++;
+    }
+    for (int k = 0; k < ng; k++)
+        printf("  threads %-16s x%-3d %7.1f CPU-s  %5.1f %% of the server\n", g[k].comm, g[k].cnt, g[k].s,
+               total > 0 ? 100.0 * g[k].s / total : 0);
+    double live = 0;
+    for (int k = 0; k < ng; k++) live += g[k].s;
+    printf("  threads that exited before the end (TCP connection readers) %.1f CPU-s  %5.1f %% of the server\n",
+           total - live, total > 0 ? 100.0 * (total - live) / total : 0);
+    for (int i = 0; i < n && i < 4; i++)
+        printf("  busiest thread %d (%s): %.1f CPU-s = %.1f %% of the server, %.2f CPU-s per million events\n", d[i].tid,
+               d[i].comm, d[i].s, total > 0 ? 100.0 * d[i].s / total : 0, events ? d[i].s / ((double)events / 1e6) : 0);
+}
+
 /* ---- the real server --------------------------------------------------- */
 struct srv { pid_t pid; int tcp_port; char http[64]; char token[256]; char data[256]; };
 
@@ -276,6 +384,9 @@ int main(int argc, char **argv)
     printf("server: %s, data %s, syslog-tcp port %d, http %s, workers %d\n", vigil, s.data, s.tcp_port, s.http, workers);
     atomic_store(&gen_sent, 0);
     double worst = 0;
+    static struct cpu_snap cpu0, cpu1;
+    uint64_t committed0 = count_committed(&s);
+    cpu_snapshot(s.pid, &cpu0);
     double rate = run_generators(s.tcp_port, conns, seconds, count_committed, &s, &worst);
     uint64_t sent = atomic_load(&gen_sent);
     /* let the server catch up, then stop it cleanly */
@@ -287,6 +398,7 @@ int main(int argc, char **argv)
         usleep(100000);
     }
     double catch_s = (double)(vg_mono_ns() - t_catch) / 1e9;
+    cpu_snapshot(s.pid, &cpu1);
     kill(s.pid, SIGTERM);
     int st = 0;
     waitpid(s.pid, &st, 0);
@@ -307,7 +419,9 @@ int main(int argc, char **argv)
     printf("server exit status: %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     printf("e2e sustained rate: %.0f events/s committed (slowest 10 s window %.0f/s)\n", rate, worst);
     printf("baseline (raw TCP into a discard listener): %.0f lines/s; ratio e2e/baseline = %.3f\n", base, base > 0 ? rate / base : 0);
-    printf("nothing lost: %s\n", stored == sent ? "yes" : "NO");
+    printf("sent == stored: %s (sent %llu, stored %llu)\n", stored == sent ? "yes, nothing lost" : "NO",
+           (unsigned long long)sent, (unsigned long long)stored);
+    cpu_report(&cpu0, &cpu1, last - committed0);
     if (!keep) {
         char cmd[400];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", s.data);

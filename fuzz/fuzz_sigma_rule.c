@@ -1,6 +1,10 @@
-/* libFuzzer target: Sigma rule YAML -> loader + compiler + one match. The
- * input is loaded as a rule file; when something loads, the set is compiled
- * and matched against a small fixed event so the evaluator runs too. */
+/* libFuzzer target: Sigma rule YAML -> loader + compiler (including the
+ * prefilter: covers, Vectorscan databases) + matching. The input is loaded
+ * as a rule file; when something loads, the set is compiled and a small
+ * fixed event is matched through the fast path and the naive evaluator,
+ * which must agree (a difference aborts: differential fuzzing of the
+ * prefilter). */
+#include <stdlib.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "vigil/sigma.h"
@@ -28,7 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vg_event_add_ip(&ev, vg_fid("ip", 2), 0, "10.1.2.3", 8);
             vg_event_add_null(&ev, vg_fid("N", 1), 0);
             const struct vg_sigma_hit *hits;
-            vg_sigma_match(ctx, &ev, &hits);
+            int nf = vg_sigma_match(ctx, &ev, &hits);
+            const struct vg_sigma_rule *first = nf > 0 ? hits[0].rule : NULL;
+            int nn = vg_sigma_match_naive(ctx, &ev, &hits);
+            if (nf != nn || (nn > 0 && hits[0].rule != first)) abort();
             vg_arena_release(&ar);
             vg_sigma_ctx_free(ctx);
         }

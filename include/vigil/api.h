@@ -6,7 +6,8 @@
  * Routes of the foundation: GET /healthz, POST /api/v1/ingest (JSON lines or
  * a JSON array; answers 2xx only after the batch is committed),
  * GET /api/v1/events?q=&since=&until=&limit=&order=, GET /metrics
- * (OpenMetrics), GET /api/v1/status. */
+ * (OpenMetrics), GET /api/v1/status. Alerts slice: GET /api/v1/alerts?since=&until=
+ * &level=&rule=&status=&q=&limit=&order= and POST /api/v1/rules/reload (admin). */
 #ifndef VIGIL_API_H
 #define VIGIL_API_H
 
@@ -26,6 +27,14 @@ struct vg_api_opts {
     int auth_cache_ms;               /* cache of successful token checks (default 30000; <0 disables) */
     size_t max_pending;              /* request body bytes held by all requests together
                                         (default 4 * max_body); beyond it: 503 + Retry-After */
+    /* Appended by the alerts slice (NULL = not available): the detect
+     * engine lives above the api layer, so the server passes these in.
+     * rules_reload re-reads the rules and appends a JSON object describing
+     * the result to out (returns 0, or a VG_E* code with detail in err);
+     * detect_metrics appends OpenMetrics families (no "# EOF"). */
+    int (*rules_reload)(void *ctx, struct vg_buf *out, struct vg_err *err);
+    int (*detect_metrics)(void *ctx, struct vg_buf *out);
+    void *detect_ctx;
 };
 
 struct vg_api;

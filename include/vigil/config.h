@@ -24,6 +24,11 @@
  *   batch_delay = 20ms             # max age of a source's open batch
  *   commit_max_events = 50000      # max events per store transaction
  *   commit_max_delay = 50ms
+ *   [detect]
+ *   rules = /srv/sigma/rules       # more Sigma rules (file or directory); repeat for more
+ *   default_rules = on             # on | off: Vigil's own pack ($VIGIL_RULES or the built-in rules/)
+ *   mappings = /etc/vigil/mappings # log source mappings (default: the pack's mappings/)
+ *   placeholders = /etc/vigil/sigma.yml  # values of Sigma |expand placeholders
  *   [agents]
  *   listen = off                   # e.g. 0.0.0.0:7443: vigil-agent connections (TLS 1.3, DATA/ca)
  *   silent_after = 30s             # an agent not heard from this long is reported silent
@@ -57,6 +62,12 @@ struct vg_config {
     int64_t batch_delay_ns;
     size_t commit_max_events;
     int64_t commit_max_delay_ns;
+    /* [detect] (appended by the alerts slice) */
+    char *rules[VG_CONFIG_MAX_FILES]; /* vg_strdup'd rule paths beyond the default pack */
+    size_t nrules;
+    bool no_default_rules;   /* default_rules = off */
+    char mappings[1024];     /* "" = the pack's mappings/ */
+    char placeholders[1024]; /* "" = none */
     char agents[128];        /* [agents] listen: agents' TLS listener ("off" by default) */
     int64_t agent_silent_ns; /* [agents] silent_after: default 30s */
 };

@@ -120,6 +120,7 @@ int vg_event_to_json(const struct vg_event *ev, struct vg_buf *out);
 int vg_ip_parse(const char *s, size_t len, uint8_t out[16]);
 
 /* ---- batches --------------------------------------------------------- */
+struct vg_alert;
 /* A batch of events sharing one arena: the unit handed between stages.
  * Invariant: every ev[i].arena == &arena. */
 struct vg_batch {
@@ -128,6 +129,13 @@ struct vg_batch {
     size_t n, cap;
     void *ack;               /* opaque: acknowledgement handle of the source */
     void (*on_commit)(void *ack, int status); /* called by the store writer after commit */
+    /* Appended by the alerts slice (backward compatible: zero = none).
+     * Alerts the detect hook made for events of this batch, a list linked
+     * through vg_alert.next and allocated on the batch arena (freed with
+     * it); the store writer commits them in the same transaction as the
+     * events (include/vigil/alert.h). Whoever resets the arena resets these. */
+    struct vg_alert *alerts;
+    size_t nalerts;
 };
 struct vg_batch *vg_batch_new(size_t cap_hint);
 /* Appends a fresh event initialised on the batch arena; NULL on OOM. */

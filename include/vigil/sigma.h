@@ -1,14 +1,17 @@
 /* Sigma detection engine (DESIGN §4): loads Sigma rules (YAML, spec v2.1)
  * into a rule set, compiles each rule's detection into a flat postfix
  * program over leaf matchers with field ids resolved at load, and matches
- * events against it. This header is the correctness core: a naive
- * evaluator that runs every applicable rule on every event; the Vectorscan
- * prefilter will be checked against it.
+ * events against it. Two evaluators give identical results: the fast path
+ * (vg_sigma_match: log source buckets + a Vectorscan prefilter choosing the
+ * candidate rules, docs/internals/sigma.md) and the naive reference
+ * (vg_sigma_match_naive: every applicable rule on every event).
  *
  * Life cycle: vg_sigma_set_new -> (vg_sigma_set_placeholder |
  * vg_sigma_load_config)* -> vg_sigma_load_mappings? -> vg_sigma_load_path*
- * -> vg_sigma_compile -> (read-only, shareable across threads) ->
- * vg_sigma_set_free. Matching needs one vg_sigma_ctx per thread.
+ * -> vg_sigma_compile -> (immutable, shareable across threads,
+ * reference-counted) -> vg_sigma_set_unref / vg_sigma_set_free. Matching
+ * needs one vg_sigma_ctx per thread. A server holds the current set in a
+ * vg_sigma_engine and swaps it whole on reload.
  *
  * Nothing is skipped silently: every document that is not loaded as a rule
  * appears in a vg_sigma_report with file, line, column and reason. */
@@ -98,10 +101,16 @@ void vg_sigma_report_release(struct vg_sigma_report *r);
 
 struct vg_sigma_set;
 
-/* New empty rule set; NULL on OOM. */
+/* New empty rule set holding one reference; NULL on OOM. */
 struct vg_sigma_set *vg_sigma_set_new(void);
-/* Frees the set and everything it owns (all rule pointers die). NULL is a no-op. */
+/* Drops the caller's reference (same as vg_sigma_set_unref); the last one
+ * frees the set and everything it owns (all rule pointers die). NULL is a
+ * no-op. */
 void vg_sigma_set_free(struct vg_sigma_set *set);
+/* Takes another reference (thread-safe); returns set. Contexts do not hold
+ * references: keep one for as long as a context of the set is used. */
+struct vg_sigma_set *vg_sigma_set_ref(struct vg_sigma_set *set);
+void vg_sigma_set_unref(struct vg_sigma_set *set);
 
 /* Defines the values of an expand placeholder (name without the % signs).
  * Copies name and values. Must be called before the rules that use it are
@@ -125,9 +134,28 @@ int vg_sigma_load_path(struct vg_sigma_set *set, const char *path, struct vg_sig
 int vg_sigma_load_string(struct vg_sigma_set *set, const char *text, size_t len, const char *name,
                          struct vg_sigma_report *rep);
 
-/* Resolves log source applicability and field name mappings and freezes the
- * set (loads after this fail with VG_ESTATE). Returns 0 or VG_ENOMEM. */
+/* Resolves log source applicability and field name mappings, builds the
+ * log source buckets and the Vectorscan prefilter databases, and freezes the
+ * set (loads after this fail with VG_ESTATE). Returns 0 or VG_ENOMEM. If
+ * Vectorscan cannot build a database the set still compiles and
+ * vg_sigma_match falls back to the naive evaluator (see
+ * vg_sigma_prefilter_info). */
 int vg_sigma_compile(struct vg_sigma_set *set, struct vg_err *err);
+
+/* What the prefilter made of a compiled set (all zero without one). */
+struct vg_sigma_pf_info {
+    size_t rules;          /* detection rules */
+    size_t covered;        /* rules evaluated only when a required pattern fired */
+    size_t always;         /* rules evaluated on every event of their log source */
+    size_t unmapped;       /* rules without a log source mapping (every event) */
+    size_t complex_ls;     /* rules whose log source needs per-event evaluation */
+    size_t patterns;       /* Vectorscan patterns (all databases) */
+    size_t regex_patterns; /* of which HS_FLAG_PREFILTER regexes */
+    size_t databases;      /* per-field databases (+1 for keywords if any) */
+    size_t buckets;        /* distinct log source buckets */
+    double compile_ms;     /* time spent building the prefilter */
+};
+void vg_sigma_prefilter_info(const struct vg_sigma_set *set, struct vg_sigma_pf_info *out);
 
 size_t vg_sigma_rule_count(const struct vg_sigma_set *set);   /* all kinds */
 const struct vg_sigma_rule *vg_sigma_rule_at(const struct vg_sigma_set *set, size_t i);
@@ -150,10 +178,26 @@ struct vg_sigma_ctx;
 struct vg_sigma_ctx *vg_sigma_ctx_new(const struct vg_sigma_set *set);
 void vg_sigma_ctx_free(struct vg_sigma_ctx *ctx);
 
-/* Naive evaluator: runs every detection rule whose log source applies to
- * ev. *hits points into ctx and stays valid until the next call. Returns
- * the number of hits (>= 0) or VG_ENOMEM / VG_ESTATE (set not compiled). */
+/* Fast path: finds the event's log source bucket, scans its fields with the
+ * prefilter databases and evaluates only the candidate rules. Hits (rules
+ * in set order, with matched fields) are identical to vg_sigma_match_naive.
+ * *hits points into ctx and stays valid until the next call. Returns the
+ * number of hits (>= 0) or VG_ENOMEM / VG_ESTATE (set not compiled). */
 int vg_sigma_match(struct vg_sigma_ctx *ctx, const struct vg_event *ev, const struct vg_sigma_hit **hits);
+/* Naive evaluator: runs every detection rule whose log source applies to
+ * ev (the reference the fast path is tested against). Same contract. */
+int vg_sigma_match_naive(struct vg_sigma_ctx *ctx, const struct vg_event *ev, const struct vg_sigma_hit **hits);
+
+/* Counters of one context since creation. */
+struct vg_sigma_stats {
+    uint64_t events;       /* vg_sigma_match calls */
+    uint64_t fallback;     /* events matched naively (list-valued Channel/EventID, no prefilter) */
+    uint64_t scans;        /* Vectorscan scans */
+    uint64_t fired;        /* distinct patterns fired */
+    uint64_t evaluated;    /* rule programs evaluated */
+    uint64_t hits;
+};
+void vg_sigma_ctx_stats(const struct vg_sigma_ctx *ctx, struct vg_sigma_stats *out);
 /* Evaluates one rule regardless of log source: 1 match, 0 no match, <0 error. */
 int vg_sigma_match_rule(struct vg_sigma_ctx *ctx, const struct vg_sigma_rule *rule, const struct vg_event *ev);
 /* 1 when rule's log source applies to ev (always 1 when unmapped). */
@@ -161,6 +205,24 @@ int vg_sigma_applies(struct vg_sigma_ctx *ctx, const struct vg_sigma_rule *rule,
 
 /* Counters since ctx creation: regex matches stopped by the match limit. */
 uint64_t vg_sigma_ctx_regex_limited(const struct vg_sigma_ctx *ctx);
+
+/* ---- the current set of a running server ---------------------------- */
+/* Holds one compiled set; workers take a reference per batch, a reload
+ * swaps in a new set whole; the old one is freed when its last user drops
+ * it. All functions are thread-safe. */
+struct vg_sigma_engine;
+/* Takes over the caller's reference to set (may be NULL). NULL on OOM
+ * (the reference is then dropped). */
+struct vg_sigma_engine *vg_sigma_engine_new(struct vg_sigma_set *set);
+/* Drops the engine's reference to its set. NULL is a no-op. */
+void vg_sigma_engine_free(struct vg_sigma_engine *e);
+/* A new reference to the current set (NULL if none); the caller unrefs it.
+ * *generation (optional) is incremented by every swap. */
+struct vg_sigma_set *vg_sigma_engine_acquire(struct vg_sigma_engine *e, uint64_t *generation);
+/* Installs set (taking over the caller's reference; it must be compiled:
+ * VG_ESTATE otherwise, and the reference stays with the caller) and drops
+ * the engine's reference to the previous one. */
+int vg_sigma_engine_swap(struct vg_sigma_engine *e, struct vg_sigma_set *set);
 
 /* Testing the condition parser alone (fuzz target): parses cond against the
  * given identifier names; 0 or VG_EPARSE with detail in err. */

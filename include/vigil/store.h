@@ -4,14 +4,22 @@
  * tenant id. Schema changes are numbered migrations (src/store/schema/).
  *
  * Threading: a vg_store handle is used by one thread at a time. The server
- * gives one handle to its writer thread and opens others for readers. */
+ * gives one handle to its writer thread and opens others for readers. The
+ * one exception is ops->prepare (and prepared_free), which any number of
+ * threads may call at once, also while another thread uses the handle:
+ * decode workers encode blocks in parallel and the single writer thread
+ * only commits them (put_prepared). */
 #ifndef VIGIL_STORE_H
 #define VIGIL_STORE_H
 
 #include "vigil/event.h"
 #include "vigil/query.h"
+#include "vigil/alert.h"
 
 struct vg_store;
+/* A batch encoded for storage by ops->prepare but not yet committed
+ * (opaque; owned by the caller, freed with ops->prepared_free). */
+struct vg_store_prepared;
 
 /* A stored event handed to search callbacks: fields decoded from storage;
  * pointers valid only during the callback. */
@@ -39,6 +47,43 @@ struct vg_token_info {
     char role[32];
     char tenant[64];
     int64_t created, last_used, revoked;  /* ns; 0 = never */
+};
+
+/* Alert search (ops->alert_search, ops->alert_counts). Bounds apply to the
+ * event time of the alert: since <= ts < until. */
+struct vg_alert_query {
+    const char *tenant;          /* tenant scope, NULL = "default" */
+    int64_t since, until;        /* ns; 0 = unbounded */
+    int min_level;               /* enum vg_alert_level; alerts below are skipped (0 = all) */
+    const char *rule;            /* exact rule id, or NULL */
+    const char *status;          /* workflow status ("open"), or NULL */
+    const struct vg_qnode *where;/* search-language filter over the alert (query.h), or NULL */
+    size_t limit;                /* 0 = VG_QUERY_DEFAULT_LIMIT, capped at VG_QUERY_MAX_LIMIT */
+    bool ascending;              /* oldest first (default newest first) */
+};
+
+/* A stored alert handed to search callbacks; pointers valid during the callback. */
+struct vg_stored_alert {
+    uint8_t id[16];
+    int64_t ts;
+    int level;
+    const char *tenant, *rule_id, *status;
+    const char *json;            /* the record as vg_alert_to_json wrote it */
+    size_t json_len;
+};
+typedef int (*vg_store_alert_cb)(void *ctx, const struct vg_stored_alert *a);
+
+/* One asset (a host reporting to a tenant). */
+struct vg_asset_info {
+    char tenant[64];
+    char host[256];
+    int64_t first_seen, last_seen, inventory_ts; /* ns */
+    char criticality[16];
+    char os[256], kernel[128];
+    int64_t packages;
+    int64_t changes;         /* inventory change records stored */
+    double score;            /* latest posture score, -1 when none */
+    int64_t vulns;           /* latest vulnerable-package findings, -1 when none */
 };
 
 /* An enrolled agent (agents table, migration 003; docs/internals/agent.md). */
@@ -79,6 +124,55 @@ struct vg_store_ops {
     /* Small key/value state (file tail positions, settings). */
     int (*kv_get)(struct vg_store *s, const char *key, char **val, struct vg_err *err);
     int (*kv_put)(struct vg_store *s, const char *key, const char *val, struct vg_err *err);
+    /* Optional split of put_events (all three NULL when a backend has none;
+     * added later, backward compatible). prepare validates the events and
+     * does all the work that touches no database (ordering, block encoding
+     * and compression, bloom filters); it is thread-safe (see above). The
+     * events are borrowed: they must stay valid and unchanged until the
+     * prepared object is freed. Fails like put_events would for the same
+     * events (VG_EINVAL, VG_ETOOBIG, VG_ENOMEM); on failure *out is NULL. */
+    int (*prepare)(struct vg_store *s, const struct vg_event *const *ev, size_t n, struct vg_store_prepared **out,
+                   struct vg_err *err);
+    /* Commits prepared batches (made by this handle) in one transaction,
+     * with the same result as one put_events of all their events in order:
+     * duplicates within and across the batches and against the store are
+     * skipped and counted, stored + dups = number of events. Returns 0 only
+     * after the transaction committed; on failure nothing is stored and the
+     * same objects may be committed again (retry). Does not free them. */
+    int (*put_prepared)(struct vg_store *s, struct vg_store_prepared *const *p, size_t np, size_t *stored, size_t *dups,
+                        struct vg_err *err);
+    void (*prepared_free)(struct vg_store_prepared *p);  /* NULL is a no-op */
+    /* ---- alerts (appended by the alerts slice; NULL when a backend has none) ----
+     * Stages alerts for the next event write: the next put_events (or other
+     * event commit) inserts them inside its transaction, so events and their
+     * alerts commit together. Borrowed until staged again; stage (NULL, 0)
+     * after the write to clear. Alerts are idempotent by id. */
+    int (*alerts_stage)(struct vg_store *s, const struct vg_alert *const *a, size_t n, struct vg_err *err);
+    /* Stores alerts in a transaction of their own; *stored = new rows. */
+    int (*put_alerts)(struct vg_store *s, const struct vg_alert *const *a, size_t n, size_t *stored,
+                      struct vg_err *err);
+    /* Streams matching alerts, newest first unless q->ascending; stops early
+     * when cb returns non-zero (that value is returned). VG_EINVAL for a
+     * filter on a field name the backend cannot express. */
+    int (*alert_search)(struct vg_store *s, const struct vg_alert_query *q, vg_store_alert_cb cb, void *ctx,
+                        struct vg_err *err);
+    /* Counts matching alerts by level (q->limit ignored). */
+    int (*alert_counts)(struct vg_store *s, const struct vg_alert_query *q, uint64_t counts[VG_ALERT_NLEVELS],
+                        struct vg_err *err);
+    /* ---- assets (issue 5; src/store/assets_sqlite.c). A backend may leave
+     * these NULL: the wrappers below then return VG_EUNSUP. ---- */
+    int (*asset_put_inventory)(struct vg_store *s, const char *tenant, const char *host, const char *snapshot_json,
+                               const char *changes_json, int64_t ts, struct vg_err *err);
+    int (*asset_list)(struct vg_store *s, const char *tenant, struct vg_asset_info **out, size_t *n,
+                      struct vg_err *err);
+    int (*asset_get)(struct vg_store *s, const char *tenant, const char *host, struct vg_asset_info *info,
+                     char **snapshot_json, char **changes_json, size_t max_changes, struct vg_err *err);
+    int (*asset_put_posture)(struct vg_store *s, const char *tenant, const char *host, const char *policy,
+                             double score, const char *report_json, int64_t ts, struct vg_err *err);
+    int (*asset_put_vulns)(struct vg_store *s, const char *tenant, const char *host, size_t count,
+                           const char *findings_json, int64_t ts, struct vg_err *err);
+    int (*asset_get_posture)(struct vg_store *s, const char *tenant, const char *host, char **posture_json,
+                             char **vulns_json, struct vg_err *err);
     /* Agents (added by the agent channel, appended: backends may leave them
      * NULL). Enrollment tokens are one-time secrets "vge_<43 base64url>"
      * stored as a hash. token_use atomically checks (exists, unused,
@@ -116,5 +210,19 @@ static inline int vg_store_put_events(struct vg_store *s, const struct vg_event 
 static inline int vg_store_search(struct vg_store *s, const struct vg_query *q, vg_store_event_cb cb,
                                   void *ctx, struct vg_err *err)
 { return s->ops->search(s, q, cb, ctx, err); }
+
+/* Stores an agent's inventory: upserts the asset (os, kernel, package count
+ * are read from the snapshot JSON), replaces its current snapshot and
+ * appends every element of changes_json (a JSON array of change objects as
+ * vg_inv_change_json writes them; NULL or "[]" for none) to the history, in
+ * one transaction. ts in ns (0: now). VG_EINVAL for bad JSON or names,
+ * VG_EUNSUP when the backend has no asset support. */
+static inline int vg_store_put_inventory(struct vg_store *s, const char *tenant, const char *host,
+                                         const char *snapshot_json, const char *changes_json, int64_t ts,
+                                         struct vg_err *err)
+{
+    if (!s->ops->asset_put_inventory) return vg_err_set(err, VG_EUNSUP, "store has no asset support");
+    return s->ops->asset_put_inventory(s, tenant, host, snapshot_json, changes_json, ts, err);
+}
 
 #endif

@@ -57,6 +57,7 @@ enum MHD_Result vg__h_metrics(struct vg__api_req *r)
         while (!rc && b.len && b.data[b.len - 1] == '\n') b.data[--b.len] = 0;
         if (!rc && b.len) rc = vg_buf_addc(&b, '\n');
     }
+    if (!rc && api->opts.detect_metrics) rc = api->opts.detect_metrics(api->opts.detect_ctx, &b); /* alerts, rules */
     if (!rc) rc = api_metrics(api, &b);
     if (!rc) rc = vg_buf_adds(&b, "# EOF\n");
     if (rc) {

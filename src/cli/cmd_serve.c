@@ -6,15 +6,20 @@
 static const char usage[] =
     "usage: vigil serve [--config FILE] [--data DIR] [--http ADDR:PORT] [--syslog-udp ADDR:PORT]\n"
     "                   [--syslog-tcp ADDR:PORT] [--syslog-tls ADDR:PORT] [--tail FILE]... [--workers N]\n"
+    "                   [--log-level debug|info|warn|error] [--rules PATH]... [--mappings PATH]\n"
+    "                   [--no-default-rules]\n"
     "                   [--agents ADDR:PORT] [--agents-silent-after DURATION]\n"
-    "                   [--log-level debug|info|warn|error]\n"
     "\n"
     "Runs the Vigil server. Defaults: data directory $VIGIL_DATA or ./data, HTTP API on 127.0.0.1:8080,\n"
     "syslog UDP and TCP on 127.0.0.1:5514, TLS and the agents' listener off. Only loopback is used unless you name another\n"
     "address (e.g. --syslog-udp 0.0.0.0:514). \"off\" disables a listener; port 0 picks a free port.\n"
     "Listening addresses are printed as 'listening NAME ADDR:PORT' lines, then 'ready'.\n"
     "The configuration file format is documented in include/vigil/config.h (INI: [server], [syslog],\n"
-    "[files], [pipeline]); flags override it. SIGTERM/SIGINT drain and commit everything, then exit 0.";
+    "[files], [pipeline], [detect]); flags override it. SIGTERM/SIGINT drain and commit everything, then exit 0.\n"
+    "Detection: Vigil's rule pack ($VIGIL_RULES, else the rules/ directory of the source tree the binary\n"
+    "was built from) loads by default; --rules adds Sigma rule files or directories (e.g. SigmaHQ);\n"
+    "--no-default-rules leaves the pack out. SIGHUP or POST /api/v1/rules/reload re-reads them all and\n"
+    "swaps the rule set without stopping ingest.";
 
 static int run(int argc, char **argv)
 {
@@ -36,10 +41,12 @@ static int run(int argc, char **argv)
         {"--syslog-udp", "syslog", "udp"},      {"--syslog-tcp", "syslog", "tcp"},
         {"--syslog-tls", "syslog", "tls"},      {"--tail", "files", "tail"},
         {"--tls-cert", "syslog", "tls_cert"},   {"--tls-key", "syslog", "tls_key"},
+        {"--rules", "detect", "rules"},         {"--mappings", "detect", "mappings"},
         {"--agents", "agents", "listen"},       {"--agents-silent-after", "agents", "silent_after"},
     };
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) { i++; continue; }
+        if (strcmp(argv[i], "--no-default-rules") == 0) { cfg.no_default_rules = true; continue; }
         size_t k;
         for (k = 0; k < VG_ARRAY_LEN(map); k++)
             if (strcmp(argv[i], map[k].flag) == 0) break;

@@ -28,6 +28,8 @@ void vg_config_release(struct vg_config *c)
 {
     for (size_t i = 0; i < c->ntail; i++) vg_free(c->tail[i]);
     c->ntail = 0;
+    for (size_t i = 0; i < c->nrules; i++) vg_free(c->rules[i]);
+    c->nrules = 0;
 }
 
 bool vg_config_off(const char *addr) { return !addr || !*addr || strcmp(addr, "off") == 0; }
@@ -95,6 +97,22 @@ int vg_config_set(struct vg_config *c, const char *sec, const char *key, const c
     if (IS("pipeline", "batch_delay")) return set_dur(&c->batch_delay_ns, val, key, err);
     if (IS("pipeline", "commit_max_events")) return set_size(&c->commit_max_events, val, 1, 1 << 24, key, err);
     if (IS("pipeline", "commit_max_delay")) return set_dur(&c->commit_max_delay_ns, val, key, err);
+    if (IS("detect", "rules")) {
+        if (c->nrules == VG_CONFIG_MAX_FILES)
+            return vg_err_set(err, VG_ETOOBIG, "at most %d rule paths can be given", VG_CONFIG_MAX_FILES);
+        if (!*val || strlen(val) >= 4096) return vg_err_set(err, VG_EINVAL, "bad rules path");
+        if (!(c->rules[c->nrules] = vg_strdup(val))) return vg_err_set(err, VG_ENOMEM, "out of memory");
+        c->nrules++;
+        return 0;
+    }
+    if (IS("detect", "default_rules")) {
+        if (strcmp(val, "on") == 0) c->no_default_rules = false;
+        else if (strcmp(val, "off") == 0) c->no_default_rules = true;
+        else return vg_err_set(err, VG_EINVAL, "default_rules must be 'on' or 'off', not '%s'", val);
+        return 0;
+    }
+    if (IS("detect", "mappings")) return set_str(c->mappings, sizeof c->mappings, val, key, err);
+    if (IS("detect", "placeholders")) return set_str(c->placeholders, sizeof c->placeholders, val, key, err);
     if (IS("agents", "listen")) return set_str(c->agents, sizeof c->agents, val, key, err);
     if (IS("agents", "silent_after")) return set_dur(&c->agent_silent_ns, val, key, err);
 #undef IS
@@ -133,7 +151,8 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_err *err)
             if (!e || e[1]) { rc = vg_err_set(err, VG_EPARSE, "%s:%d: bad section header", path, lineno); goto out; }
             *e = 0;
             char *name = trim(s + 1);
-            if (strcmp(name, "server") && strcmp(name, "syslog") && strcmp(name, "files") && strcmp(name, "pipeline")) {
+            if (strcmp(name, "server") && strcmp(name, "syslog") && strcmp(name, "files") && strcmp(name, "pipeline") &&
+                strcmp(name, "detect")) {
                 rc = vg_err_set(err, VG_EINVAL, "%s:%d: unknown section [%s]", path, lineno, name);
                 goto out;
             }

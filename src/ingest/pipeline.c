@@ -1,14 +1,19 @@
 /* The event pipeline (include/vigil/pipeline.h): sources submit raw batches
  * into in_q; `workers` threads decode every event, run the detect hook and
  * pass the batch to out_q; one writer thread owns the store handle, groups
- * whatever batches are waiting into transactions (one put_events per source
- * in the group, so per-source stored/duplicate counters are exact), retries
+ * whatever batches are waiting into transactions (one commit per source in
+ * the group, so per-source stored/duplicate counters are exact), retries
  * failed commits with backoff, then calls each batch's on_commit and frees it.
+ * When the store can split its write (ops->prepare), the workers also encode
+ * each batch for storage, so the writer only runs the SQLite inserts
+ * (ops->put_prepared); a batch whose prepare failed is committed with
+ * put_events, which reports the error the same way.
  *
  * Accounting per source: received = stored + duplicates + dropped once the
  * pipeline is idle; decoded + failed = received. */
 #include "vigil/pipeline.h"
 #include "vigil/queue.h"
+#include "vigil/alert.h"
 #include <pthread.h>
 #include <unistd.h>
 
@@ -19,6 +24,7 @@ struct item {
     struct vg_batch *b;
     struct vg_source_counters *src;
     bool decoded;                /* events arrive decoded: skip vg_decode */
+    struct vg_store_prepared *prep; /* encoded by a worker (store->ops->prepare), or NULL */
 };
 
 struct vg_pipeline {
@@ -35,6 +41,7 @@ struct vg_pipeline {
     struct vg_source_counters *srcs[MAX_SOURCES];
     size_t nsrcs;
     atomic_uint_fast64_t commits, commit_retries, commit_failures;
+    struct alvec { const struct vg_alert **v; size_t n, cap; } alerts; /* writer thread only */
 };
 
 static void fill_defaults(struct vg_pipeline_opts *o)
@@ -74,9 +81,41 @@ static void note_failure(struct vg_source_counters *src, uint64_t nfailed, const
                         (unsigned long long)nfailed, e->msg[0] ? e->msg : vg_strerror(e->code));
 }
 
+static bool can_prepare(const struct vg_store *s)
+{
+    return s->ops->prepare && s->ops->put_prepared && s->ops->prepared_free;
+}
+
+static void item_free(struct vg_pipeline *p, struct item *it)
+{
+    if (it->prep) p->store->ops->prepared_free(it->prep);
+    vg_batch_free(it->b);
+    vg_free(it);
+}
+
+/* Encodes the batch for storage on this worker thread. A failure is not
+ * an error here: the writer then uses put_events, which fails (and counts)
+ * the batch as before, or succeeds when the cause was transient. */
+static void prepare_item(struct vg_pipeline *p, struct item *it, const struct vg_event ***vec, size_t *cap)
+{
+    if (!can_prepare(p->store) || it->b->n == 0) return;
+    if (it->b->n > *cap) {
+        const struct vg_event **nv = vg_realloc(*vec, it->b->n * sizeof *nv);
+        if (!nv) return;
+        *vec = nv;
+        *cap = it->b->n;
+    }
+    for (size_t i = 0; i < it->b->n; i++) (*vec)[i] = &it->b->ev[i];
+    struct vg_err e = VG_ERR_INIT;
+    if (p->store->ops->prepare(p->store, *vec, it->b->n, &it->prep, &e) != 0) it->prep = NULL;
+}
+
 static void *worker_main(void *arg)
 {
     struct vg_pipeline *p = arg;
+    pthread_setname_np(pthread_self(), "vg-decode"); /* for top/perf/bench_e2e; best effort */
+    const struct vg_event **vec = NULL;
+    size_t vcap = 0;
     void *v;
     while (vg_queue_pop(p->in_q, &v, -1) == 0) {
         struct item *it = v;
@@ -95,28 +134,31 @@ static void *worker_main(void *arg)
         }
         atomic_fetch_add(&it->src->decoded, ok);
         if (p->o.detect) p->o.detect(p->o.detect_ctx, it->b);
+        prepare_item(p, it, &vec, &vcap);
         /* out_q is closed only after every worker has exited: this cannot fail */
         if (vg_queue_push(p->out_q, it, -1) != 0) {
             vg_error("pipeline", "internal: writer queue closed early; batch lost");
             atomic_fetch_add(&it->src->dropped, it->b->n);
             if (it->b->on_commit) it->b->on_commit(it->b->ack, VG_ECLOSED);
-            vg_batch_free(it->b);
-            vg_free(it);
+            item_free(p, it);
         }
     }
+    vg_free(vec);
     return NULL;
 }
 
-/* put_events with retries and backoff; 0 or the last error. */
-static int put_retry(struct vg_pipeline *p, const struct vg_event *const *ev, size_t n, size_t *stored,
-                     size_t *dups, int attempts)
+/* put_events (or put_prepared when pp is set) with retries and backoff;
+ * 0 or the last error. */
+static int put_retry(struct vg_pipeline *p, const struct vg_event *const *ev, size_t n,
+                     struct vg_store_prepared *const *pp, size_t np, size_t *stored, size_t *dups, int attempts)
 {
     int rc = 0;
     int64_t backoff_ms = 10;
     for (int a = 0; a < attempts; a++) {
         struct vg_err e = VG_ERR_INIT;
         *stored = *dups = 0;
-        rc = p->store->ops->put_events(p->store, ev, n, stored, dups, &e);
+        rc = pp ? p->store->ops->put_prepared(p->store, pp, np, stored, dups, &e)
+                : p->store->ops->put_events(p->store, ev, n, stored, dups, &e);
         if (rc == 0) return 0;
         vg_warn("pipeline", "commit of %zu events failed (attempt %d of %d): %s", n, a + 1, attempts,
                 e.msg[0] ? e.msg : vg_strerror(rc));
@@ -139,11 +181,15 @@ static void finish_item(struct vg_pipeline *p, struct item *it, int status)
                  vg_strerror(status));
     }
     if (it->b->on_commit) it->b->on_commit(it->b->ack, status);
-    vg_batch_free(it->b);
-    vg_free(it);
+    item_free(p, it);
 }
 
-struct evvec { const struct vg_event **v; size_t n, cap; };
+struct evvec {
+    const struct vg_event **v;
+    size_t n, cap;
+    struct vg_store_prepared **pp;   /* prepared batches of the group being committed */
+    size_t np, pcap;
+};
 
 static int evvec_add_batch(struct evvec *x, const struct vg_batch *b)
 {
@@ -159,14 +205,63 @@ static int evvec_add_batch(struct evvec *x, const struct vg_batch *b)
     return 0;
 }
 
+/* ---- alerts: staged on the store so they commit with their events -------- */
+/* Collects the alerts of items[0..n) and stages them for the next write
+ * (ops->alerts_stage); returns 0 when there are none or the store has no
+ * alert support, VG_ENOMEM otherwise failing the group like a store error. */
+static int alerts_stage(struct vg_pipeline *p, struct item **items, size_t n)
+{
+    struct alvec *a = &p->alerts;
+    a->n = 0;
+    if (!p->store->ops->alerts_stage) return 0;
+    for (size_t i = 0; i < n; i++) {
+        for (struct vg_alert *x = items[i]->b->alerts; x; x = x->next) {
+            if (a->n == a->cap) {
+                size_t nc = a->cap ? a->cap * 2 : 256;
+                const struct vg_alert **nv = vg_realloc(a->v, nc * sizeof *nv);
+                if (!nv) return VG_ENOMEM;
+                a->v = nv;
+                a->cap = nc;
+            }
+            a->v[a->n++] = x;
+        }
+    }
+    return a->n ? p->store->ops->alerts_stage(p->store, a->v, a->n, NULL) : 0;
+}
+
+static void alerts_unstage(struct vg_pipeline *p)
+{
+    if (p->alerts.n && p->store->ops->alerts_stage) p->store->ops->alerts_stage(p->store, NULL, 0, NULL);
+    p->alerts.n = 0;
+}
+
 /* Commits items[0..n) (all of one source) in one transaction, or returns the error. */
 static int commit_items(struct vg_pipeline *p, struct item **items, size_t n, struct evvec *x, int attempts)
 {
-    x->n = 0;
+    x->n = x->np = 0;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) rc = evvec_add_batch(x, items[i]->b);
+    bool prepared = true;
+    size_t nev = 0;
+    for (size_t i = 0; i < n; i++) {
+        prepared = prepared && (items[i]->prep || items[i]->b->n == 0);
+        nev += items[i]->b->n;
+    }
+    if (prepared && n > x->pcap) {
+        struct vg_store_prepared **np = vg_realloc(x->pp, n * sizeof *np);
+        if (np) { x->pp = np; x->pcap = n; }
+        else prepared = false;
+    }
     size_t stored = 0, dups = 0;
-    if (rc == 0 && x->n) rc = put_retry(p, x->v, x->n, &stored, &dups, attempts);
+    rc = alerts_stage(p, items, n);   /* alerts commit in the same transaction */
+    if (rc == 0 && prepared) {
+        for (size_t i = 0; i < n; i++)
+            if (items[i]->prep) x->pp[x->np++] = items[i]->prep;
+        if (nev) rc = put_retry(p, NULL, nev, x->pp, x->np, &stored, &dups, attempts);
+    } else if (rc == 0) {
+        for (size_t i = 0; rc == 0 && i < n; i++) rc = evvec_add_batch(x, items[i]->b);
+        if (rc == 0 && x->n) rc = put_retry(p, x->v, x->n, NULL, 0, &stored, &dups, attempts);
+    }
+    alerts_unstage(p);
     if (rc == 0) {
         atomic_fetch_add(&p->commits, 1);
         atomic_fetch_add(&items[0]->src->stored, stored);
@@ -209,6 +304,7 @@ static void commit_group(struct vg_pipeline *p, struct item **g, size_t n, struc
 static void *writer_main(void *arg)
 {
     struct vg_pipeline *p = arg;
+    pthread_setname_np(pthread_self(), "vg-writer");
     struct evvec x = {0};
     enum { GCAP = 1024 };
     struct item *g[GCAP];
@@ -230,6 +326,7 @@ static void *writer_main(void *arg)
         commit_group(p, g, gn, &x);
     }
     vg_free(x.v);
+    vg_free(x.pp);
     return NULL;
 }
 
@@ -277,6 +374,7 @@ static int submit(struct vg_pipeline *p, struct vg_batch *b, struct vg_source_co
     it->b = b;
     it->src = src;
     it->decoded = decoded;
+    it->prep = NULL;
     int rc = vg_queue_push(p->in_q, it, block ? -1 : 0);
     if (rc != 0) vg_free(it);
     return rc;
@@ -379,6 +477,7 @@ void vg_pipeline_free(struct vg_pipeline *p, struct vg_store **store_out)
     vg_queue_free(p->out_q);
     vg_free(p->workers);
     for (size_t i = 0; i < p->nsrcs; i++) vg_free(p->srcs[i]);
+    vg_free(p->alerts.v);
     pthread_mutex_destroy(&p->mu);
     vg_free(p);
 }

@@ -2,9 +2,12 @@
  * sources -> HTTP API; shutdown runs the other way round (sources stop and
  * flush into the pipeline, the API finishes in-flight requests, the
  * pipeline drains and commits, the store closes). Termination signals are
- * blocked in every thread and taken synchronously with sigwait(). */
+ * blocked in every thread and taken synchronously with sigwait(). The
+ * detect engine (rules) is created before the pipeline, whose workers call
+ * it per batch; SIGHUP and POST /api/v1/rules/reload swap its rule set. */
 #include "vigil/server.h"
 #include "vigil/api.h"
+#include "vigil/detect.h"
 #include "vigil/source.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +62,80 @@ static int ensure_admin_token(struct vg_store *st, const char *data, struct vg_e
     return 0;
 }
 
+/* ---- detection -------------------------------------------------------- */
+static void log_rejections(const struct vg_sigma_report *rep)
+{
+    for (size_t i = 0; i < rep->nrej && i < 50; i++)
+        vg_warn("detect", "rule rejected: %s:%d:%d%s%s: %s", rep->rej[i].file, rep->rej[i].line, rep->rej[i].col,
+                rep->rej[i].rule_id ? " " : "", rep->rej[i].rule_id ? rep->rej[i].rule_id : "", rep->rej[i].reason);
+    if (rep->nrej > 50) vg_warn("detect", "... and %zu more rejected rules (vigil rules check lists them)", rep->nrej - 50);
+}
+
+static int detect_start(const struct vg_config *cfg, struct vg_detect **out, struct vg_err *err)
+{
+    *out = NULL;
+    const char *pack = cfg->no_default_rules ? NULL : vg_detect_default_pack();
+    if (!cfg->no_default_rules && !pack)
+        vg_warn("detect", "Vigil's rule pack was not found (set VIGIL_RULES or [detect] rules)");
+    if (!pack && !cfg->nrules) {
+        printf("rules none (detection off)\n");
+        return 0;
+    }
+    struct vg_detect_opts o = {
+        .pack = pack,
+        .rules = (const char *const *)cfg->rules,
+        .nrules = cfg->nrules,
+        .mappings = cfg->mappings[0] ? cfg->mappings : NULL,
+        .config = cfg->placeholders[0] ? cfg->placeholders : NULL,
+    };
+    struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
+    struct vg_detect_load_info li;
+    int rc = vg_detect_new(out, &o, &rep, &li, err);
+    if (rc == 0) {
+        log_rejections(&rep);
+        printf("rules %zu loaded, %zu rejected in %.0f ms%s%s%s\n", li.loaded, li.rejected, li.ms,
+               pack ? " (pack " : "", pack ? pack : "", pack ? ")" : "");
+        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations and %zu filters not evaluated yet",
+                li.loaded, li.rejected, li.correlations, li.filters);
+    }
+    vg_sigma_report_release(&rep);
+    return rc;
+}
+
+/* Reload for SIGHUP and the API; appends a JSON summary to out when given. */
+static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
+{
+    struct vg_detect *d = ctx;
+    struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
+    struct vg_detect_load_info li;
+    int rc = vg_detect_reload(d, &rep, &li, err);
+    if (rc == 0) {
+        log_rejections(&rep);
+        vg_info("detect", "rules reloaded: generation %llu, %zu loaded, %zu rejected in %.0f ms",
+                (unsigned long long)li.generation, li.loaded, li.rejected, li.ms);
+        if (out) {
+            rc = vg_buf_addf(out, "{\"ok\":true,\"generation\":%llu,\"loaded\":%zu,\"rejected\":%zu,"
+                                  "\"correlations\":%zu,\"filters\":%zu,\"ms\":%.1f,\"rejections\":[",
+                             (unsigned long long)li.generation, li.loaded, li.rejected, li.correlations, li.filters, li.ms);
+            for (size_t i = 0; rc == 0 && i < rep.nrej && i < 100; i++) {
+                rc = vg_buf_adds(out, i ? ",{\"file\":" : "{\"file\":");
+                if (!rc) rc = vg_buf_add_json_str(out, rep.rej[i].file, strlen(rep.rej[i].file));
+                if (!rc) rc = vg_buf_addf(out, ",\"line\":%d,\"reason\":", rep.rej[i].line);
+                if (!rc) rc = vg_buf_add_json_str(out, rep.rej[i].reason, strlen(rep.rej[i].reason));
+                if (!rc) rc = vg_buf_addc(out, '}');
+            }
+            if (!rc) rc = vg_buf_adds(out, "]}");
+            if (rc) rc = vg_err_set(err, rc, "cannot build the answer");
+        }
+    } else {
+        vg_warn("detect", "rule reload failed, previous rules stay: %s", err && err->msg[0] ? err->msg : vg_strerror(rc));
+    }
+    vg_sigma_report_release(&rep);
+    return rc;
+}
+
+static int detect_metrics(void *ctx, struct vg_buf *out) { return vg_detect_metrics(ctx, out); }
+
 /* "127.0.0.1:0" + 41234 -> "127.0.0.1:41234" */
 static void with_port(const char *addr, int port, char *out, size_t sz)
 {
@@ -72,6 +149,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     struct vg_store *store = NULL;
     struct vg_pipeline *pipe = NULL;
     struct vg_api *api = NULL;
+    struct vg_detect *det = NULL;
     struct running srcs[MAX_SOURCES];
     size_t nsrc = 0;
     int rc;
@@ -93,11 +171,16 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     rc = ensure_admin_token(store, cfg->data, err);
     if (rc) goto out;
 
+    rc = detect_start(cfg, &det, err);
+    if (rc) goto out;
+
     struct vg_pipeline_opts po = {
         .queue_batches = cfg->queue_batches,
         .workers = cfg->workers,
         .commit_max_events = cfg->commit_max_events,
         .commit_max_delay_ns = cfg->commit_max_delay_ns,
+        .detect = det ? vg_detect_batch : NULL,
+        .detect_ctx = det,
     };
     rc = vg_pipeline_new(&pipe, store, &po, err);
     if (rc) goto out;
@@ -139,7 +222,9 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     }
 
     if (!vg_config_off(cfg->http)) {
-        struct vg_api_opts ao = {.listen = cfg->http, .store_location = cfg->data, .pipeline = pipe};
+        struct vg_api_opts ao = {.listen = cfg->http, .store_location = cfg->data, .pipeline = pipe,
+                                 .rules_reload = det ? detect_reload : NULL,
+                                 .detect_metrics = det ? detect_metrics : NULL, .detect_ctx = det};
         int port = 0;
         rc = vg_api_start(&api, &ao, &port, err);
         if (rc) goto out;
@@ -152,8 +237,12 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     vg_info("server", "vigil %s ready (data %s)", VIGIL_VERSION, cfg->data);
 
     int sig = 0;
-    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
-        vg_info("server", "SIGHUP ignored (reload is not supported yet)");
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
+        if (!det) { vg_info("server", "SIGHUP: no rules to reload"); continue; }
+        struct vg_err re = VG_ERR_INIT;
+        vg_info("server", "SIGHUP: reloading rules");
+        detect_reload(det, NULL, &re);
+    }
     vg_info("server", "signal %d: stopping sources, draining the pipeline", sig);
     rc = 0;
 out:
@@ -167,6 +256,7 @@ out:
         vg_pipeline_free(pipe, NULL);   /* closes the store */
     }
     vg_store_close(store);
+    vg_detect_free(det);   /* after the pipeline: no worker uses it any more */
     if (rc == 0) vg_info("server", "stopped cleanly");
     fflush(stdout);
     return rc;

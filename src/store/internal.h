@@ -7,6 +7,7 @@
 #define VG_STORE_INTERNAL_H
 
 #include "vigil/store.h"
+#include <pthread.h>
 #include <sqlite3.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem: route zstd allocations through vg_malloc */
 #include <zstd.h>
@@ -135,6 +136,40 @@ int vg__virtual_field(const char *name, size_t len);
 /* Number of bytes a term's value/field may have. */
 #define VG__Q_MAX_TEXT 4096
 
+/* ---- prepared writes (prepare.c) ------------------------------------- */
+/* One encoded block of a prepared batch: events ev[ev0 .. ev0+nev) of the
+ * prepared object, all of one (day, tenant). */
+struct vg__pblock {
+    int64_t day;              /* partition (UTC day) */
+    const char *tenant;       /* borrowed from the events */
+    size_t ev0;
+    uint32_t nev;
+    int64_t ts_min, ts_max;
+    size_t raw_bytes;
+    uint8_t *mem;             /* owned: stored blob (dlen bytes) then bloom (blen bytes) */
+    size_t dlen, blen;
+};
+
+struct vg_store_prepared {
+    const struct vg_store *owner;  /* the handle that prepared it */
+    size_t n;                 /* events given to prepare */
+    const struct vg_event **ev;    /* borrowed events in block order (re-encoded when a duplicate is found) */
+    size_t nev;
+    struct vg__pblock *blk;
+    size_t nblk, blk_cap;
+};
+
+struct vg__scratch;           /* builder + zstd context lent to one prepare call */
+struct vg__sq;
+int64_t vg__day_of(int64_t ts);
+/* Checks a batch against the store's limits (tenant, sizes, field ids). */
+int vg__validate(const struct vg_event *const *ev, size_t n, struct vg_err *err);
+int vg__sq_prepare(struct vg_store *s, const struct vg_event *const *ev, size_t n, struct vg_store_prepared **out,
+                   struct vg_err *err);
+void vg__prepared_free(struct vg_store_prepared *p);
+/* Frees the pooled builders (at close, when no prepare can run). */
+void vg__scratch_release_all(struct vg__sq *s);
+
 /* ---- the SQLite handle ---------------------------------------------- */
 struct vg__part;              /* cached partition (prepared statements) */
 
@@ -149,11 +184,29 @@ struct vg__sq {
     struct vg__part *parts;   /* small cache of partitions, most recent first */
     sqlite3_stmt *st_begin, *st_commit, *st_rollback, *st_upd_part;
     uint64_t tx_serial;       /* bumped per put_events transaction */
+    pthread_mutex_t scratch_mu;    /* guards scratch (prepare runs on many threads) */
+    struct vg__scratch *scratch;   /* idle builders for prepare */
+    bool mu_init;
+    uint8_t *fresh;                /* writer: per-event "new" flags of the block being committed */
+    size_t fresh_cap;
+    struct vg__alerts *alerts;/* alert statements and staged alerts (alerts_sqlite.c) */
 };
 
 /* Runs one SQL statement with no result rows; VG_EDB with sqlite's message. */
 int vg__sq_exec(struct vg__sq *s, const char *sql, struct vg_err *err);
 int vg__sq_err(struct vg__sq *s, int rc, struct vg_err *err, const char *what);
+/* Asset operations (assets_sqlite.c, migration 005_assets). */
+int vg__asset_put_inventory(struct vg_store *s, const char *tenant, const char *host, const char *snap,
+                            const char *changes, int64_t ts, struct vg_err *err);
+int vg__asset_list(struct vg_store *s, const char *tenant, struct vg_asset_info **out, size_t *n, struct vg_err *err);
+int vg__asset_get(struct vg_store *s, const char *tenant, const char *host, struct vg_asset_info *info, char **snap,
+                  char **changes, size_t max_changes, struct vg_err *err);
+int vg__asset_put_posture(struct vg_store *s, const char *tenant, const char *host, const char *policy, double score,
+                          const char *report, int64_t ts, struct vg_err *err);
+int vg__asset_put_vulns(struct vg_store *s, const char *tenant, const char *host, size_t count, const char *findings,
+                        int64_t ts, struct vg_err *err);
+int vg__asset_get_posture(struct vg_store *s, const char *tenant, const char *host, char **posture, char **vulns,
+                          struct vg_err *err);
 
 /* tokens.c */
 int vg__tok_create(struct vg_store *s, const char *name, const char *role, const char *tenant, char *secret_out,
@@ -162,6 +215,19 @@ int vg__tok_check(struct vg_store *s, const char *secret, struct vg_token_info *
 int vg__tok_list(struct vg_store *s, struct vg_token_info **out, size_t *n, struct vg_err *err);
 int vg__tok_revoke(struct vg_store *s, const char *id_or_name, struct vg_err *err);
 
+/* alerts_sqlite.c: the alert ops, and two hooks for store_sqlite.c. */
+struct vg__alerts;
+int vg__alerts_stage(struct vg_store *s, const struct vg_alert *const *a, size_t n, struct vg_err *err);
+int vg__alerts_put(struct vg_store *s, const struct vg_alert *const *a, size_t n, size_t *stored, struct vg_err *err);
+int vg__alerts_search(struct vg_store *s, const struct vg_alert_query *q, vg_store_alert_cb cb, void *ctx,
+                      struct vg_err *err);
+int vg__alerts_counts(struct vg_store *s, const struct vg_alert_query *q, uint64_t counts[VG_ALERT_NLEVELS],
+                      struct vg_err *err);
+/* Inserts the staged alerts; called inside an event transaction right
+ * before its COMMIT (0 when nothing is staged). */
+int vg__alerts_flush_staged(struct vg__sq *s, struct vg_err *err);
+/* Frees the alert state of a closing handle. */
+void vg__alerts_close(struct vg__sq *s);
 /* agents.c */
 int vg__agt_token_create(struct vg_store *s, const char *tenant, int64_t expires_ns, char *secret_out, size_t secret_sz,
                          struct vg_err *err);

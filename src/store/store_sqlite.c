@@ -17,6 +17,8 @@
 #define MAX_DAY (INT64_MAX / DAY_NS) /* 2262-04-11: int64 ns ends there */
 #define PART_CACHE 8
 #define BUSY_TIMEOUT_MS 10000
+#define PAGE_SIZE 16384         /* of a new database (existing ones keep theirs); docs/internals/store.md */
+#define WAL_AUTOCHECKPOINT 4096 /* WAL pages */
 
 /* ---- SQLite memory through vg_malloc (so fault injection reaches it) ---- */
 #define HDR 16
@@ -85,12 +87,6 @@ static void parts_clear(struct vg__sq *s)
     }
 }
 
-static int64_t day_of(int64_t ts)
-{
-    if (ts < 0) return 0;
-    int64_t d = ts / DAY_NS;
-    return d > MAX_DAY ? MAX_DAY : d;
-}
 
 static void part_name(int64_t day, char *buf, size_t n) { snprintf(buf, n, "p%lld", (long long)day); }
 
@@ -239,8 +235,16 @@ static int migrate(struct vg__sq *s, struct vg_err *err)
                         s->path, cur, latest);
         goto out;
     }
+    /* Apply every migration not recorded yet, in order: not only those above
+     * the maximum, so a migration numbered below one already applied (work
+     * merged from parallel branches) still runs. */
     for (size_t i = 0; i < nm; i++) {
-        if (m[i].version <= cur) continue;
+        if ((rc = prep(s, &st, "SELECT 1 FROM schema_version WHERE version = ?1", err))) goto out;
+        sqlite3_bind_int(st, 1, m[i].version);
+        step = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (step == SQLITE_ROW) continue;
+        if (step != SQLITE_DONE) { rc = vg__sq_err(s, step, err, "schema_version"); goto out; }
         char *msg = NULL;
         int src = sqlite3_exec(s->db, m[i].sql, NULL, NULL, &msg);
         if (src != SQLITE_OK) {
@@ -268,6 +272,7 @@ static void close_(struct vg_store *base)
     struct vg__sq *s = (struct vg__sq *)base;
     if (!s) return;
     parts_clear(s);
+    vg__alerts_close(s);
     sqlite3_finalize(s->st_begin);
     sqlite3_finalize(s->st_commit);
     sqlite3_finalize(s->st_rollback);
@@ -275,6 +280,9 @@ static void close_(struct vg_store *base)
     if (s->db) sqlite3_close_v2(s->db);
     vg__blk_builder_free(s->bld);
     if (s->cctx) ZSTD_freeCCtx(s->cctx);
+    vg__scratch_release_all(s);
+    if (s->mu_init) pthread_mutex_destroy(&s->scratch_mu);
+    vg_free(s->fresh);
     vg_free(s->path);
     vg_free(s->dir);
     vg_free(s);
@@ -298,6 +306,8 @@ static int open_(struct vg_store **out, const char *location, struct vg_err *err
     struct vg__sq *s = vg_calloc(1, sizeof *s);
     if (!s) return vg_err_set(err, VG_ENOMEM, "out of memory");
     s->base.ops = &vg_store_sqlite_ops;
+    pthread_mutex_init(&s->scratch_mu, NULL);
+    s->mu_init = true;
     if (is_file) {
         s->path = vg_strdup(location);
     } else {
@@ -317,12 +327,21 @@ static int open_(struct vg_store **out, const char *location, struct vg_err *err
      * pipeline's transaction sizes the fsync costs nothing measurable
      * (docs/internals/store.md); VIGIL_SQLITE_SYNC=normal|off relaxes it. */
     const char *sync = getenv("VIGIL_SQLITE_SYNC");
+    /* Tuning knobs for measurements (docs/internals/store.md): page size of
+     * a new database, WAL pages between automatic checkpoints. */
+    int64_t page = 0, ckpt = WAL_AUTOCHECKPOINT;
+    const char *ev = getenv("VIGIL_SQLITE_PAGE_SIZE");
+    if (ev && (vg_parse_i64(ev, strlen(ev), &page) || page < 512 || page > 65536 || (page & (page - 1)))) page = 0;
+    ev = getenv("VIGIL_SQLITE_WAL_PAGES");
+    if (ev && (vg_parse_i64(ev, strlen(ev), &ckpt) || ckpt < 0 || ckpt > (1 << 22))) ckpt = WAL_AUTOCHECKPOINT;
     char pragmas[512];
     snprintf(pragmas, sizeof pragmas,
-             "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
+             "PRAGMA page_size = %lld; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
              "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
-             "PRAGMA wal_autocheckpoint = 4096; PRAGMA journal_size_limit = 134217728;",
-             sync && strcmp(sync, "normal") == 0 ? "NORMAL" : sync && strcmp(sync, "off") == 0 ? "OFF" : "FULL");
+             "PRAGMA wal_autocheckpoint = %lld; PRAGMA journal_size_limit = 134217728;",
+             (long long)(page ? page : PAGE_SIZE),
+             sync && strcmp(sync, "normal") == 0 ? "NORMAL" : sync && strcmp(sync, "off") == 0 ? "OFF" : "FULL",
+             (long long)ckpt);
     /* journal_mode returns a row; exec handles that */
     if ((rc = vg__sq_exec(s, pragmas, err))) {
         if (err && strstr(err->msg, "not a database")) err->code = rc = VG_EFORMAT;
@@ -338,6 +357,9 @@ static int open_(struct vg_store **out, const char *location, struct vg_err *err
                    err)))
         goto fail;
     s->zlevel = 1;
+    const char *zl = getenv("VIGIL_ZSTD_LEVEL"); /* measurement knob: -7 .. 9 */
+    int64_t lv;
+    if (zl && vg_parse_i64(zl, strlen(zl), &lv) == 0 && lv >= -7 && lv <= 9) s->zlevel = (int)lv;
     *out = &s->base;
     return 0;
 fail:
@@ -345,24 +367,7 @@ fail:
     return rc ? rc : vg_err_set(err, VG_EDB, "cannot open store");
 }
 
-/* ---- put_events -------------------------------------------------------- */
-struct ord {
-    int64_t day;
-    const char *tenant;
-    uint32_t i;
-};
-
-static int ord_cmp(const void *a, const void *b)
-{
-    const struct ord *x = a, *y = b;
-    if (x->day != y->day) return x->day < y->day ? -1 : 1;
-    if (x->tenant != y->tenant) {
-        int c = strcmp(x->tenant, y->tenant);
-        if (c) return c;
-    }
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
+/* ---- put_prepared / put_events ---------------------------------------- */
 static int step_done(struct vg__sq *s, sqlite3_stmt *st, struct vg_err *err, const char *what)
 {
     int rc = sqlite3_step(st);
@@ -388,35 +393,6 @@ static int64_t id_rest(const uint8_t *id)
     uint64_t v = 0;
     for (int i = 8; i < 16; i++) v = (v << 8) | id[i];
     return (int64_t)v;
-}
-
-static int flush_block(struct vg__sq *s, struct vg__part *p, const char *tenant, int64_t *ts_lo, int64_t *ts_hi,
-                       size_t *nblocks, struct vg_err *err)
-{
-    if (vg__blk_count(s->bld) == 0) return 0;
-    const uint8_t *data, *bloom;
-    size_t dlen, blen, raw_bytes;
-    int64_t tmin, tmax;
-    int rc = vg__blk_finish(s->bld, s->cctx, s->zlevel, &data, &dlen, &bloom, &blen, &tmin, &tmax, &raw_bytes);
-    if (rc) return vg_err_set(err, rc, "cannot encode block: %s", vg_strerror(rc));
-    sqlite3_stmt *st = p->ins_blk;
-    sqlite3_bind_int64(st, 1, p->next_blk);
-    sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, tmin);
-    sqlite3_bind_int64(st, 4, tmax);
-    sqlite3_bind_int64(st, 5, vg__blk_count(s->bld));
-    sqlite3_bind_int64(st, 6, (int64_t)raw_bytes);
-    sqlite3_bind_blob(st, 7, bloom, (int)blen, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 8, data, (int)dlen, SQLITE_STATIC);
-    rc = step_done(s, st, err, "insert block");
-    sqlite3_clear_bindings(st);
-    if (rc) return rc;
-    if (tmin < *ts_lo) *ts_lo = tmin;
-    if (tmax > *ts_hi) *ts_hi = tmax;
-    (*nblocks)++;
-    p->next_blk++;
-    vg__blk_builder_reset(s->bld);
-    return 0;
 }
 
 /* Is this event new? Inserts its id keys when it is. */
@@ -447,28 +423,88 @@ static int claim_id(struct vg__sq *s, struct vg__part *p, const struct vg_event 
     return 0;
 }
 
-static int validate(const struct vg_event *const *ev, size_t n, struct vg_err *err)
+static int insert_block(struct vg__sq *s, struct vg__part *p, const char *tenant, const uint8_t *data, size_t dlen,
+                        const uint8_t *bloom, size_t blen, int64_t tmin, int64_t tmax, uint32_t count, size_t raw_bytes,
+                        struct vg_err *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        const struct vg_event *e = ev[i];
-        if (!e) return vg_err_set(err, VG_EINVAL, "event %zu is NULL", i);
-        const char *t = e->tenant ? e->tenant : "default";
-        size_t tl = strnlen(t, VG__TENANT_MAX + 1);
-        if (tl == 0 || tl > VG__TENANT_MAX) return vg_err_set(err, VG_EINVAL, "event %zu: tenant id empty or longer than 63 bytes", i);
-        if (e->raw_len > VG__EV_MAX_RAW) return vg_err_set(err, VG_ETOOBIG, "event %zu: raw text over 16 MiB", i);
-        if (e->nfields > 4096) return vg_err_set(err, VG_ETOOBIG, "event %zu: more than 4096 fields", i);
-        if ((e->host && strnlen(e->host, VG__EV_MAX_STR + 1) > VG__EV_MAX_STR) ||
-            (e->collector && strnlen(e->collector, VG__EV_MAX_STR + 1) > VG__EV_MAX_STR) ||
-            (e->format && strnlen(e->format, VG__EV_MAX_STR + 1) > VG__EV_MAX_STR))
-            return vg_err_set(err, VG_ETOOBIG, "event %zu: host, collector or format longer than 4096 bytes", i);
-        for (uint32_t k = 0; k < e->nfields; k++)
-            if (!vg_fid_name(e->fields[k].name, NULL)) return vg_err_set(err, VG_EINVAL, "event %zu: unknown field id", i);
+    sqlite3_stmt *st = p->ins_blk;
+    sqlite3_bind_int64(st, 1, p->next_blk);
+    sqlite3_bind_text(st, 2, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, tmin);
+    sqlite3_bind_int64(st, 4, tmax);
+    sqlite3_bind_int64(st, 5, count);
+    sqlite3_bind_int64(st, 6, (int64_t)raw_bytes);
+    sqlite3_bind_blob(st, 7, bloom, (int)blen, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 8, data, (int)dlen, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "insert block");
+    sqlite3_clear_bindings(st);
+    if (rc) return rc;
+    st = s->st_upd_part;
+    sqlite3_bind_int64(st, 1, p->day);
+    sqlite3_bind_int64(st, 2, count);
+    sqlite3_bind_int64(st, 3, 1);
+    sqlite3_bind_int64(st, 4, tmin);
+    sqlite3_bind_int64(st, 5, tmax);
+    return step_done(s, st, err, "partition catalog");
+}
+
+/* Commits one prepared block: claims the id of each event; a block without
+ * duplicates is inserted as prepared, one with some is re-encoded from its
+ * new events only, one with none new adds nothing. */
+static int commit_block(struct vg__sq *s, const struct vg_store_prepared *pp, const struct vg__pblock *b, uint64_t tx,
+                        size_t *stored, size_t *dups, struct vg_err *err)
+{
+    struct vg__part *p;
+    int rc = part_get(s, b->day, true, &p, err);
+    if (rc) return rc;
+    if (p->tx != tx) {
+        int step = sqlite3_step(p->max_blk);
+        p->next_blk = step == SQLITE_ROW ? sqlite3_column_int64(p->max_blk, 0) : 0;
+        sqlite3_reset(p->max_blk);
+        if (step != SQLITE_ROW) return vg__sq_err(s, step, err, "block id");
+        p->tx = tx;
     }
+    if (b->nev > s->fresh_cap) {
+        uint8_t *nf = vg_realloc(s->fresh, b->nev);
+        if (!nf) return vg_err_set(err, VG_ENOMEM, "out of memory");
+        s->fresh = nf;
+        s->fresh_cap = b->nev;
+    }
+    const struct vg_event *const *ev = pp->ev + b->ev0;
+    uint32_t nfresh = 0;
+    for (uint32_t k = 0; k < b->nev; k++) {
+        bool fresh = false;
+        if ((rc = claim_id(s, p, ev[k], &fresh, err))) return rc;
+        s->fresh[k] = fresh;
+        nfresh += fresh;
+    }
+    *dups += b->nev - nfresh;
+    if (nfresh == 0) return 0;
+    if (nfresh == b->nev) {
+        rc = insert_block(s, p, b->tenant, b->mem, b->dlen, b->mem + b->dlen, b->blen, b->ts_min, b->ts_max, b->nev,
+                          b->raw_bytes, err);
+    } else {
+        /* rare: some events were already stored (re-delivery) */
+        vg__blk_builder_reset(s->bld);
+        for (uint32_t k = 0; k < b->nev; k++)
+            if (s->fresh[k] && (rc = vg__blk_add(s->bld, ev[k])))
+                return vg_err_set(err, rc, "cannot encode event: %s", vg_strerror(rc));
+        const uint8_t *data, *bloom;
+        size_t dlen, blen, raw_bytes;
+        int64_t tmin, tmax;
+        if ((rc = vg__blk_finish(s->bld, s->cctx, s->zlevel, &data, &dlen, &bloom, &blen, &tmin, &tmax, &raw_bytes)))
+            return vg_err_set(err, rc, "cannot encode block: %s", vg_strerror(rc));
+        rc = insert_block(s, p, b->tenant, data, dlen, bloom, blen, tmin, tmax, nfresh, raw_bytes, err);
+        vg__blk_builder_reset(s->bld);
+    }
+    if (rc) return rc;
+    p->next_blk++;
+    *stored += nfresh;
     return 0;
 }
 
-static int put_once(struct vg__sq *s, const struct vg_event *const *ev, size_t n, struct ord *ord, size_t *stored,
-                    size_t *dups, int *sqlite_rc, struct vg_err *err)
+static int put_once(struct vg__sq *s, struct vg_store_prepared *const *pp, size_t np, size_t *stored, size_t *dups,
+                    int *sqlite_rc, struct vg_err *err)
 {
     int rc = 0;
     *sqlite_rc = SQLITE_OK;
@@ -476,44 +512,10 @@ static int put_once(struct vg__sq *s, const struct vg_event *const *ev, size_t n
     sqlite3_reset(s->st_begin);
     if (step != SQLITE_DONE) { *sqlite_rc = step; return vg__sq_err(s, step, err, "begin"); }
     uint64_t tx = ++s->tx_serial;
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && ord[j].day == ord[i].day && strcmp(ord[j].tenant, ord[i].tenant) == 0) j++;
-        struct vg__part *p;
-        if ((rc = part_get(s, ord[i].day, true, &p, err))) goto fail;
-        if (p->tx != tx) {
-            step = sqlite3_step(p->max_blk);
-            p->next_blk = step == SQLITE_ROW ? sqlite3_column_int64(p->max_blk, 0) : 0;
-            sqlite3_reset(p->max_blk);
-            if (step != SQLITE_ROW) { rc = vg__sq_err(s, step, err, "block id"); goto fail; }
-            p->tx = tx;
-        }
-        vg__blk_builder_reset(s->bld);
-        int64_t lo = INT64_MAX, hi = INT64_MIN;
-        size_t nblocks = 0, nstored = 0;
-        for (size_t k = i; k < j; k++) {
-            const struct vg_event *e = ev[ord[k].i];
-            bool fresh = false;
-            if ((rc = claim_id(s, p, e, &fresh, err))) goto fail;
-            if (!fresh) { (*dups)++; continue; }
-            if ((rc = vg__blk_add(s->bld, e))) { rc = vg_err_set(err, rc, "cannot encode event: %s", vg_strerror(rc)); goto fail; }
-            nstored++;
-            if (vg__blk_full(s->bld) && (rc = flush_block(s, p, ord[i].tenant, &lo, &hi, &nblocks, err))) goto fail;
-        }
-        if ((rc = flush_block(s, p, ord[i].tenant, &lo, &hi, &nblocks, err))) goto fail;
-        if (nstored) {
-            sqlite3_stmt *st = s->st_upd_part;
-            sqlite3_bind_int64(st, 1, p->day);
-            sqlite3_bind_int64(st, 2, (int64_t)nstored);
-            sqlite3_bind_int64(st, 3, (int64_t)nblocks);
-            sqlite3_bind_int64(st, 4, lo);
-            sqlite3_bind_int64(st, 5, hi);
-            if ((rc = step_done(s, st, err, "partition catalog"))) goto fail;
-        }
-        *stored += nstored;
-        i = j;
-    }
+    for (size_t i = 0; i < np; i++)
+        for (size_t b = 0; b < pp[i]->nblk; b++)
+            if ((rc = commit_block(s, pp[i], &pp[i]->blk[b], tx, stored, dups, err))) goto fail;
+    if ((rc = vg__alerts_flush_staged(s, err))) goto fail;   /* alerts: same transaction (alerts_sqlite.c) */
     step = sqlite3_step(s->st_commit);
     sqlite3_reset(s->st_commit);
     if (step != SQLITE_DONE) { *sqlite_rc = step; rc = vg__sq_err(s, step, err, "commit"); goto fail; }
@@ -529,38 +531,46 @@ fail:
     return rc ? rc : vg_err_set(err, VG_EDB, "store failed");
 }
 
-static int put_events(struct vg_store *base, const struct vg_event *const *ev, size_t n, size_t *stored, size_t *dups,
-                      struct vg_err *err)
+static int put_prepared(struct vg_store *base, struct vg_store_prepared *const *pp, size_t np, size_t *stored,
+                        size_t *dups, struct vg_err *err)
 {
     struct vg__sq *s = (struct vg__sq *)base;
     size_t st_ = 0, du_ = 0;
     if (!stored) stored = &st_;
     if (!dups) dups = &du_;
     *stored = *dups = 0;
-    if (n == 0) return 0;
-    if (!ev || n > UINT32_MAX) return vg_err_set(err, VG_EINVAL, "bad event array");
-    int rc = validate(ev, n, err);
-    if (rc) return rc;
-    if (!s->bld && (rc = vg__blk_builder_new(&s->bld))) return vg_err_set(err, rc, "out of memory");
-    if (!s->cctx && !(s->cctx = vg__zstd_cctx_new())) return vg_err_set(err, VG_ENOMEM, "out of memory");
-    struct ord *ord = vg_malloc(n * sizeof *ord);
-    if (!ord) return vg_err_set(err, VG_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        ord[i].day = day_of(ev[i]->ts);
-        ord[i].tenant = ev[i]->tenant ? ev[i]->tenant : "default";
-        ord[i].i = (uint32_t)i;
+    if (np && !pp) return vg_err_set(err, VG_EINVAL, "bad prepared array");
+    size_t total = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (!pp[i] || pp[i]->owner != base) return vg_err_set(err, VG_EINVAL, "batch %zu was not prepared by this store", i);
+        total += pp[i]->n;
     }
-    qsort(ord, n, sizeof *ord, ord_cmp);
+    if (total == 0) return 0;
+    if (!s->bld && vg__blk_builder_new(&s->bld)) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    if (!s->cctx && !(s->cctx = vg__zstd_cctx_new())) return vg_err_set(err, VG_ENOMEM, "out of memory");
     bool had_cache = s->parts != NULL;
     int src;
-    rc = put_once(s, ev, n, ord, stored, dups, &src, err);
+    int rc = put_once(s, pp, np, stored, dups, &src, err);
     if (rc && had_cache && (src == SQLITE_ERROR || src == SQLITE_SCHEMA)) {
         /* another handle may have dropped a cached partition: retry fresh */
         *stored = *dups = 0;
-        rc = put_once(s, ev, n, ord, stored, dups, &src, err);
+        rc = put_once(s, pp, np, stored, dups, &src, err);
     }
     if (rc) *stored = *dups = 0;
-    vg_free(ord);
+    return rc;
+}
+
+static int put_events(struct vg_store *base, const struct vg_event *const *ev, size_t n, size_t *stored, size_t *dups,
+                      struct vg_err *err)
+{
+    if (stored) *stored = 0;
+    if (dups) *dups = 0;
+    if (n == 0) return 0;
+    struct vg_store_prepared *p = NULL;
+    int rc = vg__sq_prepare(base, ev, n, &p, err);
+    if (rc) return rc;
+    rc = put_prepared(base, &p, 1, stored, dups, err);
+    vg__prepared_free(p);
     return rc;
 }
 
@@ -1105,6 +1115,19 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .token_revoke = vg__tok_revoke,
     .kv_get = kv_get,
     .kv_put = kv_put,
+    .prepare = vg__sq_prepare,
+    .put_prepared = put_prepared,
+    .prepared_free = vg__prepared_free,
+    .alerts_stage = vg__alerts_stage,     /* alerts: alerts_sqlite.c */
+    .put_alerts = vg__alerts_put,
+    .alert_search = vg__alerts_search,
+    .alert_counts = vg__alerts_counts,
+    .asset_put_inventory = vg__asset_put_inventory,
+    .asset_list = vg__asset_list,
+    .asset_get = vg__asset_get,
+    .asset_put_posture = vg__asset_put_posture,
+    .asset_put_vulns = vg__asset_put_vulns,
+    .asset_get_posture = vg__asset_get_posture,
     .enroll_token_create = vg__agt_token_create,
     .enroll_token_use = vg__agt_token_use,
     .agent_add = vg__agt_add,

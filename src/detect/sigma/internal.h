@@ -3,8 +3,9 @@
  *   value.c    one `field|mods: values` entry -> leaf matcher (modifiers)
  *   cond.c     condition text -> postfix program
  *   match.c    leaf matchers, program evaluation, naive evaluator
- *   mapping.c  rules/mappings/ log source and field name tables
- *   set.c      the rule set, reports, files and directories
+ *   set.c      the rule set, reports, files, directories, mappings
+ *   prefilter.c  log source buckets, Vectorscan databases, the fast path
+ *   engine.c   reference counting and the swappable current set
  * All rule data lives in the set's arena; PCRE2 codes are listed in the set
  * so they can be freed. */
 #ifndef VG_DETECT_SIGMA_INTERNAL_H
@@ -13,6 +14,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <libfyaml.h>
+#include <stdatomic.h>
 #include "vigil/sigma.h"
 
 enum vg__sig_mod {
@@ -89,6 +91,9 @@ struct vg__sig_leaf {
     uint32_t nval;
     const struct vg__sig_val *val;       /* LK_STR, LK_KEYWORD */
     pcre2_code *const *re;               /* LK_RE */
+    const char *const *re_src;           /* LK_RE: pattern texts (for the prefilter) */
+    const uint32_t *re_len;
+    uint8_t re_flags;                    /* LK_RE: 1 i, 2 m, 4 s */
     const struct vg__sig_net *net;       /* LK_CIDR */
     const double *num;                   /* LK_NUM, LK_TIME */
     const char *const *ref;              /* LK_FIELDREF: other field names */
@@ -110,7 +115,20 @@ struct vg_sigma_prog {
     uint32_t nls;        /* log source entries that must all apply (AND) */
     uint32_t *ls;        /* indices into the set's mapping entries */
     bool unmapped;       /* no mapping entry: evaluated on every event */
+    struct vg__sig_sc *sc; /* short-circuit jumps per instruction (vg__sig_prog_sc), or NULL */
 };
+
+/* Short-circuit data of the instruction that ends a direct operand of an
+ * AND/OR: when that operand's value is ctl, the operator's result is
+ * known: drop the pos operands already pushed, push ctl and continue after
+ * the operator at index parent. ctl 2: no jump. */
+struct vg__sig_sc {
+    uint32_t parent;
+    uint32_t pos;
+    uint8_t ctl;
+};
+/* Computes p->sc (arena memory). 0 or VG_ENOMEM. */
+int vg__sig_prog_sc(struct vg_arena *ar, struct vg_sigma_prog *p);
 
 /* A mapping entry (a file in rules/mappings/): which events a log source means,
  * and alternative event field names for Sigma field names. */
@@ -148,6 +166,8 @@ struct vg_sigma_set {
     size_t nph, capph;
     bool compiled;
     uint32_t fid_kw_dummy;
+    struct vg__sig_pf *pf;           /* prefilter (prefilter.c); NULL: naive only */
+    _Atomic long refs;               /* vg_sigma_set_ref/unref */
 };
 
 /* ---- shared helpers ---- */
@@ -193,9 +213,59 @@ struct vg__sig_idents {
 long vg__sig_cond(struct vg__sig_build *b, const char *cond, size_t len, const struct vg__sig_idents *ids,
                   struct fy_node *at);
 
-/* Matching. */
-struct vg__sig_evx; /* per-event field index inside ctx */
+/* Matching. Per-thread context (match.c owns the naive parts, prefilter.c
+ * the fast-path scratch). */
+struct vg__sig_pfx;
+struct vg_sigma_ctx {
+    const struct vg_sigma_set *set;
+    uint32_t nslots, gen;
+    uint32_t *stamp;                 /* stamp[fid] == gen: slot[fid] is this event's field */
+    const struct vg_field **slot;
+    pcre2_match_data *md;
+    uint8_t *stk;                    /* evaluation stack */
+    uint32_t *stk_begin;             /* explain: where each entry's fields start */
+    uint32_t capstk;
+    uint32_t *fl;                    /* explain: field list */
+    uint32_t nfl, capfl;
+    int8_t *lsres;                   /* per mapping entry: -1 unknown, 0, 1 (this event) */
+    struct vg_sigma_hit *hits;
+    size_t nhits, caphits;
+    uint32_t *hf;                    /* fields of all hits of this event */
+    size_t nhf, caphf;
+    uint64_t regex_limited;
+    uint32_t fid_format, fid_collector, fid_host, fid_tenant;
+    struct vg_field pseudo[4];
+    const struct vg_event *ev;
+    bool explain;
+    uint32_t *lstamp;                /* lstamp[fid] == gen: low[fid] is the lowercased text */
+    const uint8_t **low;
+    struct vg_arena lar;             /* lowercased texts of this event */
+    const uint8_t *raw_low;          /* lowercased raw bytes, or NULL */
+    uint32_t raw_low_gen;
+    uint32_t last_fid;               /* explain: field a leaf matched on */
+    uint32_t last_fid2;
+    struct vg__sig_pfx *pfx;         /* fast-path scratch, NULL when the set has no prefilter */
+    struct vg_sigma_stats stats;
+};
+
 int vg__sig_eval(struct vg_sigma_ctx *ctx, const struct vg_sigma_prog *p, const struct vg_event *ev);
+/* Indexes ev's fields in ctx (no-op when ev is already indexed). */
+void vg__sig_index(struct vg_sigma_ctx *c, const struct vg_event *ev);
+const struct vg_field *vg__sig_get_field(struct vg_sigma_ctx *c, uint32_t fid);
+/* Log source applicability of p on the indexed event: 1, 0 or <0. */
+int vg__sig_ls_applies(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const struct vg_event *ev);
+/* Text of a scalar value (not lists); buf for non-strings. */
+const uint8_t *vg__sig_vtext(const struct vg_value *v, char *buf, size_t bufsz, size_t *len);
+/* Starts the hit list of an event; adds rule r (runs the explain pass). */
+void vg__sig_hits_reset(struct vg_sigma_ctx *c);
+int vg__sig_hit_add(struct vg_sigma_ctx *c, const struct vg_sigma_rule *r, const struct vg_event *ev);
+int vg__sig_hits_done(struct vg_sigma_ctx *c, const struct vg_sigma_hit **hits);
+
+/* Prefilter (prefilter.c). */
+int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err);
+void vg__sig_pf_free(struct vg__sig_pf *pf);
+int vg__sig_pfx_new(struct vg_sigma_ctx *c);
+void vg__sig_pfx_free(struct vg__sig_pfx *x);
 
 /* Case folding table (ASCII). */
 extern const uint8_t vg__sig_lower[256];

@@ -5,36 +5,6 @@
  * vg_sigma_ctx. Part of src/detect/sigma (see internal.h). */
 #include "internal.h"
 
-struct vg_sigma_ctx {
-    const struct vg_sigma_set *set;
-    uint32_t nslots, gen;
-    uint32_t *stamp;                 /* stamp[fid] == gen: slot[fid] is this event's field */
-    const struct vg_field **slot;
-    pcre2_match_data *md;
-    uint8_t *stk;                    /* evaluation stack */
-    uint32_t *stk_begin;             /* explain: where each entry's fields start */
-    uint32_t capstk;
-    uint32_t *fl;                    /* explain: field list */
-    uint32_t nfl, capfl;
-    int8_t *lsres;                   /* per mapping entry: -1 unknown, 0, 1 (this event) */
-    struct vg_sigma_hit *hits;
-    size_t nhits, caphits;
-    uint32_t *hf;                    /* fields of all hits of this event */
-    size_t nhf, caphf;
-    uint64_t regex_limited;
-    uint32_t fid_format, fid_collector, fid_host, fid_tenant;
-    struct vg_field pseudo[4];
-    const struct vg_event *ev;
-    bool explain;
-    uint32_t *lstamp;                /* lstamp[fid] == gen: low[fid] is the lowercased text */
-    const uint8_t **low;
-    struct vg_arena lar;             /* lowercased texts of this event */
-    const uint8_t *raw_low;          /* lowercased raw bytes, or NULL */
-    uint32_t raw_low_gen;
-    uint32_t last_fid;               /* explain: field a leaf matched on */
-    uint32_t last_fid2;
-};
-
 struct vg_sigma_ctx *vg_sigma_ctx_new(const struct vg_sigma_set *set)
 {
     if (!set || !set->compiled) return NULL;
@@ -54,6 +24,7 @@ struct vg_sigma_ctx *vg_sigma_ctx_new(const struct vg_sigma_set *set)
     c->md = pcre2_match_data_create(1, NULL);
     c->lsres = vg_calloc(set->nls + 1, 1);
     if (!c->stamp || !c->slot || !c->lstamp || !c->low || !c->md || !c->lsres) { vg_sigma_ctx_free(c); return NULL; }
+    if (set->pf && vg__sig_pfx_new(c) != 0) { vg_sigma_ctx_free(c); return NULL; }
     return c;
 }
 
@@ -72,10 +43,17 @@ void vg_sigma_ctx_free(struct vg_sigma_ctx *c)
     vg_free(c->lsres);
     vg_free(c->hits);
     vg_free(c->hf);
+    vg__sig_pfx_free(c->pfx);
     vg_free(c);
 }
 
 uint64_t vg_sigma_ctx_regex_limited(const struct vg_sigma_ctx *c) { return c ? c->regex_limited : 0; }
+
+void vg_sigma_ctx_stats(const struct vg_sigma_ctx *c, struct vg_sigma_stats *out)
+{
+    if (c) *out = c->stats;
+    else memset(out, 0, sizeof *out);
+}
 
 static void put_slot(struct vg_sigma_ctx *c, uint32_t fid, const struct vg_field *f)
 {
@@ -85,7 +63,7 @@ static void put_slot(struct vg_sigma_ctx *c, uint32_t fid, const struct vg_field
     }
 }
 
-static void index_event(struct vg_sigma_ctx *c, const struct vg_event *ev)
+void vg__sig_index(struct vg_sigma_ctx *c, const struct vg_event *ev)
 {
     if (c->ev == ev && c->gen) return;
     c->ev = ev;
@@ -110,7 +88,7 @@ static void index_event(struct vg_sigma_ctx *c, const struct vg_event *ev)
     for (size_t i = 0; i < c->set->nls; i++) c->lsres[i] = -1;
 }
 
-static const struct vg_field *get_field(struct vg_sigma_ctx *c, uint32_t fid)
+const struct vg_field *vg__sig_get_field(struct vg_sigma_ctx *c, uint32_t fid)
 {
     if (fid < c->nslots) return c->stamp[fid] == c->gen ? c->slot[fid] : NULL;
     return vg_event_get(c->ev, fid);
@@ -119,7 +97,7 @@ static const struct vg_field *get_field(struct vg_sigma_ctx *c, uint32_t fid)
 static const struct vg_field *leaf_field(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l)
 {
     for (uint32_t i = 0; i < l->nfid; i++) {
-        const struct vg_field *f = get_field(c, l->fid[i]);
+        const struct vg_field *f = vg__sig_get_field(c, l->fid[i]);
         if (f) { c->last_fid = f->name; return f; }
     }
     return NULL;
@@ -222,8 +200,18 @@ static bool pat_match(const struct vg__sig_pat *p, const uint8_t *t, const uint8
 }
 
 /* Text of a scalar value (not lists). */
-static const uint8_t *vtext(const struct vg_value *v, char *buf, size_t bufsz, size_t *len)
+const uint8_t *vg__sig_vtext(const struct vg_value *v, char *buf, size_t bufsz, size_t *len)
 {
+    if (v->type == VG_V_INT && bufsz >= 24) {
+        /* the common case, without printf */
+        uint64_t x = v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        size_t k = 24;
+        do { buf[--k] = (char)('0' + x % 10); x /= 10; } while (x);
+        if (v->u.i < 0) buf[--k] = '-';
+        memmove(buf, buf + k, 24 - k);
+        *len = 24 - k;
+        return (const uint8_t *)buf;
+    }
     if (v->type == VG_V_FLOAT) {
         int k = snprintf(buf, bufsz, "%.15g", v->u.f);
         if (k > 0 && strtod(buf, NULL) != v->u.f) k = snprintf(buf, bufsz, "%.17g", v->u.f);
@@ -270,7 +258,7 @@ static bool val_match(struct vg_sigma_ctx *c, const struct vg__sig_val *v, const
         n = fv->len;
         if (v->npat > 0 && n > 0) low = field_low(c, f);
     } else {
-        t = vtext(fv, buf, sizeof buf, &n);
+        t = vg__sig_vtext(fv, buf, sizeof buf, &n);
     }
     for (uint32_t k = 0; k < v->npat; k++)
         if (pat_match(&v->pat[k], t, low, n)) return true;
@@ -338,7 +326,7 @@ static bool leaf_re(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l)
             size_t n;
             const uint8_t *t;
             if (f->v.type == VG_V_LIST) { t = (const uint8_t *)f->v.u.list[e].s; n = f->v.u.list[e].len; }
-            else t = vtext(&f->v, buf, sizeof buf, &n);
+            else t = vg__sig_vtext(&f->v, buf, sizeof buf, &n);
             int rc = pcre2_match(l->re[i], t ? t : (const uint8_t *)"", n, 0, 0, c->md, c->set->mctx);
             if (rc >= 0) r = true;
             else if (rc != PCRE2_ERROR_NOMATCH) c->regex_limited++;
@@ -479,12 +467,12 @@ static bool leaf_fieldref(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l)
     if (!f || f->v.type == VG_V_NULL || f->v.type == VG_V_LIST) return false;
     char b1[64], b2[64];
     size_t an, bn;
-    const uint8_t *a = vtext(&f->v, b1, sizeof b1, &an);
+    const uint8_t *a = vg__sig_vtext(&f->v, b1, sizeof b1, &an);
     for (uint32_t i = 0; i < l->nval; i++) {
-        const struct vg_field *g = get_field(c, l->ref_fid[i]);
+        const struct vg_field *g = vg__sig_get_field(c, l->ref_fid[i]);
         bool r = false;
         if (g && g->v.type != VG_V_NULL && g->v.type != VG_V_LIST) {
-            const uint8_t *b = vtext(&g->v, b2, sizeof b2, &bn);
+            const uint8_t *b = vg__sig_vtext(&g->v, b2, sizeof b2, &bn);
             r = ref_cmp(l->ref_mode, l->cased, a, an, b, bn);
             if (r) c->last_fid2 = g->name;
         }
@@ -567,51 +555,63 @@ static void explain_combine(struct vg_sigma_ctx *c, uint32_t sp, uint32_t k, boo
     c->nfl = w;
 }
 
-int vg__sig_eval(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const struct vg_event *ev)
+int vg__sig_prog_sc(struct vg_arena *ar, struct vg_sigma_prog *p)
 {
-    index_event(c, ev);
-    if (grow_stack(c, p->maxstack + 1) != 0) return VG_ENOMEM;
+    struct vg__sig_sc *sc = vg_arena_alloc(ar, (p->ncode + 1) * sizeof *sc);
+    uint32_t *end = vg_malloc((p->maxstack + 1) * sizeof *end); /* last instruction of each stack entry */
+    if (!sc || !end) { vg_free(end); return VG_ENOMEM; }
+    uint32_t sp = 0;
+    for (uint32_t i = 0; i < p->ncode; i++) {
+        sc[i].ctl = 2;
+        uint8_t op = p->code[i].op;
+        if (op == OP_LEAF || op == OP_TRUE || op == OP_FALSE) { end[sp++] = i; continue; }
+        if (op == OP_NOT) { end[sp - 1] = i; continue; }
+        uint32_t k = (op == OP_AND || op == OP_OR) ? 2 : p->code[i].arg;
+        uint8_t ctl = (op == OP_AND || op == OP_ANDN) ? 0 : 1;
+        for (uint32_t j = 0; j < k; j++) {
+            struct vg__sig_sc *x = &sc[end[sp - k + j]];
+            x->parent = i;
+            x->pos = j + 1;
+            x->ctl = ctl;
+        }
+        sp -= k - 1;
+        end[sp - 1] = i;
+    }
+    vg_free(end);
+    p->sc = sc;
+    return 0;
+}
+
+/* Explain pass: full evaluation keeping the fields of true operands. */
+static int eval_explain(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p)
+{
     uint32_t sp = 0;
     uint8_t *s = c->stk;
-    bool ex = c->explain;
-    if (ex) c->nfl = 0;
+    c->nfl = 0;
     for (uint32_t i = 0; i < p->ncode; i++) {
         const struct vg__sig_insn *in = &p->code[i];
         switch (in->op) {
         case OP_LEAF: {
             bool r = leaf_eval(c, &p->leaf[in->arg]);
-            if (ex) {
-                c->stk_begin[sp] = c->nfl;
-                if (r) {
-                    if (fl_push(c, c->last_fid) != 0 || fl_push(c, c->last_fid2) != 0) return VG_ENOMEM;
-                }
-            }
+            c->stk_begin[sp] = c->nfl;
+            if (r && (fl_push(c, c->last_fid) != 0 || fl_push(c, c->last_fid2) != 0)) return VG_ENOMEM;
             s[sp++] = r;
             break;
         }
         case OP_TRUE: case OP_FALSE:
-            if (ex) c->stk_begin[sp] = c->nfl;
+            c->stk_begin[sp] = c->nfl;
             s[sp++] = in->op == OP_TRUE;
             break;
         case OP_NOT:
             s[sp - 1] = !s[sp - 1];
-            if (ex) c->nfl = c->stk_begin[sp - 1];
+            c->nfl = c->stk_begin[sp - 1];
             break;
-        case OP_AND: case OP_OR: {
-            bool r = in->op == OP_AND ? (s[sp - 2] && s[sp - 1]) : (s[sp - 2] || s[sp - 1]);
-            if (ex) explain_combine(c, sp, 2, r, false);
-            sp--;
-            s[sp - 1] = r;
-            break;
-        }
-        default: { /* ANDN / ORN */
-            uint32_t k = in->arg;
-            bool r = in->op == OP_ANDN;
-            for (uint32_t j = sp - k; j < sp; j++) {
-                if (in->op == OP_ANDN) r = r && s[j];
-                else r = r || s[j];
-            }
-            if (ex) explain_combine(c, sp, k, r, false);
+        default: {
+            uint32_t k = (in->op == OP_AND || in->op == OP_OR) ? 2 : in->arg;
+            bool isand = in->op == OP_AND || in->op == OP_ANDN;
+            bool r = isand;
+            for (uint32_t j = sp - k; j < sp; j++) r = isand ? (r && s[j]) : (r || s[j]);
+            explain_combine(c, sp, k, r, false);
             sp -= k - 1;
             s[sp - 1] = r;
             break;
@@ -621,10 +621,46 @@ int vg__sig_eval(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const st
     return sp == 1 && s[0];
 }
 
-static int ls_applies(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const struct vg_event *ev)
+int vg__sig_eval(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const struct vg_event *ev)
+{
+    vg__sig_index(c, ev);
+    if (grow_stack(c, p->maxstack + 1) != 0) return VG_ENOMEM;
+    if (c->explain) return eval_explain(c, p);
+    uint32_t sp = 0;
+    uint8_t *s = c->stk;
+    const struct vg__sig_sc *sc = p->sc;
+    for (uint32_t i = 0; i < p->ncode; i++) {
+        const struct vg__sig_insn *in = &p->code[i];
+        switch (in->op) {
+        case OP_LEAF: s[sp++] = leaf_eval(c, &p->leaf[in->arg]); break;
+        case OP_TRUE: s[sp++] = 1; break;
+        case OP_FALSE: s[sp++] = 0; break;
+        case OP_NOT: s[sp - 1] = !s[sp - 1]; break;
+        default: {
+            uint32_t k = (in->op == OP_AND || in->op == OP_OR) ? 2 : in->arg;
+            bool isand = in->op == OP_AND || in->op == OP_ANDN;
+            bool r = isand;
+            for (uint32_t j = sp - k; j < sp; j++) r = isand ? (r && s[j]) : (r || s[j]);
+            sp -= k - 1;
+            s[sp - 1] = r;
+            break;
+        }
+        }
+        /* short circuit: this value decides its operator (and maybe the operator's parent) */
+        while (sc && sc[i].ctl == s[sp - 1]) {
+            uint8_t v = s[sp - 1];
+            sp -= sc[i].pos;
+            s[sp++] = v;
+            i = sc[i].parent;
+        }
+    }
+    return sp == 1 && s[0];
+}
+
+int vg__sig_ls_applies(struct vg_sigma_ctx *c, const struct vg_sigma_prog *p, const struct vg_event *ev)
 {
     if (p->unmapped) return 1;
-    index_event(c, ev);
+    vg__sig_index(c, ev);
     for (uint32_t i = 0; i < p->nls; i++) {
         uint32_t e = p->ls[i];
         if (c->lsres[e] < 0) {
@@ -645,7 +681,7 @@ int vg_sigma_applies(struct vg_sigma_ctx *c, const struct vg_sigma_rule *r, cons
 {
     if (!r->prog) return 0;
     c->ev = NULL;
-    return ls_applies(c, r->prog, ev);
+    return vg__sig_ls_applies(c, r->prog, ev);
 }
 
 int vg_sigma_match_rule(struct vg_sigma_ctx *c, const struct vg_sigma_rule *r, const struct vg_event *ev)
@@ -656,57 +692,74 @@ int vg_sigma_match_rule(struct vg_sigma_ctx *c, const struct vg_sigma_rule *r, c
     return vg__sig_eval(c, r->prog, ev);
 }
 
-int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const struct vg_sigma_hit **hits)
+void vg__sig_hits_reset(struct vg_sigma_ctx *c)
+{
+    c->nhits = 0;
+    c->nhf = 0;
+    c->explain = false;
+}
+
+/* Records r as a hit of ev: runs the explain pass for its fields. */
+int vg__sig_hit_add(struct vg_sigma_ctx *c, const struct vg_sigma_rule *r, const struct vg_event *ev)
+{
+    c->explain = true;
+    int m = vg__sig_eval(c, r->prog, ev);
+    c->explain = false;
+    if (m < 0) return m;
+    if (c->nhits == c->caphits) {
+        size_t nc = c->caphits ? c->caphits * 2 : 8;
+        struct vg_sigma_hit *nh = vg_realloc(c->hits, nc * sizeof *nh);
+        if (!nh) return VG_ENOMEM;
+        c->hits = nh;
+        c->caphits = nc;
+    }
+    size_t start = c->nhf;
+    for (uint32_t k = 0; k < c->nfl; k++) {
+        bool dup = false;
+        for (size_t j = start; j < c->nhf; j++) dup |= c->hf[j] == c->fl[k];
+        if (dup) continue;
+        if (c->nhf == c->caphf) {
+            size_t nc = c->caphf ? c->caphf * 2 : 32;
+            uint32_t *nf = vg_realloc(c->hf, nc * sizeof *nf);
+            if (!nf) return VG_ENOMEM;
+            c->hf = nf;
+            c->caphf = nc;
+        }
+        c->hf[c->nhf++] = c->fl[k];
+    }
+    c->hits[c->nhits].rule = r;
+    c->hits[c->nhits].nfields = (uint32_t)(c->nhf - start);
+    c->hits[c->nhits].fields = (const uint32_t *)(uintptr_t)start; /* fixed up in hits_done */
+    c->nhits++;
+    return 0;
+}
+
+int vg__sig_hits_done(struct vg_sigma_ctx *c, const struct vg_sigma_hit **hits)
+{
+    for (size_t i = 0; i < c->nhits; i++)
+        c->hits[i].fields = c->hf ? c->hf + (uintptr_t)c->hits[i].fields : NULL;
+    c->stats.hits += c->nhits;
+    *hits = c->hits;
+    return (int)c->nhits;
+}
+
+int vg_sigma_match_naive(struct vg_sigma_ctx *c, const struct vg_event *ev, const struct vg_sigma_hit **hits)
 {
     const struct vg_sigma_set *set = c->set;
     *hits = NULL;
     if (!set->compiled) return VG_ESTATE;
     c->ev = NULL; /* force re-index: the caller may reuse event storage */
-    c->nhits = 0;
-    c->nhf = 0;
-    c->explain = false;
-    index_event(c, ev);
+    vg__sig_hits_reset(c);
+    vg__sig_index(c, ev);
     for (size_t i = 0; i < set->nrules; i++) {
         const struct vg_sigma_rule *r = set->rules[i];
         if (r->kind != VG_SIGMA_RULE || !r->prog) continue;
-        int a = ls_applies(c, r->prog, ev);
+        int a = vg__sig_ls_applies(c, r->prog, ev);
         if (a <= 0) { if (a < 0) return a; continue; }
+        c->stats.evaluated++;
         int m = vg__sig_eval(c, r->prog, ev);
         if (m < 0) return m;
-        if (!m) continue;
-        /* explain pass: which fields made it match */
-        c->explain = true;
-        m = vg__sig_eval(c, r->prog, ev);
-        c->explain = false;
-        if (m < 0) return m;
-        if (c->nhits == c->caphits) {
-            size_t nc = c->caphits ? c->caphits * 2 : 8;
-            struct vg_sigma_hit *nh = vg_realloc(c->hits, nc * sizeof *nh);
-            if (!nh) return VG_ENOMEM;
-            c->hits = nh;
-            c->caphits = nc;
-        }
-        size_t start = c->nhf;
-        for (uint32_t k = 0; k < c->nfl; k++) {
-            bool dup = false;
-            for (size_t j = start; j < c->nhf; j++) dup |= c->hf[j] == c->fl[k];
-            if (dup) continue;
-            if (c->nhf == c->caphf) {
-                size_t nc = c->caphf ? c->caphf * 2 : 32;
-                uint32_t *nf = vg_realloc(c->hf, nc * sizeof *nf);
-                if (!nf) return VG_ENOMEM;
-                c->hf = nf;
-                c->caphf = nc;
-            }
-            c->hf[c->nhf++] = c->fl[k];
-        }
-        c->hits[c->nhits].rule = r;
-        c->hits[c->nhits].nfields = (uint32_t)(c->nhf - start);
-        c->hits[c->nhits].fields = (const uint32_t *)(uintptr_t)start; /* fixed up below */
-        c->nhits++;
+        if (m && (m = vg__sig_hit_add(c, r, ev)) < 0) return m;
     }
-    for (size_t i = 0; i < c->nhits; i++)
-        c->hits[i].fields = c->hf ? c->hf + (uintptr_t)c->hits[i].fields : NULL;
-    *hits = c->hits;
-    return (int)c->nhits;
+    return vg__sig_hits_done(c, hits);
 }

@@ -5,6 +5,7 @@
  * apply to each rule). Part of src/detect/sigma (see internal.h). */
 #include "internal.h"
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -15,6 +16,7 @@ struct vg_sigma_set *vg_sigma_set_new(void)
     struct vg_sigma_set *s = vg_calloc(1, sizeof *s);
     if (!s) return NULL;
     vg_arena_init(&s->arena, 1 << 20);
+    atomic_init(&s->refs, 1);
     s->mctx = pcre2_match_context_create(NULL);
     s->cctx = pcre2_compile_context_create(NULL);
     if (!s->mctx || !s->cctx) { vg_sigma_set_free(s); return NULL; }
@@ -26,9 +28,19 @@ struct vg_sigma_set *vg_sigma_set_new(void)
     return s;
 }
 
-void vg_sigma_set_free(struct vg_sigma_set *s)
+void vg_sigma_set_free(struct vg_sigma_set *s) { vg_sigma_set_unref(s); }
+
+struct vg_sigma_set *vg_sigma_set_ref(struct vg_sigma_set *s)
+{
+    if (s) atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    return s;
+}
+
+void vg_sigma_set_unref(struct vg_sigma_set *s)
 {
     if (!s) return;
+    if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
+    vg__sig_pf_free(s->pf);
     for (size_t i = 0; i < s->ncodes; i++) pcre2_code_free(s->codes[i]);
     vg_free(s->codes);
     if (s->mctx) pcre2_match_context_free(s->mctx);
@@ -667,14 +679,17 @@ int vg_sigma_compile(struct vg_sigma_set *s, struct vg_err *err)
     if (!s) return VG_EINVAL;
     if (s->compiled) return 0;
     for (size_t i = 0; i < s->nls; i++)
-        if (s->ls[i].match && resolve_fields(s, s->ls[i].match, NULL, 0) != 0)
+        if (s->ls[i].match && (resolve_fields(s, s->ls[i].match, NULL, 0) != 0 || vg__sig_prog_sc(&s->arena, s->ls[i].match) != 0))
             return vg_err_set(err, VG_ENOMEM, "out of memory resolving mappings");
     for (size_t i = 0; i < s->nrules; i++) {
         struct vg_sigma_rule *r = s->rules[i];
         if (!r->prog) continue;
         int rc = resolve(s, r);
+        if (rc == 0) rc = vg__sig_prog_sc(&s->arena, r->prog);
         if (rc) return vg_err_set(err, rc, "out of memory resolving mappings");
     }
+    int rc = vg__sig_pf_build(s, err);
+    if (rc) return rc;
     s->compiled = true;
     return 0;
 }

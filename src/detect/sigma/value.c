@@ -687,9 +687,18 @@ int vg__sig_entry(struct vg__sig_build *b, const char *key, size_t klen, struct 
         if (!res) goto out;
         uint32_t fl = (have[MOD_RE_I] ? PCRE2_CASELESS : 0) | (have[MOD_RE_M] ? PCRE2_MULTILINE : 0) |
                       (have[MOD_RE_S] ? PCRE2_DOTALL : 0);
-        for (size_t i = 0; i < nrv; i++)
+        const char **src = vg_arena_alloc(b->ar, nrv * sizeof *src);
+        uint32_t *srclen = vg_arena_alloc(b->ar, nrv * sizeof *srclen);
+        if (!src || !srclen) goto out;
+        for (size_t i = 0; i < nrv; i++) {
             if (regex_compile(b, rv[i].node, rv[i].s, rv[i].n, fl, &res[i]) != 0) goto out;
+            if (!(src[i] = vg_arena_strndup(b->ar, rv[i].s, rv[i].n))) goto out;
+            srclen[i] = (uint32_t)rv[i].n;
+        }
         l.re = res;
+        l.re_src = src;
+        l.re_len = srclen;
+        l.re_flags = (uint8_t)((have[MOD_RE_I] ? 1 : 0) | (have[MOD_RE_M] ? 2 : 0) | (have[MOD_RE_S] ? 4 : 0));
         l.nval = (uint32_t)nrv;
     } else if (kmod == MOD_CIDR) {
         l.kind = LK_CIDR;

@@ -14,11 +14,15 @@ static const char m002_alerts[] =
 static const char m003_agents[] =
 #include "003_agents.sql.h"
     ;
+static const char m005_assets[] =
+#include "005_assets.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
     {2, "alerts", m002_alerts},
     {3, "agents", m003_agents},
+    {5, "assets", m005_assets},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)

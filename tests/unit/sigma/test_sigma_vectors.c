@@ -7,6 +7,8 @@
 #include "common.h"
 
 enum { NO = 0, YES = 1, REJECT = 2 };
+/* Which evaluator the vector table runs through (the test runs it twice). */
+static bool g_fast;
 struct vec {
     const char *name;
     const char *det;        /* YAML lines under `detection:` (indented by 4) */
@@ -302,9 +304,13 @@ static int run_vec(const struct vec *v, char *why, size_t whylen)
     for (size_t i = 0; i < VG_ARRAY_LEN(v->ev) && v->ev[i]; i++)
         if (add_field(&ev, v->ev[i]) != 0) { snprintf(why, whylen, "bad field spec %s", v->ev[i]); goto done; }
     const struct vg_sigma_hit *hits;
-    int h = vg_sigma_match(ctx, &ev, &hits);
+    /* both evaluators: the one under test (g_fast) decides, the other must agree */
+    int hn = vg_sigma_match_naive(ctx, &ev, &hits);
+    int hf = vg_sigma_match(ctx, &ev, &hits);
+    int h = g_fast ? hf : hn;
     int one = vg_sigma_match_rule(ctx, vg_sigma_rule_at(set, 0), &ev);
     if (h < 0 || one < 0 || (h > 0) != (one > 0)) { snprintf(why, whylen, "match error %d/%d", h, one); goto done; }
+    if (hn != hf) { snprintf(why, whylen, "fast path %d hits, naive %d", hf, hn); goto done; }
     result = h > 0 ? YES : NO;
     snprintf(why, whylen, "%s", result == YES ? "matched" : "no match");
 done:
@@ -317,9 +323,10 @@ out:
     return result;
 }
 
-static void test_vectors(void **st)
+static void run_vectors(bool fast)
 {
-    (void)st;
+    g_fast = fast;
+    printf("evaluator: %s\n", fast ? "fast path (prefilter)" : "naive");
     size_t bad = 0, pos = 0, neg = 0, rej = 0;
     for (size_t i = 0; i < VG_ARRAY_LEN(vecs); i++) {
         char why[700] = "";
@@ -334,6 +341,18 @@ static void test_vectors(void **st)
     }
     printf("%zu vectors (%zu match, %zu near-miss, %zu rejections), %zu failed\n", VG_ARRAY_LEN(vecs), pos, neg, rej, bad);
     assert_int_equal(bad, 0);
+}
+
+static void test_vectors_naive(void **st)
+{
+    (void)st;
+    run_vectors(false);
+}
+
+static void test_vectors_fast(void **st)
+{
+    (void)st;
+    run_vectors(true);
 }
 
 /* The fields reported for a hit: the ones that made it match, not those of a
@@ -451,8 +470,10 @@ static void test_mappings(void **st)
         for (size_t k = 0; k < 4 && cases[i].f[k]; k++) assert_int_equal(add_field(&ev, cases[i].f[k]), 0);
         const struct vg_sigma_hit *hits;
         int h = vg_sigma_match(ctx, &ev, &hits);
+        int hn = vg_sigma_match_naive(ctx, &ev, &hits);
         if (h != cases[i].want) printf("mapping case %zu: %d hits, want %d\n", i, h, cases[i].want);
         assert_int_equal(h, cases[i].want);
+        assert_int_equal(hn, cases[i].want);
     }
     vg_arena_release(&ar);
     vg_sigma_ctx_free(ctx);
@@ -463,7 +484,8 @@ static void test_mappings(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_vectors_naive),
+        cmocka_unit_test(test_vectors_fast),
         cmocka_unit_test(test_matched_fields),
         cmocka_unit_test(test_metadata_multidoc),
         cmocka_unit_test(test_mappings),

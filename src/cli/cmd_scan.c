@@ -1,0 +1,565 @@
+/* vigil scan: offline detection over log files, for an analyst holding a
+ * folder of logs from a compromised host. Walks files and directories
+ * (recursively, sorted), detects each file's format (EVTX by magic, JSON
+ * lines / arrays / evtx_dump JSON by the first byte, else text lines for
+ * the syslog-family decoders; --format forces one), decodes every record
+ * with the same decoders as the server, matches it against Vigil's rule
+ * pack and any --rules (the detect engine, include/vigil/detect.h) and
+ * writes each alert as a JSON line naming its file and record or line.
+ * Ends with a summary table on stderr; shows a progress bar when stderr is
+ * a terminal. Single-threaded: output order is the input order. */
+#include "cli.h"
+#include "vigil/decode.h"
+#include "vigil/detect.h"
+#include "vigil/evtx.h"
+#include "vigil/json.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BATCH 1024
+#define MAX_RECORD (16u << 20)
+#define MAX_PATHS 4096
+#define MAX_DEPTH 32
+
+static const char usage_text[] =
+    "usage: vigil scan [--rules PATH]... [--mappings PATH] [--config FILE] [--no-default-rules]\n"
+    "                  [--min-level LEVEL] [--fail-level LEVEL] [--format NAME] [--year YYYY]\n"
+    "                  [--output FILE] [--json] [--quiet] FILE|DIR...\n"
+    "\n"
+    "  Reads log files (directories recursively) and reports what the rules detect.\n"
+    "  Formats are detected per file: EVTX, JSON lines / JSON arrays / evtx_dump JSON,\n"
+    "  or text lines (syslog, auditd, access logs ...).\n"
+    "  --rules PATH        more Sigma rules (file or directory, e.g. a SigmaHQ checkout); repeatable\n"
+    "  --no-default-rules  leave out Vigil's own rule pack ($VIGIL_RULES or the built-in rules/)\n"
+    "  --mappings PATH     log source mappings (default: the pack's mappings/)\n"
+    "  --config FILE       Sigma placeholders for |expand (YAML: placeholders: {name: [values]})\n"
+    "  --min-level LEVEL   informational|low|medium|high|critical: report only alerts at or above\n"
+    "  --fail-level LEVEL  exit 1 when an alert at or above LEVEL was found\n"
+    "  --format NAME       evtx, json, or a decoder name for text lines (vigil list decoders)\n"
+    "  --year YYYY         year of syslog timestamps that have none (default: the file's mtime)\n"
+    "  --output FILE       write alert JSON lines to FILE (stdout then shows nothing)\n"
+    "  --json              alert JSON lines on stdout (default: one readable line per alert)\n"
+    "  --quiet             no progress bar\n"
+    "Alert JSON: docs/internals/alerts.md; each has origin {file, line|record}.\n"
+    "The summary (alerts by level, top rules, events read, events/s) goes to stderr.\n"
+    "exit status: 0, 1 with --fail-level when such an alert was found, 2 usage or nothing readable";
+
+struct rulecount {
+    char *id, *title, *author;
+    int level;
+    uint64_t n;
+};
+
+struct scan {
+    struct vg_detect *det;
+    struct vg_decode_opts dopts;
+    const char *format;          /* --format */
+    bool json_out, quiet, tty;
+    FILE *out;                   /* alert sink */
+    struct vg_batch *b;
+    const char *cur_file;
+    bool cur_is_line;
+    /* figures */
+    uint64_t files, unreadable, events, failed, alerts, bytes_total, bytes_done, file_base;
+    uint64_t by_level[VG_ALERT_NLEVELS];
+    int64_t t0, last_draw;
+    struct rulecount *rc;        /* open-addressing table keyed by rule id */
+    size_t nrc, caprc;
+    int fail_level;
+    bool failed_level;
+    int io_rc;                   /* first output error */
+};
+
+/* ---- per-rule counts -------------------------------------------------- */
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int rc_grow(struct scan *s)
+{
+    size_t nc = s->caprc ? s->caprc * 2 : 256;
+    struct rulecount *nt = vg_calloc(nc, sizeof *nt);
+    if (!nt) return VG_ENOMEM;
+    for (size_t i = 0; i < s->caprc; i++) {
+        if (!s->rc[i].id) continue;
+        size_t j = hash_str(s->rc[i].id) & (nc - 1);
+        while (nt[j].id) j = (j + 1) & (nc - 1);
+        nt[j] = s->rc[i];
+    }
+    vg_free(s->rc);
+    s->rc = nt;
+    s->caprc = nc;
+    return 0;
+}
+
+static void count_rule(struct scan *s, const struct vg_alert *a)
+{
+    if ((s->nrc + 1) * 2 > s->caprc && rc_grow(s) != 0) return;
+    size_t j = hash_str(a->rule_id) & (s->caprc - 1);
+    while (s->rc[j].id && strcmp(s->rc[j].id, a->rule_id) != 0) j = (j + 1) & (s->caprc - 1);
+    if (!s->rc[j].id) {
+        s->rc[j].id = vg_strdup(a->rule_id);
+        s->rc[j].title = vg_strdup(a->title ? a->title : a->rule_id);
+        s->rc[j].author = a->author ? vg_strdup(a->author) : NULL;
+        s->rc[j].level = a->level;
+        if (!s->rc[j].id || !s->rc[j].title) {
+            vg_free(s->rc[j].id);
+            vg_free(s->rc[j].title);
+            vg_free(s->rc[j].author);
+            memset(&s->rc[j], 0, sizeof s->rc[j]);
+            return;
+        }
+        s->nrc++;
+    }
+    s->rc[j].n++;
+}
+
+/* ---- progress and output ------------------------------------------------ */
+static void draw(struct scan *s, bool force)
+{
+    if (!s->tty || s->quiet) return;
+    int64_t now = vg_mono_ns();
+    if (!force && now - s->last_draw < 100000000) return;
+    s->last_draw = now;
+    double el = (double)(now - s->t0) / 1e9;
+    double frac = s->bytes_total ? (double)s->bytes_done / (double)s->bytes_total : 1.0;
+    if (frac > 1) frac = 1;
+    char bar[31];
+    int fill = (int)(frac * 30);
+    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+    bar[30] = 0;
+    fprintf(stderr, "\r[%s] %3.0f%% %.1f/%.1f MiB  %.0f events/s  %llu alerts ", bar, frac * 100,
+            (double)s->bytes_done / 1048576.0, (double)s->bytes_total / 1048576.0,
+            el > 0 ? (double)s->events / el : 0.0, (unsigned long long)s->alerts);
+    fflush(stderr);
+}
+
+static void print_escaped(FILE *f, const char *p)
+{
+    for (; p && *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
+        else fputc(c, f);
+    }
+}
+
+static void emit(struct scan *s, const struct vg_alert *a)
+{
+    s->alerts++;
+    s->by_level[a->level]++;
+    if (a->level >= s->fail_level) s->failed_level = true;
+    count_rule(s, a);
+    if (s->tty && !s->quiet && s->out == stdout) fputs("\r\033[K", stderr); /* keep the bar off alert lines */
+    if (s->json_out) {
+        fwrite(a->json, 1, a->json_len, s->out);
+        fputc('\n', s->out);
+    } else {
+        char t[48];
+        vg_time_format(a->ts, t, sizeof t, 0);
+        fprintf(s->out, "%s  %-13s  ", t, vg_alert_level_name(a->level));
+        print_escaped(s->out, a->title);
+        if (a->host_name) { fputs("  host=", s->out); print_escaped(s->out, a->host_name); }
+        if (a->user_name) { fputs("  user=", s->out); print_escaped(s->out, a->user_name); }
+        if (a->source_ip) { fputs("  src=", s->out); print_escaped(s->out, a->source_ip); }
+        fputs("  ", s->out);
+        print_escaped(s->out, a->origin.file ? a->origin.file : "-");
+        if (a->origin.record) fprintf(s->out, ":%s%llu", a->origin.is_line ? "" : "#", (unsigned long long)a->origin.record);
+        fputc('\n', s->out);
+    }
+    if (ferror(s->out) && !s->io_rc) s->io_rc = VG_EIO;
+}
+
+/* Matches the pending batch, writes its alerts and empties it. */
+static void flush_batch(struct scan *s)
+{
+    struct vg_batch *b = s->b;
+    if (b->n) {
+        vg_detect_run(s->det, b, s->cur_file, s->cur_is_line);
+        for (struct vg_alert *a = b->alerts; a; a = a->next) emit(s, a);
+    }
+    b->n = 0;
+    b->alerts = NULL;
+    b->nalerts = 0;
+    vg_arena_reset(&b->arena);
+    draw(s, false);
+}
+
+static void add_record(struct scan *s, const char *p, size_t n, uint64_t seq, int64_t recv)
+{
+    if (s->b->n >= BATCH) flush_batch(s);
+    struct vg_event *ev = vg_batch_push(s->b);
+    if (!ev) { s->failed++; return; }
+    ev->tenant = "default";
+    ev->collector = "scan";
+    ev->recv_ts = recv;
+    ev->seq = seq;
+    s->events++;
+    struct vg_err e = VG_ERR_INIT;
+    if (vg_event_set_raw(ev, p, n) != 0) { s->b->n--; s->failed++; return; }
+    if (vg_decode(ev, &s->dopts, &e) != 0) s->failed++;
+}
+
+/* ---- formats ------------------------------------------------------------- */
+static void scan_lines(struct scan *s, const char *d, size_t n, int64_t recv)
+{
+    s->cur_is_line = true;
+    uint64_t line = 0;
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(d + i, '\n', n - i);
+        size_t seg = nl ? (size_t)(nl - (d + i)) : n - i;
+        line++;
+        size_t k = seg;
+        while (k && d[i + k - 1] == '\r') k--;
+        if (k > MAX_RECORD) { s->failed++; s->events++; }
+        else if (k) add_record(s, d + i, k, line, recv);
+        i += seg + 1;
+        s->bytes_done = s->file_base + i;
+    }
+}
+
+static void scan_json(struct scan *s, const char *d, size_t n, int64_t recv)
+{
+    s->cur_is_line = false;
+    size_t base = 0;
+    uint64_t rec = 0;
+    while (base < n) {
+        struct vg_json_iter it;
+        vg_json_iter_init(&it, d + base, n - base);
+        const char *r;
+        size_t rl;
+        int rc;
+        struct vg_err e = VG_ERR_INIT;
+        while ((rc = vg_json_iter_next(&it, &r, &rl, &e)) == 1) {
+            rec++;
+            if (rl > MAX_RECORD) { s->failed++; s->events++; continue; }
+            add_record(s, r, rl, rec, recv);
+            s->bytes_done = s->file_base + base + it.pos;
+        }
+        if (rc == 0) return;
+        /* malformed record: count it, go on after the next newline */
+        rec++;
+        s->events++;
+        s->failed++;
+        size_t at = base + it.pos;
+        if (!s->quiet) {
+            if (s->tty) fputs("\r\033[K", stderr);
+            fprintf(stderr, "vigil scan: %s: malformed JSON near byte %zu: %s\n", s->cur_file, at, e.msg);
+        }
+        const char *nl = at < n ? memchr(d + at, '\n', n - at) : NULL;
+        if (!nl) return;
+        base = (size_t)(nl - d) + 1;
+    }
+}
+
+struct evtx_cb { struct scan *s; int64_t mtime; };
+
+static int evtx_record(void *ctx, struct vg_batch *b, struct vg_event *ev)
+{
+    struct evtx_cb *x = ctx;
+    struct scan *s = x->s;
+    ev->tenant = "default";
+    ev->collector = "scan";
+    ev->recv_ts = x->mtime;
+    if (ev->flags & VG_EV_TS_FROM_RECV) ev->ts = x->mtime;
+    vg_event_finish(ev);
+    s->events++;
+    if (ev->flags & VG_EV_DECODE_FAILED) s->failed++;
+    if (b->n >= BATCH) flush_batch(s);
+    return s->io_rc;
+}
+
+static int scan_file(struct scan *s, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0) close(fd);
+        if (s->tty) fputs("\r\033[K", stderr);
+        fprintf(stderr, "vigil scan: %s: %s\n", path, strerror(errno));
+        s->unreadable++;
+        return 0;
+    }
+    s->files++;
+    s->cur_file = path;
+    s->file_base = s->bytes_done;
+    int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    size_t n = (size_t)st.st_size;
+    char magic[8] = {0};
+    bool evtx = s->format ? strcmp(s->format, "evtx") == 0
+                          : n >= 8 && pread(fd, magic, 8, 0) == 8 && memcmp(magic, "ElfFile", 8) == 0;
+    if (evtx) {
+        close(fd);
+        s->cur_is_line = false;
+        struct evtx_cb x = {s, mtime};
+        struct vg_evtx_stats es;
+        memset(&es, 0, sizeof es);
+        struct vg_err e = VG_ERR_INIT;
+        int rc = vg_evtx_read_file(path, 0, s->b, evtx_record, &x, &es, &e);
+        flush_batch(s);
+        s->failed += es.lost;
+        s->events += es.lost;
+        if (rc && rc != s->io_rc) {
+            if (s->tty) fputs("\r\033[K", stderr);
+            fprintf(stderr, "vigil scan: %s: %s\n", path, e.msg[0] ? e.msg : vg_strerror(rc));
+            if (rc == VG_EIO || rc == VG_EFORMAT) s->unreadable++;
+        }
+        s->bytes_done = s->file_base + n;
+        return s->io_rc;
+    }
+    if (n) {
+        const char *d = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (d == MAP_FAILED) {
+            close(fd);
+            fprintf(stderr, "vigil scan: %s: cannot map: %s\n", path, strerror(errno));
+            s->unreadable++;
+            return 0;
+        }
+        madvise((void *)d, n, MADV_SEQUENTIAL);
+        size_t i = n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
+        bool json = s->format ? strcmp(s->format, "json") == 0 : i < n && (d[i] == '[' || d[i] == '{');
+        if (json) scan_json(s, d, n, mtime);
+        else scan_lines(s, d, n, mtime);
+        flush_batch(s);
+        munmap((void *)d, n);
+    }
+    close(fd);
+    s->bytes_done = s->file_base + n;
+    return s->io_rc;
+}
+
+/* ---- walking ------------------------------------------------------------- */
+struct pathlist { char **v; size_t n, cap; };
+
+static int pl_add(struct pathlist *l, const char *p)
+{
+    if (l->n == MAX_PATHS * 64) return VG_ETOOBIG;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        char **nv = vg_realloc(l->v, nc * sizeof *nv);
+        if (!nv) return VG_ENOMEM;
+        l->v = nv;
+        l->cap = nc;
+    }
+    if (!(l->v[l->n] = vg_strdup(p))) return VG_ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Appends every regular file under path (sorted per directory). */
+static int collect(struct pathlist *out, const char *path, int depth, uint64_t *bytes)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "vigil scan: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (S_ISREG(st.st_mode)) {
+        *bytes += (uint64_t)st.st_size;
+        return pl_add(out, path) ? -1 : 0;
+    }
+    if (!S_ISDIR(st.st_mode)) return 0;
+    if (depth > MAX_DEPTH) {
+        fprintf(stderr, "vigil scan: %s: deeper than %d directories, skipped\n", path, MAX_DEPTH);
+        return 1;
+    }
+    DIR *d = opendir(path);
+    if (!d) {
+        fprintf(stderr, "vigil scan: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    struct pathlist names = {0};
+    struct dirent *e;
+    int bad = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        if (pl_add(&names, e->d_name)) { bad = -1; break; }
+    }
+    closedir(d);
+    if (names.n) qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    for (size_t i = 0; bad >= 0 && i < names.n; i++) {
+        struct vg_buf p = VG_BUF_INIT;
+        if (vg_buf_addf(&p, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names.v[i])) bad = -1;
+        else {
+            int r = collect(out, p.data, depth + 1, bytes);
+            if (r < 0) bad = -1;
+            else bad += r;
+        }
+        vg_buf_release(&p);
+    }
+    for (size_t i = 0; i < names.n; i++) vg_free(names.v[i]);
+    vg_free(names.v);
+    return bad;
+}
+
+/* ---- summary ------------------------------------------------------------- */
+static int cmp_count(const void *a, const void *b)
+{
+    const struct rulecount *x = a, *y = b;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    return strcmp(x->title, y->title);
+}
+
+static void summary(struct scan *s, const struct vg_detect_load_info *li)
+{
+    double el = (double)(vg_mono_ns() - s->t0) / 1e9;
+    if (s->tty && !s->quiet) fputs("\r\033[K", stderr);
+    fprintf(stderr, "\n%-22s %llu (%.1f MiB)%s\n", "files", (unsigned long long)s->files,
+            (double)s->bytes_done / 1048576.0, s->unreadable ? "  some unreadable, see above" : "");
+    fprintf(stderr, "%-22s %llu\n", "events read", (unsigned long long)s->events);
+    fprintf(stderr, "%-22s %llu\n", "decode failures", (unsigned long long)s->failed);
+    fprintf(stderr, "%-22s %zu (%zu rejected)\n", "rules", li->loaded, li->rejected);
+    fprintf(stderr, "%-22s %.2f s (rules %.0f ms)\n", "elapsed", el, li->ms);
+    fprintf(stderr, "%-22s %.0f\n", "events/s", el > 0 ? (double)s->events / el : 0.0);
+    fprintf(stderr, "%-22s %llu\n", "alerts", (unsigned long long)s->alerts);
+    for (int l = VG_ALERT_NLEVELS - 1; l >= 0; l--)
+        fprintf(stderr, "  %-20s %llu\n", vg_alert_level_name(l), (unsigned long long)s->by_level[l]);
+    if (!s->nrc) return;
+    struct rulecount *v = vg_malloc(s->nrc * sizeof *v);
+    if (!v) return;
+    size_t k = 0;
+    for (size_t i = 0; i < s->caprc; i++)
+        if (s->rc[i].id) v[k++] = s->rc[i];
+    qsort(v, k, sizeof *v, cmp_count);
+    fprintf(stderr, "top rules:\n  %8s  %-13s  %s\n", "alerts", "level", "rule (author)");
+    for (size_t i = 0; i < k && i < 10; i++) {
+        fprintf(stderr, "  %8llu  %-13s  ", (unsigned long long)v[i].n, vg_alert_level_name(v[i].level));
+        print_escaped(stderr, v[i].title);
+        fputs(" (", stderr);
+        print_escaped(stderr, v[i].author ? v[i].author : "no author");
+        fputs(")\n", stderr);
+    }
+    vg_free(v);
+}
+
+/* ---- main ------------------------------------------------------------------ */
+static int run(int argc, char **argv)
+{
+    const char *rules[256], *mappings = NULL, *config = NULL, *output = NULL;
+    size_t nrules = 0;
+    bool no_default = false;
+    struct scan s;
+    memset(&s, 0, sizeof s);
+    s.fail_level = VG_ALERT_NLEVELS;
+    int min_level = 0;
+    struct pathlist inputs = {0};
+    int code = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (!strcmp(a, "--rules") && has) {
+            if (nrules == VG_ARRAY_LEN(rules)) { fprintf(stderr, "vigil scan: too many --rules\n"); goto out; }
+            rules[nrules++] = argv[++i];
+        } else if (!strcmp(a, "--mappings") && has) mappings = argv[++i];
+        else if (!strcmp(a, "--config") && has) config = argv[++i];
+        else if (!strcmp(a, "--output") && has) output = argv[++i];
+        else if (!strcmp(a, "--format") && has) s.format = argv[++i];
+        else if (!strcmp(a, "--no-default-rules")) no_default = true;
+        else if (!strcmp(a, "--json")) s.json_out = true;
+        else if (!strcmp(a, "--quiet")) s.quiet = true;
+        else if ((!strcmp(a, "--min-level") || !strcmp(a, "--fail-level")) && has) {
+            int lv = vg_alert_level_parse(argv[i + 1]);
+            if (lv < 0) { fprintf(stderr, "vigil scan: %s: unknown level '%s'\n", a, argv[i + 1]); goto out; }
+            if (a[2] == 'm') min_level = lv;
+            else s.fail_level = lv;
+            i++;
+        } else if (!strcmp(a, "--year") && has) {
+            int64_t y;
+            if (vg_parse_i64(argv[i + 1], strlen(argv[i + 1]), &y) || y < 1970 || y > 2200) {
+                fprintf(stderr, "vigil scan: --year takes a year like 2025\n");
+                goto out;
+            }
+            s.dopts.default_year = y;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "vigil scan: unknown or incomplete option '%s'\n%s\n", a, usage_text);
+            goto out;
+        } else if (inputs.n < MAX_PATHS) {
+            if (pl_add(&inputs, a)) { fprintf(stderr, "vigil scan: out of memory\n"); goto out; }
+        }
+    }
+    if (!inputs.n) { fprintf(stderr, "%s\n", usage_text); goto out; }
+    if (s.format && strcmp(s.format, "evtx") && strcmp(s.format, "json")) {
+        if (!vg_decoder_find(s.format)) {
+            fprintf(stderr, "vigil scan: unknown format '%s' (evtx, json or a decoder: vigil list decoders)\n", s.format);
+            goto out;
+        }
+        s.dopts.format = s.format;
+    }
+    const char *pack = no_default ? NULL : vg_detect_default_pack();
+    if (!no_default && !pack)
+        fprintf(stderr, "vigil scan: Vigil's rule pack was not found (set VIGIL_RULES); using --rules only\n");
+    if (!pack && !nrules) { fprintf(stderr, "vigil scan: no rules to scan with (give --rules PATH)\n"); goto out; }
+    struct vg_detect_opts o = {.pack = pack, .rules = rules, .nrules = nrules, .mappings = mappings,
+                               .config = config, .min_level = min_level};
+    struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
+    struct vg_detect_load_info li;
+    struct vg_err err = VG_ERR_INIT;
+    memset(&li, 0, sizeof li);
+    if (vg_detect_new(&s.det, &o, &rep, &li, &err) != 0) {
+        fprintf(stderr, "vigil scan: %s\n", err.msg[0] ? err.msg : vg_strerror(err.code));
+        vg_sigma_report_release(&rep);
+        goto out;
+    }
+    for (size_t i = 0; i < rep.nrej && i < 20; i++)
+        fprintf(stderr, "vigil scan: rule rejected: %s:%d:%d: %s\n", rep.rej[i].file, rep.rej[i].line, rep.rej[i].col,
+                rep.rej[i].reason);
+    if (rep.nrej > 20) fprintf(stderr, "vigil scan: ... %zu more rejected rules (vigil rules check lists them)\n", rep.nrej - 20);
+    vg_sigma_report_release(&rep);
+
+    s.out = stdout;
+    if (output) {
+        s.out = fopen(output, "w");
+        if (!s.out) { fprintf(stderr, "vigil scan: cannot write %s: %s\n", output, strerror(errno)); goto out; }
+        s.json_out = true;
+    }
+    s.tty = isatty(STDERR_FILENO) == 1;
+    s.b = vg_batch_new(BATCH);
+    if (!s.b) { fprintf(stderr, "vigil scan: out of memory\n"); goto out; }
+    struct pathlist files = {0};
+    int bad = 0;
+    for (size_t i = 0; i < inputs.n; i++) {
+        int r = collect(&files, inputs.v[i], 0, &s.bytes_total);
+        if (r < 0) { fprintf(stderr, "vigil scan: out of memory\n"); bad = -1; break; }
+        bad += r;
+    }
+    s.unreadable = bad > 0 ? (uint64_t)bad : 0;
+    s.t0 = vg_mono_ns();
+    for (size_t i = 0; bad >= 0 && i < files.n; i++)
+        if (scan_file(&s, files.v[i]) != 0) break;
+    draw(&s, true);
+    if (fflush(s.out) != 0 && !s.io_rc) s.io_rc = VG_EIO;
+    summary(&s, &li);
+    if (s.io_rc) fprintf(stderr, "vigil scan: writing alerts failed: %s\n", strerror(errno));
+    code = s.io_rc || bad < 0 || (files.n && s.files == 0) || (!files.n && bad) ? 2 : s.failed_level ? 1 : 0;
+    for (size_t i = 0; i < files.n; i++) vg_free(files.v[i]);
+    vg_free(files.v);
+out:
+    if (s.out && s.out != stdout) fclose(s.out);
+    vg_batch_free(s.b);
+    vg_detect_free(s.det);
+    for (size_t i = 0; i < s.caprc; i++) {
+        vg_free(s.rc[i].id);
+        vg_free(s.rc[i].title);
+        vg_free(s.rc[i].author);
+    }
+    vg_free(s.rc);
+    for (size_t i = 0; i < inputs.n; i++) vg_free(inputs.v[i]);
+    vg_free(inputs.v);
+    return code;
+}
+
+const struct vg_cmd vg_cmd_scan = {.name = "scan",
+                                   .desc = "detect threats in log files offline (EVTX, JSON, syslog) with the rule pack",
+                                   .usage = usage_text,
+                                   .run = run};

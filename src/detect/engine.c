@@ -1,0 +1,394 @@
+/* The detect stage (include/vigil/detect.h). Holds the current compiled
+ * Sigma set in a reference-counted holder ("ruleset"); each batch takes a
+ * reference under a short mutex (once per batch, not per event), borrows a
+ * Sigma context from that ruleset's pool, matches every event, builds an
+ * alert per hit on the batch arena and gives everything back. A reload
+ * builds the next set off to the side and swaps the pointer; the old
+ * ruleset is freed by whoever drops its last reference, so batches in
+ * flight finish on the set they started with and no event waits or is
+ * skipped. (The prefilter branch adds vg_sigma_set_ref/unref; this holder
+ * only needs vg_sigma_set_free, which stays the last-reference drop.) */
+#include "vigil/detect.h"
+#include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+
+struct ruleset {
+    struct vg_sigma_set *set;
+    atomic_long refs;
+    pthread_mutex_t mu;            /* guards the context pool */
+    struct vg_sigma_ctx **pool;
+    size_t npool, cap;
+    struct vg_detect_load_info info;
+    size_t nrules;                 /* detection rules */
+};
+
+struct vg_detect {
+    pthread_mutex_t cur_mu;        /* guards cur and taking a reference to it */
+    struct ruleset *cur;
+    pthread_mutex_t reload_mu;     /* one reload at a time */
+    char *pack, *mappings, *config;
+    char **rules;
+    size_t nrules;
+    int min_level;
+    uint64_t generation;
+    atomic_uint_fast64_t events, below_min, errors, reloads, reload_failures;
+    atomic_uint_fast64_t alerts[VG_ALERT_NLEVELS];
+};
+
+static void ruleset_free(struct ruleset *rs)
+{
+    if (!rs) return;
+    for (size_t i = 0; i < rs->npool; i++) vg_sigma_ctx_free(rs->pool[i]);
+    vg_free(rs->pool);
+    vg_sigma_set_free(rs->set);
+    pthread_mutex_destroy(&rs->mu);
+    vg_free(rs);
+}
+
+static void ruleset_unref(struct ruleset *rs)
+{
+    if (rs && atomic_fetch_sub(&rs->refs, 1) == 1) ruleset_free(rs);
+}
+
+static struct ruleset *acquire(struct vg_detect *d)
+{
+    pthread_mutex_lock(&d->cur_mu);
+    struct ruleset *rs = d->cur;
+    if (rs) atomic_fetch_add(&rs->refs, 1);
+    pthread_mutex_unlock(&d->cur_mu);
+    return rs;
+}
+
+static struct vg_sigma_ctx *ctx_take(struct ruleset *rs)
+{
+    struct vg_sigma_ctx *c = NULL;
+    pthread_mutex_lock(&rs->mu);
+    if (rs->npool) c = rs->pool[--rs->npool];
+    pthread_mutex_unlock(&rs->mu);
+    return c ? c : vg_sigma_ctx_new(rs->set);
+}
+
+static void ctx_give(struct ruleset *rs, struct vg_sigma_ctx *c)
+{
+    pthread_mutex_lock(&rs->mu);
+    if (rs->npool == rs->cap) {
+        size_t nc = rs->cap ? rs->cap * 2 : 8;
+        struct vg_sigma_ctx **np = vg_realloc(rs->pool, nc * sizeof *np);
+        if (np) { rs->pool = np; rs->cap = nc; }
+    }
+    if (rs->npool < rs->cap) { rs->pool[rs->npool++] = c; c = NULL; }
+    pthread_mutex_unlock(&rs->mu);
+    vg_sigma_ctx_free(c); /* only when the pool could not grow */
+}
+
+/* ---- loading ------------------------------------------------------------- */
+static bool is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool has_ext(const char *n, const char *ext)
+{
+    size_t a = strlen(n), b = strlen(ext);
+    return a > b && strcmp(n + a - b, ext) == 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Loads a rule file or directory; a directory's top-level mappings/ and
+ * policies/ entries are skipped (they are not rules). */
+static int load_rules_path(struct vg_sigma_set *set, const char *path, struct vg_sigma_report *rep, struct vg_err *err)
+{
+    if (!is_dir(path)) {
+        int rc = vg_sigma_load_path(set, path, rep);
+        if (rc == VG_EIO) return vg_err_set(err, rc, "cannot read rules %s", path);
+        return rc ? vg_err_set(err, rc, "loading %s: %s", path, vg_strerror(rc)) : 0;
+    }
+    DIR *dir = opendir(path);
+    if (!dir) return vg_err_set(err, VG_EIO, "cannot read rules directory %s", path);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "mappings") == 0 || strcmp(e->d_name, "policies") == 0) continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 32;
+            char **nn = vg_realloc(names, nc * sizeof *nn);
+            if (!nn) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
+            names = nn;
+            cap = nc;
+        }
+        if (!(names[n] = vg_strdup(e->d_name))) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
+        n++;
+    }
+    if (n) qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct vg_buf p = VG_BUF_INIT;
+        if (vg_buf_addf(&p, "%s/%s", path, names[i])) { vg_buf_release(&p); rc = vg_err_set(err, VG_ENOMEM, "out of memory"); break; }
+        if (is_dir(p.data) || has_ext(names[i], ".yml") || has_ext(names[i], ".yaml")) {
+            int lr = vg_sigma_load_path(set, p.data, rep);
+            if (lr == VG_EIO) rc = vg_err_set(err, lr, "cannot read rules %s", p.data);
+            else if (lr) rc = vg_err_set(err, lr, "loading %s: %s", p.data, vg_strerror(lr));
+        }
+        vg_buf_release(&p);
+    }
+out:
+    closedir(dir);
+    for (size_t i = 0; i < n; i++) vg_free(names[i]);
+    vg_free(names);
+    return rc;
+}
+
+static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_report *rep, struct vg_err *err)
+{
+    *out = NULL;
+    int64_t t0 = vg_mono_ns();
+    struct vg_sigma_report local = VG_SIGMA_REPORT_INIT;
+    struct vg_sigma_report *r = rep ? rep : &local;
+    size_t files0 = r->files, docs0 = r->documents, loaded0 = r->loaded, rej0 = r->rejected, cor0 = r->correlations,
+           fil0 = r->filters;
+    struct ruleset *rs = vg_calloc(1, sizeof *rs);
+    int rc = 0;
+    if (!rs || !(rs->set = vg_sigma_set_new())) { vg_free(rs); rs = NULL; rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
+    pthread_mutex_init(&rs->mu, NULL);
+    atomic_init(&rs->refs, 1);
+    if (d->config && (rc = vg_sigma_load_config(rs->set, d->config, err))) goto out;
+    const char *maps = d->mappings;
+    struct vg_buf pm = VG_BUF_INIT;
+    if (!maps && d->pack) {
+        if (vg_buf_addf(&pm, "%s/mappings", d->pack) == 0 && is_dir(pm.data)) maps = pm.data;
+    }
+    if (maps) rc = vg_sigma_load_mappings(rs->set, maps, err);
+    vg_buf_release(&pm);
+    if (rc) goto out;
+    if (d->pack && (rc = load_rules_path(rs->set, d->pack, r, err))) goto out;
+    for (size_t i = 0; i < d->nrules; i++)
+        if ((rc = load_rules_path(rs->set, d->rules[i], r, err))) goto out;
+    if ((rc = vg_sigma_compile(rs->set, err))) goto out;
+    for (size_t i = 0; i < vg_sigma_rule_count(rs->set); i++)
+        rs->nrules += vg_sigma_rule_at(rs->set, i)->kind == VG_SIGMA_RULE;
+    rs->info.files = r->files - files0;
+    rs->info.documents = r->documents - docs0;
+    rs->info.loaded = r->loaded - loaded0;
+    rs->info.rejected = r->rejected - rej0;
+    rs->info.correlations = r->correlations - cor0;
+    rs->info.filters = r->filters - fil0;
+    rs->info.ms = (double)(vg_mono_ns() - t0) / 1e6;
+    *out = rs;
+    rs = NULL;
+out:
+    ruleset_free(rs);
+    vg_sigma_report_release(&local);
+    return rc;
+}
+
+static char *dup_opt(const char *s, bool *oom)
+{
+    if (!s) return NULL;
+    char *d = vg_strdup(s);
+    if (!d) *oom = true;
+    return d;
+}
+
+int vg_detect_new(struct vg_detect **out, const struct vg_detect_opts *o, struct vg_sigma_report *rep,
+                  struct vg_detect_load_info *info, struct vg_err *err)
+{
+    *out = NULL;
+    struct vg_detect_opts none = {0};
+    if (!o) o = &none;
+    struct vg_detect *d = vg_calloc(1, sizeof *d);
+    if (!d) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    pthread_mutex_init(&d->cur_mu, NULL);
+    pthread_mutex_init(&d->reload_mu, NULL);
+    bool oom = false;
+    d->pack = dup_opt(o->pack, &oom);
+    d->mappings = dup_opt(o->mappings, &oom);
+    d->config = dup_opt(o->config, &oom);
+    d->min_level = o->min_level;
+    if (o->nrules) {
+        d->rules = vg_calloc(o->nrules, sizeof *d->rules);
+        if (!d->rules) oom = true;
+        for (size_t i = 0; d->rules && i < o->nrules; i++) d->rules[i] = dup_opt(o->rules[i], &oom);
+        d->nrules = d->rules ? o->nrules : 0;
+    }
+    int rc;
+    if (oom) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto fail; }
+    if ((rc = build(d, &d->cur, rep, err))) goto fail;
+    d->cur->info.generation = d->generation = 1;
+    if (info) *info = d->cur->info;
+    *out = d;
+    return 0;
+fail:
+    vg_detect_free(d);
+    return rc;
+}
+
+void vg_detect_free(struct vg_detect *d)
+{
+    if (!d) return;
+    ruleset_unref(d->cur);
+    pthread_mutex_destroy(&d->cur_mu);
+    pthread_mutex_destroy(&d->reload_mu);
+    vg_free(d->pack);
+    vg_free(d->mappings);
+    vg_free(d->config);
+    for (size_t i = 0; i < d->nrules; i++) vg_free(d->rules[i]);
+    vg_free(d->rules);
+    vg_free(d);
+}
+
+int vg_detect_reload(struct vg_detect *d, struct vg_sigma_report *rep, struct vg_detect_load_info *info,
+                     struct vg_err *err)
+{
+    pthread_mutex_lock(&d->reload_mu);
+    struct ruleset *rs = NULL;
+    int rc = build(d, &rs, rep, err);
+    if (rc) {
+        atomic_fetch_add(&d->reload_failures, 1);
+        pthread_mutex_unlock(&d->reload_mu);
+        return rc;
+    }
+    rs->info.generation = ++d->generation;
+    if (info) *info = rs->info;
+    pthread_mutex_lock(&d->cur_mu);
+    struct ruleset *old = d->cur;
+    d->cur = rs;
+    pthread_mutex_unlock(&d->cur_mu);
+    ruleset_unref(old); /* freed now, or by the last batch still using it */
+    atomic_fetch_add(&d->reloads, 1);
+    pthread_mutex_unlock(&d->reload_mu);
+    return 0;
+}
+
+/* ---- matching ------------------------------------------------------------ */
+int vg_detect_run(struct vg_detect *d, struct vg_batch *b, const char *origin_file, bool seq_is_line)
+{
+    struct ruleset *rs = acquire(d);
+    if (!rs) return VG_ESTATE;
+    struct vg_sigma_ctx *ctx = ctx_take(rs);
+    if (!ctx) {
+        atomic_fetch_add(&d->errors, b->n);
+        ruleset_unref(rs);
+        return VG_ENOMEM;
+    }
+    struct vg_alert **tail = &b->alerts;
+    while (*tail) tail = &(*tail)->next;
+    int64_t now = vg_now_ns();
+    uint64_t lv[VG_ALERT_NLEVELS] = {0}, below = 0, errors = 0;
+    int made = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct vg_event *ev = &b->ev[i];
+        const struct vg_sigma_hit *hits;
+        int h = vg_sigma_match(ctx, ev, &hits);
+        if (h < 0) { errors++; continue; }
+        for (int k = 0; k < h; k++) {
+            int level = vg_alert_level_parse(hits[k].rule->level);
+            if (level < 0) level = VG_ALERT_MEDIUM;
+            if (level < d->min_level) { below++; continue; }
+            struct vg_alert *a = vg_arena_alloc(&b->arena, sizeof *a);
+            struct vg_alert_origin org = {origin_file, ev->seq, seq_is_line};
+            if (!a || vg_alert_build(a, &b->arena, &hits[k], ev, now, origin_file ? &org : NULL) != 0) {
+                errors++;
+                continue;
+            }
+            *tail = a;
+            tail = &a->next;
+            b->nalerts++;
+            lv[a->level]++;
+            made++;
+        }
+    }
+    ctx_give(rs, ctx);
+    ruleset_unref(rs);
+    atomic_fetch_add(&d->events, b->n);
+    for (int l = 0; l < VG_ALERT_NLEVELS; l++)
+        if (lv[l]) atomic_fetch_add(&d->alerts[l], lv[l]);
+    if (below) atomic_fetch_add(&d->below_min, below);
+    if (errors) atomic_fetch_add(&d->errors, errors);
+    return made;
+}
+
+void vg_detect_batch(void *ctx, struct vg_batch *b)
+{
+    struct vg_detect *d = ctx;
+    if (d && b && b->n) vg_detect_run(d, b, NULL, false);
+}
+
+const char *vg_detect_default_pack(void)
+{
+    const char *env = getenv("VIGIL_RULES");
+    if (env && *env) return is_dir(env) ? env : NULL;
+#ifdef VG_DEFAULT_RULES_DIR
+    return is_dir(VG_DEFAULT_RULES_DIR) ? VG_DEFAULT_RULES_DIR : NULL;
+#else
+    return NULL;
+#endif
+}
+
+/* ---- figures ------------------------------------------------------------- */
+void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *o)
+{
+    memset(o, 0, sizeof *o);
+    o->events = atomic_load(&d->events);
+    for (int l = 0; l < VG_ALERT_NLEVELS; l++) o->alerts[l] = atomic_load(&d->alerts[l]);
+    o->below_min = atomic_load(&d->below_min);
+    o->errors = atomic_load(&d->errors);
+    o->reloads = atomic_load(&d->reloads);
+    o->reload_failures = atomic_load(&d->reload_failures);
+    pthread_mutex_lock(&d->cur_mu);
+    if (d->cur) o->last = d->cur->info;
+    pthread_mutex_unlock(&d->cur_mu);
+}
+
+size_t vg_detect_rule_count(struct vg_detect *d)
+{
+    pthread_mutex_lock(&d->cur_mu);
+    size_t n = d->cur ? d->cur->nrules : 0;
+    pthread_mutex_unlock(&d->cur_mu);
+    return n;
+}
+
+int vg_detect_metrics(struct vg_detect *d, struct vg_buf *out)
+{
+    struct vg_detect_stats s;
+    vg_detect_stats(d, &s);
+    int rc = vg_buf_adds(out, "# TYPE vigil_alerts counter\n"
+                              "# HELP vigil_alerts Alerts made by the detect stage, by level.\n");
+    for (int l = 0; rc == 0 && l < VG_ALERT_NLEVELS; l++)
+        rc = vg_buf_addf(out, "vigil_alerts_total{level=\"%s\"} %llu\n", vg_alert_level_name(l),
+                         (unsigned long long)s.alerts[l]);
+    if (rc == 0)
+        rc = vg_buf_addf(out,
+                         "# TYPE vigil_detect_events counter\n"
+                         "# HELP vigil_detect_events Events matched against the rules.\n"
+                         "vigil_detect_events_total %llu\n"
+                         "# TYPE vigil_detect_errors counter\n"
+                         "# HELP vigil_detect_errors Match or alert-building failures (event stored, alert lost).\n"
+                         "vigil_detect_errors_total %llu\n"
+                         "# TYPE vigil_rules_loaded gauge\n"
+                         "# HELP vigil_rules_loaded Sigma rules in the current set.\n"
+                         "vigil_rules_loaded %zu\n"
+                         "# TYPE vigil_rules_rejected gauge\n"
+                         "# HELP vigil_rules_rejected Rule documents rejected by the last successful load.\n"
+                         "vigil_rules_rejected %zu\n"
+                         "# TYPE vigil_rules_generation gauge\n"
+                         "# HELP vigil_rules_generation Rule set generation (1 at start, +1 per reload).\n"
+                         "vigil_rules_generation %llu\n"
+                         "# TYPE vigil_rules_load_seconds gauge\n"
+                         "# HELP vigil_rules_load_seconds Wall time of the last successful load and compile.\n"
+                         "vigil_rules_load_seconds %.3f\n"
+                         "# TYPE vigil_rules_reloads counter\n"
+                         "# HELP vigil_rules_reloads Successful rule reloads.\n"
+                         "vigil_rules_reloads_total %llu\n"
+                         "# TYPE vigil_rules_reload_failures counter\n"
+                         "# HELP vigil_rules_reload_failures Reloads that failed (the previous set stayed).\n"
+                         "vigil_rules_reload_failures_total %llu\n",
+                         (unsigned long long)s.events, (unsigned long long)s.errors, s.last.loaded, s.last.rejected,
+                         (unsigned long long)s.last.generation, s.last.ms / 1e3, (unsigned long long)s.reloads,
+                         (unsigned long long)s.reload_failures);
+    return rc;
+}

@@ -1,0 +1,399 @@
+/* Alerts in the SQLite backend (schema/002_alerts.sql): staging alerts so
+ * the next event transaction inserts them before its COMMIT (the only hook
+ * into store_sqlite.c's write path, vg__alerts_flush_staged), stand-alone
+ * inserts, and tenant-scoped search and counts with time, level, rule and
+ * status filters plus the search language (query.h) compiled to
+ * parameterised SQL over the alert columns and the stored JSON record.
+ * Kept apart from store_sqlite.c so the event write path can change
+ * without touching alerts. */
+#include "internal.h"
+
+#define MAX_PARAMS 2048
+
+struct vg__alerts {
+    sqlite3_stmt *ins;
+    const struct vg_alert *const *staged;
+    size_t nstaged;
+};
+
+static int state(struct vg__sq *s, struct vg_err *err)
+{
+    if (s->alerts) return 0;
+    s->alerts = vg_calloc(1, sizeof *s->alerts);
+    if (!s->alerts) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    return 0;
+}
+
+void vg__alerts_close(struct vg__sq *s)
+{
+    if (!s->alerts) return;
+    sqlite3_finalize(s->alerts->ins);
+    vg_free(s->alerts);
+    s->alerts = NULL;
+}
+
+int vg__alerts_stage(struct vg_store *base, const struct vg_alert *const *a, size_t n, struct vg_err *err)
+{
+    struct vg__sq *s = (struct vg__sq *)base;
+    int rc = state(s, err);
+    if (rc) return rc;
+    s->alerts->staged = n ? a : NULL;
+    s->alerts->nstaged = a ? n : 0;
+    return 0;
+}
+
+static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t n, size_t *stored, struct vg_err *err)
+{
+    int rc = state(s, err);
+    if (rc) return rc;
+    struct vg__alerts *al = s->alerts;
+    if (!al->ins) {
+        int src = sqlite3_prepare_v2(s->db,
+                                     "INSERT OR IGNORE INTO alerts(id, tenant, ts, created_ns, level, rule_id, title, status, "
+                                     "event_id, host, user_name, source_ip, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                     "?10, ?11, ?12, ?13)",
+                                     -1, &al->ins, NULL);
+        if (src != SQLITE_OK) return vg__sq_err(s, src, err, "prepare alert insert");
+    }
+    sqlite3_stmt *st = al->ins;
+    for (size_t i = 0; i < n; i++) {
+        const struct vg_alert *x = a[i];
+        if (!x || !x->json || !x->rule_id) return vg_err_set(err, VG_EINVAL, "alert %zu is incomplete", i);
+        const char *t = x->tenant && *x->tenant ? x->tenant : "default";
+        if (strnlen(t, VG__TENANT_MAX + 1) > VG__TENANT_MAX) return vg_err_set(err, VG_EINVAL, "alert %zu: tenant too long", i);
+        sqlite3_bind_blob(st, 1, x->id, 16, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, x->ts);
+        sqlite3_bind_int64(st, 4, x->created);
+        sqlite3_bind_int(st, 5, x->level);
+        sqlite3_bind_text(st, 6, x->rule_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, x->title ? x->title : x->rule_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, x->status ? x->status : "open", -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 9, x->event_id, 16, SQLITE_STATIC);
+        if (x->host_name) sqlite3_bind_text(st, 10, x->host_name, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 10);
+        if (x->user_name) sqlite3_bind_text(st, 11, x->user_name, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 11);
+        if (x->source_ip) sqlite3_bind_text(st, 12, x->source_ip, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 12);
+        sqlite3_bind_text(st, 13, x->json, (int)x->json_len, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (step != SQLITE_DONE) return vg__sq_err(s, step, err, "insert alert");
+        if (stored) *stored += (size_t)sqlite3_changes(s->db);
+    }
+    return 0;
+}
+
+int vg__alerts_flush_staged(struct vg__sq *s, struct vg_err *err)
+{
+    if (!s->alerts || !s->alerts->nstaged) return 0;
+    return insert_all(s, s->alerts->staged, s->alerts->nstaged, NULL, err);
+}
+
+int vg__alerts_put(struct vg_store *base, const struct vg_alert *const *a, size_t n, size_t *stored, struct vg_err *err)
+{
+    struct vg__sq *s = (struct vg__sq *)base;
+    size_t st_ = 0;
+    if (!stored) stored = &st_;
+    *stored = 0;
+    if (!n) return 0;
+    if (!a) return vg_err_set(err, VG_EINVAL, "bad alert array");
+    int rc = vg__sq_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc) return rc;
+    rc = insert_all(s, a, n, stored, err);
+    if (rc == 0) rc = vg__sq_exec(s, "COMMIT", err);
+    if (rc) {
+        if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        *stored = 0;
+    }
+    return rc;
+}
+
+/* ---- search ------------------------------------------------------------- */
+struct aparam {
+    int kind;                      /* 1 text, 2 int, 3 real */
+    const char *s;
+    int64_t i;
+    double f;
+};
+
+struct acomp {
+    struct aparam p[MAX_PARAMS];
+    int n;
+    struct vg_arena arena;         /* patterns and JSON paths */
+    struct vg_err *err;
+};
+
+static int pnum(struct acomp *c, struct aparam v, struct vg_buf *o)
+{
+    if (c->n == MAX_PARAMS) return vg_err_set(c->err, VG_ETOOBIG, "query too complex");
+    c->p[c->n++] = v;
+    return vg_buf_addf(o, "?%d", c->n);
+}
+
+static int ptext(struct acomp *c, const char *s, struct vg_buf *o) { return pnum(c, (struct aparam){1, s, 0, 0}, o); }
+static int pint(struct acomp *c, int64_t i, struct vg_buf *o) { return pnum(c, (struct aparam){2, NULL, i, 0}, o); }
+
+/* A wildcard pattern (vg_wildcard_match syntax) for a term's value. */
+static const char *pattern(struct acomp *c, const struct vg_qnode *n, bool around)
+{
+    const char *v = n->value ? n->value : "";
+    size_t len = strlen(v);
+    char *p = vg_arena_alloc(&c->arena, 2 * len + 3);
+    if (!p) return NULL;
+    size_t k = 0;
+    if (around) p[k++] = '*';
+    for (size_t i = 0; i < len; i++) {
+        if (!n->has_wildcard && (v[i] == '*' || v[i] == '?' || v[i] == '\\')) p[k++] = '\\';
+        p[k++] = v[i];
+    }
+    if (around) p[k++] = '*';
+    p[k] = 0;
+    return p;
+}
+
+static const char *column_of(const char *f)
+{
+    static const struct { const char *name, *col; } cols[] = {
+        {"rule_id", "rule_id"}, {"rule.id", "rule_id"}, {"title", "title"}, {"rule.title", "title"},
+        {"status", "status"}, {"host.name", "host"}, {"user.name", "user_name"}, {"source.ip", "source_ip"},
+    };
+    for (size_t i = 0; i < VG_ARRAY_LEN(cols); i++)
+        if (strcmp(f, cols[i].name) == 0) return cols[i].col;
+    return NULL;
+}
+
+static const char *array_of(const char *f)
+{
+    if (!strcmp(f, "tactic") || !strcmp(f, "tactics")) return "$.tactics";
+    if (!strcmp(f, "technique") || !strcmp(f, "techniques")) return "$.techniques";
+    if (!strcmp(f, "tag") || !strcmp(f, "tags") || !strcmp(f, "rule.tags")) return "$.rule.tags";
+    return NULL;
+}
+
+/* coalesce(top-level key, matched field, nested path) for any other name. */
+static int json_expr(struct acomp *c, const char *f, struct vg_buf *o)
+{
+    size_t fl = strlen(f);
+    for (size_t i = 0; i < fl; i++)
+        if (f[i] == '"' || f[i] == '\\' || (unsigned char)f[i] < 0x20)
+            return vg_err_set(c->err, VG_EINVAL, "field name '%s' cannot be searched in alerts", f);
+    char *top = vg_arena_alloc(&c->arena, fl + 8), *mat = vg_arena_alloc(&c->arena, fl + 16),
+         *nest = vg_arena_alloc(&c->arena, 3 * fl + 8);
+    if (!top || !mat || !nest) return vg_err_set(c->err, VG_ENOMEM, "out of memory");
+    snprintf(top, fl + 8, "$.\"%s\"", f);
+    /* "matched.event.action" names the matched field "event.action" */
+    snprintf(mat, fl + 16, "$.matched.\"%s\"", strncmp(f, "matched.", 8) == 0 ? f + 8 : f);
+    size_t k = 0;
+    nest[k++] = '$';
+    for (size_t i = 0; i <= fl; i++) {
+        if (i == 0 || f[i - 1] == '.') { nest[k++] = '.'; nest[k++] = '"'; }
+        if (i == fl || f[i] == '.') { nest[k++] = '"'; if (i == fl) break; continue; }
+        nest[k++] = f[i];
+    }
+    nest[k] = 0;
+    int rc = vg_buf_adds(o, "coalesce(json_extract(json, ");
+    if (!rc) rc = ptext(c, top, o);
+    if (!rc) rc = vg_buf_adds(o, "), json_extract(json, ");
+    if (!rc) rc = ptext(c, mat, o);
+    if (!rc) rc = vg_buf_adds(o, "), json_extract(json, ");
+    if (!rc) rc = ptext(c, nest, o);
+    if (!rc) rc = vg_buf_adds(o, "))");
+    return rc;
+}
+
+/* One predicate on the value expression in `val` (SQL text). */
+static int pred(struct acomp *c, const struct vg_qnode *n, const char *val, struct vg_buf *o)
+{
+    int rc = 0;
+    switch (n->op) {
+    case VG_QOP_EXISTS: return vg_buf_addf(o, "(%s IS NOT NULL)", val);
+    case VG_QOP_EQ:
+    case VG_QOP_PHRASE: {
+        const char *p = pattern(c, n, false);
+        if (!p) return vg_err_set(c->err, VG_ENOMEM, "out of memory");
+        rc = vg_buf_addf(o, "coalesce(vg_like(%s, ", val);
+        if (!rc) rc = ptext(c, p, o);
+        return rc ? rc : vg_buf_adds(o, "), 0)");
+    }
+    case VG_QOP_CIDR:
+        rc = vg_buf_addf(o, "coalesce(vg_cidr(%s, ", val);
+        if (!rc) rc = ptext(c, n->value, o);
+        return rc ? rc : vg_buf_adds(o, "), 0)");
+    default: {
+        static const char *ops[] = {[VG_QOP_GT] = ">", [VG_QOP_GTE] = ">=", [VG_QOP_LT] = "<", [VG_QOP_LTE] = "<="};
+        char *end = NULL;
+        double d = strtod(n->value ? n->value : "", &end);
+        if (!n->value || end == n->value || *end) return vg_err_set(c->err, VG_EINVAL, "'%s' is not a number", n->value ? n->value : "");
+        rc = vg_buf_addf(o, "(CAST(%s AS REAL) %s ", val, ops[n->op]);
+        if (!rc) rc = pnum(c, (struct aparam){3, NULL, 0, d}, o);
+        return rc ? rc : vg_buf_addc(o, ')');
+    }
+    }
+}
+
+static int comp(struct acomp *c, const struct vg_qnode *n, struct vg_buf *o, int depth)
+{
+    if (depth > VG_QUERY_MAX_DEPTH + 2) return vg_err_set(c->err, VG_ETOOBIG, "query nested too deeply");
+    int rc;
+    switch (n->kind) {
+    case VG_Q_ALL: return vg_buf_adds(o, "1");
+    case VG_Q_NOT:
+        rc = vg_buf_adds(o, "(NOT ");
+        if (!rc) rc = comp(c, n->a, o, depth + 1);
+        return rc ? rc : vg_buf_addc(o, ')');
+    case VG_Q_AND:
+    case VG_Q_OR:
+        rc = vg_buf_addc(o, '(');
+        if (!rc) rc = comp(c, n->a, o, depth + 1);
+        if (!rc) rc = vg_buf_adds(o, n->kind == VG_Q_AND ? " AND " : " OR ");
+        if (!rc) rc = comp(c, n->b, o, depth + 1);
+        return rc ? rc : vg_buf_addc(o, ')');
+    case VG_Q_TERM: break;
+    }
+    if (!n->field) { /* free text: anywhere in the record */
+        if (n->op != VG_QOP_EQ && n->op != VG_QOP_PHRASE) return vg_err_set(c->err, VG_EINVAL, "free text must be a word or phrase");
+        const char *p = pattern(c, n, true);
+        if (!p) return vg_err_set(c->err, VG_ENOMEM, "out of memory");
+        rc = vg_buf_adds(o, "vg_like(json, ");
+        if (!rc) rc = ptext(c, p, o);
+        return rc ? rc : vg_buf_addc(o, ')');
+    }
+    const char *f = n->field;
+    if (!strcmp(f, "tenant")) return vg_err_set(c->err, VG_EINVAL, "the tenant is given by the scope, not the query");
+    if (!strcmp(f, "level")) {
+        int lv = vg_alert_level_parse(n->value);
+        int64_t num = 0;
+        if (n->op == VG_QOP_EXISTS) return vg_buf_adds(o, "1");
+        if (lv < 0 && (!n->value || vg_parse_i64(n->value, strlen(n->value), &num) != 0))
+            return vg_err_set(c->err, VG_EINVAL, "level: '%s' is not a level name or number", n->value ? n->value : "");
+        if (lv >= 0) num = lv;
+        static const char *ops[] = {[VG_QOP_EQ] = "=", [VG_QOP_PHRASE] = "=", [VG_QOP_GT] = ">", [VG_QOP_GTE] = ">=",
+                                    [VG_QOP_LT] = "<", [VG_QOP_LTE] = "<="};
+        if (n->op == VG_QOP_CIDR || (n->op == VG_QOP_EQ && n->has_wildcard))
+            return vg_err_set(c->err, VG_EINVAL, "level takes a name or a comparison");
+        rc = vg_buf_addf(o, "(level %s ", ops[n->op]);
+        if (!rc) rc = pint(c, num, o);
+        return rc ? rc : vg_buf_addc(o, ')');
+    }
+    const char *col = column_of(f);
+    if (col) return pred(c, n, col, o);
+    const char *arr = array_of(f);
+    if (arr) {
+        rc = vg_buf_adds(o, "EXISTS (SELECT 1 FROM json_each(alerts.json, "); /* json_each has a json column too */
+        if (!rc) rc = ptext(c, arr, o);
+        if (!rc) rc = vg_buf_adds(o, ") WHERE ");
+        if (!rc) rc = pred(c, n, "value", o);
+        return rc ? rc : vg_buf_addc(o, ')');
+    }
+    struct vg_buf e = VG_BUF_INIT;
+    rc = json_expr(c, f, &e);
+    if (!rc) rc = pred(c, n, e.data, o);
+    vg_buf_release(&e);
+    return rc;
+}
+
+/* WHERE clause of q (without "WHERE"). */
+static int where(struct acomp *c, const struct vg_alert_query *q, struct vg_buf *w)
+{
+    int rc = vg_buf_adds(w, "tenant = ");
+    if (!rc) rc = ptext(c, q->tenant && *q->tenant ? q->tenant : "default", w);
+    if (!rc && q->since) { rc = vg_buf_adds(w, " AND ts >= "); if (!rc) rc = pint(c, q->since, w); }
+    if (!rc && q->until) { rc = vg_buf_adds(w, " AND ts < "); if (!rc) rc = pint(c, q->until, w); }
+    if (!rc && q->min_level > 0) { rc = vg_buf_adds(w, " AND level >= "); if (!rc) rc = pint(c, q->min_level, w); }
+    if (!rc && q->rule) { rc = vg_buf_adds(w, " AND rule_id = "); if (!rc) rc = ptext(c, q->rule, w); }
+    if (!rc && q->status) { rc = vg_buf_adds(w, " AND status = "); if (!rc) rc = ptext(c, q->status, w); }
+    if (!rc && q->where && q->where->kind != VG_Q_ALL) {
+        rc = vg_buf_adds(w, " AND ");
+        if (!rc) rc = comp(c, q->where, w, 0);
+    }
+    return rc;
+}
+
+static void bind(sqlite3_stmt *st, const struct acomp *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        const struct aparam *p = &c->p[i];
+        if (p->kind == 1) sqlite3_bind_text(st, i + 1, p->s, -1, SQLITE_STATIC);
+        else if (p->kind == 2) sqlite3_bind_int64(st, i + 1, p->i);
+        else sqlite3_bind_double(st, i + 1, p->f);
+    }
+}
+
+static int prepare_query(struct vg__sq *s, struct acomp *c, const struct vg_alert_query *q, const char *head,
+                         const char *tail, sqlite3_stmt **st, struct vg_err *err)
+{
+    struct vg_buf sql = VG_BUF_INIT;
+    c->err = err;
+    int rc = vg_buf_adds(&sql, head);
+    if (!rc) rc = where(c, q, &sql);
+    if (rc == VG_ENOMEM && err && !err->msg[0]) vg_err_set(err, rc, "out of memory");
+    if (!rc) rc = vg_buf_adds(&sql, tail);
+    if (!rc) {
+        int src = sqlite3_prepare_v2(s->db, sql.data, -1, st, NULL);
+        if (src != SQLITE_OK) rc = vg__sq_err(s, src, err, "alert query");
+        else bind(*st, c);
+    }
+    vg_buf_release(&sql);
+    return rc;
+}
+
+int vg__alerts_search(struct vg_store *base, const struct vg_alert_query *q, vg_store_alert_cb cb, void *ctx,
+                      struct vg_err *err)
+{
+    struct vg__sq *s = (struct vg__sq *)base;
+    struct acomp *c = vg_calloc(1, sizeof *c);
+    if (!c) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    vg_arena_init(&c->arena, 4096);
+    size_t limit = q->limit ? q->limit : VG_QUERY_DEFAULT_LIMIT;
+    if (limit > VG_QUERY_MAX_LIMIT) limit = VG_QUERY_MAX_LIMIT;
+    char tail[128];
+    snprintf(tail, sizeof tail, " ORDER BY ts %s, rowid %s LIMIT %zu", q->ascending ? "ASC" : "DESC",
+             q->ascending ? "ASC" : "DESC", limit);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare_query(s, c, q, "SELECT id, ts, level, tenant, rule_id, status, json FROM alerts WHERE ", tail, &st, err);
+    while (rc == 0) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) { rc = vg__sq_err(s, step, err, "alert search"); break; }
+        struct vg_stored_alert a;
+        memset(&a, 0, sizeof a);
+        const void *id = sqlite3_column_blob(st, 0);
+        if (id && sqlite3_column_bytes(st, 0) == 16) memcpy(a.id, id, 16);
+        a.ts = sqlite3_column_int64(st, 1);
+        a.level = sqlite3_column_int(st, 2);
+        a.tenant = (const char *)sqlite3_column_text(st, 3);
+        a.rule_id = (const char *)sqlite3_column_text(st, 4);
+        a.status = (const char *)sqlite3_column_text(st, 5);
+        a.json = (const char *)sqlite3_column_text(st, 6);
+        a.json_len = (size_t)sqlite3_column_bytes(st, 6);
+        int r = cb(ctx, &a);
+        if (r) { rc = r; break; }
+    }
+    sqlite3_finalize(st);
+    vg_arena_release(&c->arena);
+    vg_free(c);
+    return rc;
+}
+
+int vg__alerts_counts(struct vg_store *base, const struct vg_alert_query *q, uint64_t counts[VG_ALERT_NLEVELS],
+                      struct vg_err *err)
+{
+    struct vg__sq *s = (struct vg__sq *)base;
+    for (int i = 0; i < VG_ALERT_NLEVELS; i++) counts[i] = 0;
+    struct acomp *c = vg_calloc(1, sizeof *c);
+    if (!c) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    vg_arena_init(&c->arena, 4096);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare_query(s, c, q, "SELECT level, count(*) FROM alerts WHERE ", " GROUP BY level", &st, err);
+    while (rc == 0) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) { rc = vg__sq_err(s, step, err, "alert counts"); break; }
+        int lv = sqlite3_column_int(st, 0);
+        if (lv >= 0 && lv < VG_ALERT_NLEVELS) counts[lv] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    vg_arena_release(&c->arena);
+    vg_free(c);
+    return rc;
+}
