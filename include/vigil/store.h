@@ -86,6 +86,18 @@ struct vg_asset_info {
     int64_t vulns;           /* latest vulnerable-package findings, -1 when none */
 };
 
+/* An enrolled agent (agents table, migration 003; docs/internals/agent.md). */
+struct vg_agent_info {
+    char id[33];             /* 32 hex digits; the CN of its client certificate */
+    char tenant[64];
+    char name[128];          /* host name reported at enrollment */
+    char fingerprint[65];    /* SHA-256 of its certificate (DER), hex */
+    char version[32];        /* agent version from its last HELLO */
+    char address[64];        /* peer address of its last connection */
+    int64_t enrolled, last_seen, revoked, silent;  /* ns; 0 = never / not */
+    uint64_t last_seq;       /* last committed frame sequence number */
+};
+
 struct vg_store_ops {
     const char *name;
     const char *desc;
@@ -161,6 +173,24 @@ struct vg_store_ops {
                            const char *findings_json, int64_t ts, struct vg_err *err);
     int (*asset_get_posture)(struct vg_store *s, const char *tenant, const char *host, char **posture_json,
                              char **vulns_json, struct vg_err *err);
+    /* Agents (added by the agent channel, appended: backends may leave them
+     * NULL). Enrollment tokens are one-time secrets "vge_<43 base64url>"
+     * stored as a hash. token_use atomically checks (exists, unused,
+     * unexpired at `now`) and marks it used by agent_id, returning its
+     * tenant; any failure is VG_EAUTH with the reason in err. */
+    int (*enroll_token_create)(struct vg_store *s, const char *tenant, int64_t expires_ns, char *secret_out,
+                               size_t secret_sz, struct vg_err *err);
+    int (*enroll_token_use)(struct vg_store *s, const char *secret, int64_t now, const char *agent_id,
+                            char *tenant_out, size_t tenant_sz, struct vg_err *err);
+    int (*agent_add)(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+    /* VG_ENOENT when unknown. */
+    int (*agent_get)(struct vg_store *s, const char *id, struct vg_agent_info *a, struct vg_err *err);
+    /* *out is vg_malloc'd (caller frees), ordered by enrollment. */
+    int (*agent_list)(struct vg_store *s, struct vg_agent_info **out, size_t *n, struct vg_err *err);
+    /* Writes last_seen, silent, last_seq, version and address of a->id. */
+    int (*agent_update)(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+    /* Marks an agent revoked (id or name); VG_ENOENT when no such active agent. */
+    int (*agent_revoke)(struct vg_store *s, const char *id_or_name, struct vg_err *err);
 };
 
 struct vg_store {

@@ -228,6 +228,16 @@ int vg__alerts_counts(struct vg_store *s, const struct vg_alert_query *q, uint64
 int vg__alerts_flush_staged(struct vg__sq *s, struct vg_err *err);
 /* Frees the alert state of a closing handle. */
 void vg__alerts_close(struct vg__sq *s);
+/* agents.c */
+int vg__agt_token_create(struct vg_store *s, const char *tenant, int64_t expires_ns, char *secret_out, size_t secret_sz,
+                         struct vg_err *err);
+int vg__agt_token_use(struct vg_store *s, const char *secret, int64_t now, const char *agent_id, char *tenant_out,
+                      size_t tenant_sz, struct vg_err *err);
+int vg__agt_add(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+int vg__agt_get(struct vg_store *s, const char *id, struct vg_agent_info *a, struct vg_err *err);
+int vg__agt_list(struct vg_store *s, struct vg_agent_info **out, size_t *n, struct vg_err *err);
+int vg__agt_update(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+int vg__agt_revoke(struct vg_store *s, const char *id_or_name, struct vg_err *err);
 
 /* ---- migrations (schema/) ------------------------------------------- */
 struct vg__migration {

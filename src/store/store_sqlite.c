@@ -1128,4 +1128,11 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .asset_put_posture = vg__asset_put_posture,
     .asset_put_vulns = vg__asset_put_vulns,
     .asset_get_posture = vg__asset_get_posture,
+    .enroll_token_create = vg__agt_token_create,
+    .enroll_token_use = vg__agt_token_use,
+    .agent_add = vg__agt_add,
+    .agent_get = vg__agt_get,
+    .agent_list = vg__agt_list,
+    .agent_update = vg__agt_update,
+    .agent_revoke = vg__agt_revoke,
 };

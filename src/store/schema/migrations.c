@@ -11,7 +11,9 @@ static const char m001_init[] =
 static const char m002_alerts[] =
 #include "002_alerts.sql.h"
     ;
-
+static const char m003_agents[] =
+#include "003_agents.sql.h"
+    ;
 static const char m005_assets[] =
 #include "005_assets.sql.h"
     ;
@@ -19,6 +21,7 @@ static const char m005_assets[] =
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
     {2, "alerts", m002_alerts},
+    {3, "agents", m003_agents},
     {5, "assets", m005_assets},
 };
 
