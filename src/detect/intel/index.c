@@ -56,7 +56,7 @@ int intel_strset_build(struct intel_strset *ss, struct intel_atom *atoms, size_t
 {
     memset(ss, 0, sizeof *ss);
     if (n > UINT32_MAX / 2) return VG_ETOOBIG;
-    qsort(atoms, n, sizeof *atoms, atom_str_cmp);
+    if (n) qsort(atoms, n, sizeof *atoms, atom_str_cmp);
     size_t nu = 0;
     for (size_t i = 0; i < n; i++)
         if (!i || atom_str_cmp(&atoms[i - 1], &atoms[i]) != 0) nu++;
@@ -195,7 +195,7 @@ int intel_ipidx_build(struct intel_ipidx *ix, struct intel_atom *atoms, size_t n
     int rc = VG_ENOMEM;
     struct emit *e = NULL;
     size_t ne = 0;
-    qsort(atoms, n, sizeof *atoms, atom_ip_cmp);
+    if (n) qsort(atoms, n, sizeof *atoms, atom_ip_cmp);
     ix->pfx = vg_calloc(n ? n : 1, sizeof *ix->pfx);
     ix->post = vg_calloc(n ? n : 1, sizeof *ix->post);
     ix->idx4 = vg_calloc(65537, sizeof *ix->idx4);

@@ -319,10 +319,10 @@ struct vg_intel_set *vg_intel_build(struct vg_intel_builder *b, struct vg_err *e
     for (size_t i = 0; i < b->natoms; i++) s->atoms[b->atoms[i].type]++;
     size_t nip = partition_ip(b->atoms, b->natoms);
     if (intel_ipidx_build(&s->ip, b->atoms, nip)) goto oom;
-    if (intel_strset_build(&s->ss, b->atoms + nip, b->natoms - nip)) goto oom;
+    if (intel_strset_build(&s->ss, b->atoms ? b->atoms + nip : NULL, b->natoms - nip)) goto oom;
     size_t nwip = partition_ip(b->wl, b->nwl);
     if (intel_ipidx_build(&s->wip, b->wl, nwip)) goto oom;
-    if (intel_strset_build(&s->wss, b->wl + nwip, b->nwl - nwip)) goto oom;
+    if (intel_strset_build(&s->wss, b->wl ? b->wl + nwip : NULL, b->nwl - nwip)) goto oom;
     s->nwl = b->nwl + b->nsubstr;
     /* field table */
     uint32_t maxid = 0, ids[VG_ARRAY_LEN(field_map)];
