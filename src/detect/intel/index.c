@@ -37,6 +37,44 @@ static uint64_t rhash(const char *s, size_t len)
     return h;
 }
 
+/* Word-at-a-time hash for exact keys (hashes, URLs, e-mail, warninglist
+ * strings): ASCII lower-casing by SWAR, bytes with the high bit unchanged
+ * (the same mapping as lc()). Domains use rhash for suffix probing. */
+static inline uint64_t swar_lower(uint64_t x)
+{
+    uint64_t hi = x & 0x8080808080808080ULL;
+    uint64_t y = x & 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t ge_a = y + 0x3f3f3f3f3f3f3f3fULL;   /* bit 7 set when byte >= 'A' */
+    uint64_t gt_z = y + 0x2525252525252525ULL;   /* bit 7 set when byte > 'Z' */
+    uint64_t up = ge_a & ~gt_z & ~hi & 0x8080808080808080ULL;
+    return x | (up >> 2);
+}
+
+static uint64_t whash(const char *s, size_t len)
+{
+    uint64_t h = RHASH_SEED ^ (len * 0x9E3779B97F4A7C15ULL);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ swar_lower(w)) * 0x100000001b3ULL;
+        h ^= h >> 31;
+    }
+    if (i < len) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, len - i);
+        h = (h ^ swar_lower(w)) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static bool is_domain_type(int type) { return type == VG_INTEL_DOMAIN || type == VG_INTEL_HOSTNAME; }
+
+static uint64_t base_hash(int type, const char *s, size_t len)
+{
+    return is_domain_type(type) ? rhash(s, len) : whash(s, len);
+}
+
 static int atom_str_cmp(const void *a, const void *b)
 {
     const struct intel_atom *x = a, *y = b;
@@ -77,7 +115,10 @@ int intel_strset_build(struct intel_strset *ss, struct intel_atom *atoms, size_t
             e->len = a->len;
             e->type = a->type;
             e->post = (uint32_t)ss->npost;
-            uint64_t h = key_hash(rhash(a->s, a->len), a->type);
+            unsigned labels = 1;
+            for (uint32_t k = 0; k < a->len; k++) labels += a->s[k] == '.';
+            ss->lmask[a->type] |= 1ULL << (labels > 63 ? 63 : labels);
+            uint64_t h = key_hash(base_hash(a->type, a->s, a->len), a->type);
             uint64_t pos = h & ss->mask;
             while (ss->slots[pos]) pos = (pos + 1) & ss->mask;
             ss->slots[pos] = ((h >> 32) << 32) | (uint64_t)(ss->n + 1);
@@ -117,20 +158,25 @@ static const struct intel_strent *probe(const struct intel_strset *ss, uint64_t 
 
 const struct intel_strent *intel_strset_get(const struct intel_strset *ss, int type, const char *s, size_t len)
 {
-    return probe(ss, key_hash(rhash(s, len), type), type, s, len);
+    return probe(ss, key_hash(base_hash(type, s, len), type), type, s, len);
 }
 
 int intel_strset_suffixes(const struct intel_strset *ss, int type, int type_full, const char *s, size_t len,
                           intel_suffix_fn fn, void *ctx)
 {
     if (!ss->n || !len) return 0;
-    uint64_t h = RHASH_SEED;
+    uint64_t h = RHASH_SEED, mask = ss->lmask[type & 255];
+    uint64_t fmask = type_full >= 0 ? ss->lmask[type_full & 255] : 0;
+    if (!mask && !fmask) return 0;
+    unsigned labels = 0;
     for (size_t i = len; i-- > 0;) {
         h = rhash_step(h, (unsigned char)s[i]);
         if (i && s[i - 1] != '.') continue;
-        const struct intel_strent *e = probe(ss, key_hash(h, type), type, s + i, len - i);
+        labels++;
+        uint64_t bit = 1ULL << (labels > 63 ? 63 : labels);
+        const struct intel_strent *e = (mask & bit) ? probe(ss, key_hash(h, type), type, s + i, len - i) : NULL;
         if (e) { int rc = fn(e, ctx); if (rc) return rc; }
-        if (i == 0 && type_full >= 0) {
+        if (i == 0 && (fmask & bit)) {
             e = probe(ss, key_hash(h, type_full), type_full, s, len);
             if (e) { int rc = fn(e, ctx); if (rc) return rc; }
         }
@@ -224,16 +270,15 @@ int intel_ipidx_build(struct intel_ipidx *ix, struct intel_atom *atoms, size_t n
     /* IPv4 */
     if ((rc = flatten(ix->pfx, 0, first6, (vg_u128)UINT32_MAX, &e, &ne)) != 0) goto out;
     rc = VG_ENOMEM;
-    ix->s4 = vg_malloc((ne ? ne : 1) * sizeof *ix->s4);
-    ix->o4 = vg_malloc((ne ? ne : 1) * sizeof *ix->o4);
-    if (!ix->s4 || !ix->o4) goto out;
-    for (size_t i = 0; i < ne; i++) { ix->s4[i] = (uint32_t)e[i].pos; ix->o4[i] = e[i].owner; }
+    ix->iv4 = vg_malloc((ne ? ne : 1) * sizeof *ix->iv4);
+    if (!ix->iv4) goto out;
+    for (size_t i = 0; i < ne; i++) ix->iv4[i] = (struct intel_iv4){(uint32_t)e[i].pos, e[i].owner};
     ix->n4 = ne;
     /* idx4[k] = first interval whose start >= k<<16 */
     size_t j = 0;
     for (uint32_t k = 0; k <= 65536; k++) {
         uint64_t base = (uint64_t)k << 16;
-        while (j < ne && (uint64_t)ix->s4[j] < base) j++;
+        while (j < ne && (uint64_t)ix->iv4[j].start < base) j++;
         ix->idx4[k] = (uint32_t)j;
     }
     vg_free(e);
@@ -257,8 +302,7 @@ void intel_ipidx_free(struct intel_ipidx *ix)
 {
     vg_free(ix->pfx);
     vg_free(ix->post);
-    vg_free(ix->s4);
-    vg_free(ix->o4);
+    vg_free(ix->iv4);
     vg_free(ix->idx4);
     vg_free(ix->s6);
     vg_free(ix->o6);
@@ -277,11 +321,11 @@ int32_t intel_ipidx_lookup(const struct intel_ipidx *ix, const uint8_t *addr, in
         /* last index in [lo,hi) with s4 <= a */
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (ix->s4[mid] <= a) lo = mid + 1;
+            if (ix->iv4[mid].start <= a) lo = mid + 1;
             else hi = mid;
         }
         if (lo == 0) return -1;
-        return ix->o4[lo - 1];
+        return ix->iv4[lo - 1].owner;
     }
     if (alen != 16 || !ix->n6) return -1;
     vg_u128 a = ip_to_u128(addr, 16);

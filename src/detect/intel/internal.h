@@ -57,6 +57,7 @@ struct intel_strset {
     uint32_t n;
     uint32_t *post;
     size_t npost;
+    uint64_t lmask[256];    /* per type: bit k set when a key has k labels (63 = more) */
 };
 
 struct intel_pfx {
@@ -71,7 +72,8 @@ struct intel_ipidx {
     size_t npfx;
     uint32_t *post;
     size_t npost;
-    uint32_t *s4; int32_t *o4; size_t n4;  /* interval starts -> owner */
+    struct intel_iv4 { uint32_t start; int32_t owner; } *iv4; /* interval starts -> owner prefix */
+    size_t n4;
     uint32_t *idx4;                         /* 65537: first interval of each /16 */
     vg_u128 *s6; int32_t *o6; size_t n6;
 };
