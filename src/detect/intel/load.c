@@ -363,7 +363,7 @@ int vg_intel_load_text(struct vg_intel_builder *b, const char *feed, const char 
         if (type < 0) type = intel_detect_type(v, vl);
         if (type < 0) {
             rep->rejected++;
-            intel_report_add(rep, false, feed, NULL, "line %zu: cannot tell the type of '%.80s'", line, v);
+            intel_report_add(rep, false, feed, NULL, "line %zu: cannot tell the type of '%.*s'", line, (int)(vl > 80 ? 80 : vl), v);
             continue;
         }
         char id[64], pat[300];
@@ -379,7 +379,7 @@ int vg_intel_load_text(struct vg_intel_builder *b, const char *feed, const char 
         if (rc) {
             if (why) b->nind--;
             rep->rejected++;
-            intel_report_add(rep, false, feed, id, "line %zu: %s: '%.80s'", line, why ? why : vg_strerror(rc), v);
+            intel_report_add(rep, false, feed, id, "line %zu: %s: '%.*s'", line, why ? why : vg_strerror(rc), (int)(vl > 80 ? 80 : vl), v);
             continue;
         }
         rep->accepted++;

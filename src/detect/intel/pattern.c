@@ -329,7 +329,14 @@ int intel_stix_pattern(const char *p, size_t len, const struct intel_pattern_cb 
     if (len > INTEL_MAX_PATTERN) { rc = fail(s, "%s", "pattern too long"); goto out; }
     next(s);
     if ((rc = obs_or(s)) != 0) goto out;
-    if (s->t != T_EOF) { rc = fail(s, "unexpected '%.20s' after the pattern", s->ts); goto out; }
+    if (s->t != T_EOF) {
+        char tok[24];
+        size_t tl = (size_t)(s->end - s->ts) < 20 ? (size_t)(s->end - s->ts) : 20;
+        memcpy(tok, s->ts, tl);
+        tok[tl] = 0;
+        rc = fail(s, "unexpected '%s' after the pattern", tok);
+        goto out;
+    }
     rc = VG_EUNSUP;
     if (s->has_and) { snprintf(why, whysz, "AND is not supported (single-event IoC matching cannot evaluate it)"); goto out; }
     if (s->has_follow) { snprintf(why, whysz, "FOLLOWEDBY is not supported"); goto out; }
