@@ -244,8 +244,7 @@ int intel_ipidx_build(struct intel_ipidx *ix, struct intel_atom *atoms, size_t n
     if (n) qsort(atoms, n, sizeof *atoms, atom_ip_cmp);
     ix->pfx = vg_calloc(n ? n : 1, sizeof *ix->pfx);
     ix->post = vg_calloc(n ? n : 1, sizeof *ix->post);
-    ix->idx4 = vg_calloc(65537, sizeof *ix->idx4);
-    if (!ix->pfx || !ix->post || !ix->idx4) goto out;
+    if (!ix->pfx || !ix->post) goto out;
     size_t first6 = 0;
     for (size_t i = 0; i < n; i++) {
         const struct intel_atom *a = &atoms[i];
@@ -274,9 +273,10 @@ int intel_ipidx_build(struct intel_ipidx *ix, struct intel_atom *atoms, size_t n
     if (!ix->iv4) goto out;
     for (size_t i = 0; i < ne; i++) ix->iv4[i] = (struct intel_iv4){(uint32_t)e[i].pos, e[i].owner};
     ix->n4 = ne;
-    /* idx4[k] = first interval whose start >= k<<16 */
+    /* idx4[k] = first interval whose start >= k<<16 (only when there are intervals) */
+    if (ne && !(ix->idx4 = vg_calloc(65537, sizeof *ix->idx4))) goto out;
     size_t j = 0;
-    for (uint32_t k = 0; k <= 65536; k++) {
+    for (uint32_t k = 0; ne && k <= 65536; k++) {
         uint64_t base = (uint64_t)k << 16;
         while (j < ne && (uint64_t)ix->iv4[j].start < base) j++;
         ix->idx4[k] = (uint32_t)j;

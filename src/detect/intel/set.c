@@ -76,7 +76,7 @@ struct vg_intel_builder *vg_intel_builder_new(void)
 {
     struct vg_intel_builder *b = vg_calloc(1, sizeof *b);
     if (!b) return NULL;
-    vg_arena_init(&b->arena, 1u << 20);
+    vg_arena_init(&b->arena, 64u << 10);
     return b;
 }
 
@@ -315,7 +315,7 @@ struct vg_intel_set *vg_intel_build(struct vg_intel_builder *b, struct vg_err *e
     s = vg_calloc(1, sizeof *s);
     if (!s) goto oom;
     atomic_init(&s->refs, 1);
-    vg_arena_init(&s->arena, 1u << 20);
+    vg_arena_init(&s->arena, 64u << 10);
     for (size_t i = 0; i < b->natoms; i++) s->atoms[b->atoms[i].type]++;
     size_t nip = partition_ip(b->atoms, b->natoms);
     if (intel_ipidx_build(&s->ip, b->atoms, nip)) goto oom;
@@ -343,7 +343,7 @@ struct vg_intel_set *vg_intel_build(struct vg_intel_builder *b, struct vg_err *e
     s->nsubstr = b->nsubstr;
     vg_arena_release(&s->arena);
     s->arena = b->arena;
-    vg_arena_init(&b->arena, 1u << 20);
+    vg_arena_init(&b->arena, 64u << 10);
     vg_intel_builder_free(b);
     return s;
 oom:
@@ -366,9 +366,9 @@ void vg_intel_stats(const struct vg_intel_set *s, struct vg_intel_stats *out)
     out->wl_entries = s->nwl;
     size_t by = s->nind * sizeof *s->ind;
     by += (s->ss.mask + 1) * 8 + s->ss.n * sizeof(struct intel_strent) + s->ss.npost * 4;
-    by += s->ip.npfx * sizeof(struct intel_pfx) + s->ip.npost * 4 + s->ip.n4 * 8 + 65537 * 4 + s->ip.n6 * 20;
+    by += s->ip.npfx * sizeof(struct intel_pfx) + s->ip.npost * 4 + s->ip.n4 * 8 + (s->ip.idx4 ? 65537 * 4 : 0) + s->ip.n6 * 20;
     by += (s->wss.mask + 1) * 8 + s->wss.n * sizeof(struct intel_strent) + s->wip.npfx * sizeof(struct intel_pfx) +
-          s->wip.n4 * 8 + s->wip.n6 * 20 + 65537 * 4;
+          s->wip.n4 * 8 + s->wip.n6 * 20 + (s->wip.idx4 ? 65537 * 4 : 0);
     by += s->arena.total;
     out->bytes = by;
 }
