@@ -153,6 +153,19 @@ size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, siz
 /* Is value on a loaded warninglist (type detected)? */
 bool vg_intel_warninglisted(const struct vg_intel_set *s, const char *value, size_t len);
 
+/* Turns a hit on ev into an alert record (include/vigil/alert.h), all of
+ * it copied into arena: rule_id "intel:<indicator id>", title "Threat
+ * intel match: <name>", level from confidence (>= 85 high, >= 50 or none
+ * medium, else low), category "threat_intel", rule_file = feed, tags
+ * "intel.feed:<feed>", "intel.type:<type>", "intel.confidence:<n>",
+ * "intel.valid_from:<time>", "intel.valid_until:<time>" (when bounded) and
+ * the indicator's labels, the matched field and value, entities and
+ * origin like Sigma alerts; JSON serialised. Returns 0, VG_EINVAL,
+ * VG_ENOMEM. */
+struct vg_alert;
+int vg_intel_alert_build(struct vg_alert *a, struct vg_arena *arena, const struct vg_intel_hit *hit,
+                         const struct vg_event *ev, int64_t now);
+
 /* A swap slot: holds the current set for readers while a refresh builds
  * the next one. get returns a new reference (NULL when empty): release it
  * with vg_intel_set_unref. put takes over the caller's reference. */

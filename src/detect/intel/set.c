@@ -139,7 +139,7 @@ static size_t url_key_len(const char *s, size_t len)
         const char *p = NULL;
         for (size_t i = 0; i + 2 < len; i++)
             if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') { p = s + i + 3; break; }
-        if (p && !memchr(p, '/', (size_t)(s + len - 1 - p))) return len - 1;
+        if (p && p <= s + len - 1 && !memchr(p, '/', (size_t)(s + len - 1 - p))) return len - 1;
     }
     return len;
 }

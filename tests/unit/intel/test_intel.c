@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "vigil/alert.h"
 #include "vigil/intel.h"
 
 static char shared[1024];
@@ -445,12 +446,46 @@ static void text_csv(void **st)
     vg_intel_report_release(&rep);
 }
 
+static void alert_from_hit(void **st)
+{
+    (void)st;
+    struct vg_intel_builder *b = vg_intel_builder_new();
+    struct vg_intel_report rep = VG_INTEL_REPORT_INIT;
+    assert_int_equal(vg_intel_load_stix(b, "t", stix_valid, sizeof stix_valid - 1, &rep), 0);
+    struct vg_err err = VG_ERR_INIT;
+    struct vg_intel_set *s = vg_intel_build(b, &err);
+    struct vg_arena a = VG_ARENA_INIT;
+    struct vg_event ev;
+    vg_event_init(&ev, &a);
+    ev.ts = vg_time_from_civil(2020, 6, 1, 0, 0, 0);
+    ev.tenant = "acme";
+    vg_event_add_ip(&ev, VG_FID_DESTINATION_IP, VG_FF_ECS, "198.51.100.7", 12);
+    vg_event_finish(&ev);
+    struct vg_intel_hit h[4];
+    assert_int_equal(vg_intel_match_event(s, &ev, h, 4, NULL), 1);
+    struct vg_alert al;
+    assert_int_equal(vg_intel_alert_build(&al, &a, &h[0], &ev, vg_now_ns()), 0);
+    assert_string_equal(al.rule_id, "intel:indicator--a");
+    assert_string_equal(al.title, "Threat intel match: window");
+    assert_int_equal(al.level, VG_ALERT_MEDIUM);
+    assert_int_equal(al.nmatched, 1);
+    assert_string_equal(al.matched[0].name, "destination.ip");
+    assert_string_equal(al.matched[0].value, "198.51.100.7");
+    assert_non_null(al.json);
+    assert_non_null(strstr(al.json, "intel.feed:t"));
+    assert_non_null(strstr(al.json, "intel.confidence:80"));
+    assert_non_null(strstr(al.json, "intel.valid_until:2021-01-01T00:00:00Z"));
+    vg_arena_release(&a);
+    vg_intel_set_unref(s);
+    vg_intel_report_release(&rep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stix_counts),  cmocka_unit_test(event_hits), cmocka_unit_test(warninglists),
         cmocka_unit_test(lpm_random),   cmocka_unit_test(validity_and_malformed), cmocka_unit_test(misp),
-        cmocka_unit_test(text_csv),
+        cmocka_unit_test(text_csv), cmocka_unit_test(alert_from_hit),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
