@@ -157,6 +157,7 @@ class ApiTests(unittest.TestCase):
         viewer = SRV.token("v1", "viewer")
         analyst = SRV.token("a1", "analyst")
         responder = SRV.token("s1", "responder")
+        shipper = SRV.token("i1", "ingest")
         revoked = SRV.token("r1", "admin")
         SRV.cli("tokens", "revoke", "--data", SRV.data, "r1")
         one = '{"msg":"auth matrix"}'
@@ -176,6 +177,9 @@ class ApiTests(unittest.TestCase):
             ("POST", "/api/v1/ingest", analyst, 200),
             ("POST", "/api/v1/ingest", SRV.admin, 200),
             ("POST", "/api/v1/ingest", revoked, 401),
+            ("POST", "/api/v1/ingest", shipper, 200),
+            ("GET", "/api/v1/events", shipper, 403),
+            ("GET", "/api/v1/status", shipper, 403),
         ]
         for method, path, tok, want in cases:
             st, hdrs, data, js = request(method, path, tok, one if method == "POST" else None)
