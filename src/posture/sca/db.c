@@ -37,17 +37,11 @@ static size_t split_colon(struct vg_arena *ar, const char *s, size_t n, const ch
     return k;
 }
 
-struct lines { const char *p, *end; int no; };
-static bool next_line(struct lines *l, const char **s, size_t *n)
+/* vg__sca_line_next without a trailing '\r' */
+static bool next_line(struct vg__sca_lines *l, const char **s, size_t *n)
 {
-    if (l->p >= l->end) return false;
-    const char *e = memchr(l->p, '\n', (size_t)(l->end - l->p));
-    if (!e) e = l->end;
-    *s = l->p;
-    *n = (size_t)(e - l->p);
+    if (!vg__sca_line_next(l, s, n)) return false;
     if (*n && (*s)[*n - 1] == '\r') (*n)--;
-    l->p = e < l->end ? e + 1 : l->end;
-    l->no++;
     return true;
 }
 
@@ -78,7 +72,7 @@ int vg__sca_db_passwd(struct vg__sca_ctx *c, const struct vg__sca_user **u, size
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/passwd", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {
@@ -107,7 +101,7 @@ int vg__sca_db_group(struct vg__sca_ctx *c, const struct vg__sca_group **g, size
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/group", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {
@@ -136,7 +130,7 @@ int vg__sca_db_shadow(struct vg__sca_ctx *c, const struct vg__sca_shadow **sh, s
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/shadow", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {
@@ -265,7 +259,7 @@ static int sysctl_file(struct vg__sca_ctx *c, struct vg__sca_db *db, size_t *cap
     if (rc) return rc;
     const char *file = vg_arena_strndup(&c->ar, path, strlen(path));
     if (!file) return VG_ENOMEM;
-    struct lines l = {t, t + len, 0};
+    struct vg__sca_lines l = {t, t + len, 0};
     const char *s;
     size_t sl;
     while (next_line(&l, &s, &sl)) {
@@ -336,7 +330,7 @@ int vg__sca_db_logindefs(struct vg__sca_ctx *c, const struct vg__sca_kv **kv, si
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/login.defs", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {
