@@ -14,6 +14,9 @@ static const char m002_alerts[] =
 static const char m003_agents[] =
 #include "003_agents.sql.h"
     ;
+static const char m004_token_roles[] =
+#include "004_token_roles.sql.h"
+    ;
 static const char m005_assets[] =
 #include "005_assets.sql.h"
     ;
@@ -22,6 +25,7 @@ static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
     {2, "alerts", m002_alerts},
     {3, "agents", m003_agents},
+    {4, "token_roles", m004_token_roles},
     {5, "assets", m005_assets},
 };
 
