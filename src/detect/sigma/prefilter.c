@@ -356,11 +356,14 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
             uint32_t len;
             bool st, en;
             pat_lit(&v->pat[k], &lit, &len, &st, &en);
-            /* too short to be selective: 1-2 ASCII bytes; a short whole value
+            /* too short to be selective: 1 byte; a short whole value
              * (EventID: 16) is kept, anchored (few such: anchored sets
-             * compile slowly), and 2 bytes of non-ASCII text are rare enough */
+             * compile slowly). 2-byte literals are kept at a high cost: an
+             * AND prefers any other operand, but an OR of short literals
+             * (Dosfuscation's '^^', ',;,') is still a cover, which beats
+             * evaluating the rule on every event of its bucket. */
             bool anchor = len < 3 && st && en;
-            if (len < 3 && !anchor && !(len == 2 && (lit[0] | lit[1]) >= 0x80)) { vc.ok = false; break; }
+            if (len < 2 && !anchor) { vc.ok = false; break; }
             if (len == 0) { vc.ok = false; break; }
             if (lit_expr(e, lit, len, anchor) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             uint32_t fl = HS_FLAG_SINGLEMATCH | (v->pat[k].cased ? 0 : HS_FLAG_CASELESS);
