@@ -1358,7 +1358,16 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
     for (uint32_t i = 0; i < bk->nscan; i++) {
         const struct pf_db *db = &pf->db[bk->scan[i]];
         x->dbstamp[bk->scan[i]] = x->gen;
-        for (uint32_t k = 0; k < db->nsf; k++) {
+        /* every leaf of this database lists db->fid (= sf[0]) first and
+         * reads the first present field of its list: when sf[0] is there,
+         * no leaf looks at an alternative, so scanning it alone is exact
+         * (decoded events carry both Image and process.executable ...) */
+        const struct vg_field *f0 = vg__sig_get_field(c, db->sf[0]);
+        if (f0) {
+            if ((rc = scan_field(c, db, f0)) != 0) return rc;
+            continue;
+        }
+        for (uint32_t k = 1; k < db->nsf; k++) {
             const struct vg_field *f = vg__sig_get_field(c, db->sf[k]);
             if (f && (rc = scan_field(c, db, f)) != 0) return rc;
         }
