@@ -6,18 +6,31 @@
  * ratio, alert counts and whether every event got identical hits.
  *
  * usage: bench_sigma [--events N] [--naive-seconds S] [--seed N]
- *                    [--mappings DIR] [RULE_DIR...]
+ *                    [--mappings DIR] [--json FILE] [--vigil BINARY] [RULE_DIR...]
  * Defaults: 1,000,000 events; the naive evaluator runs over as many whole
  * batches as fit in 120 s of CPU (it is ~1000x slower; the rate is measured
  * on that prefix and labelled); rules from $VG_SHARED/sigma (rules/windows,
  * rules-emerging-threats, rules-threat-hunting/windows: files whose log
  * source is product: windows); mappings from $VG_SRC/rules/mappings or
  * ./rules/mappings. Events are generated in batches of 10,000 outside the
- * timed regions; times are thread CPU time. */
+ * timed regions; times are thread CPU time.
+ *
+ * Decode + match: with --json FILE the same events are also written (untimed)
+ * as evtx_dump-style JSON lines; with --vigil BINARY (FILE defaults to
+ * /tmp/vg_bench_sigma_events.jsonl) the benchmark then runs
+ *   BINARY scan --quiet --no-default-rules --rules FILE.rules --mappings DIR --json FILE
+ * where FILE.rules/ holds symlinks to exactly the rule files loaded here,
+ * and prints vigil scan's events/s (wall clock, from its summary) and events
+ * per CPU second of the child (single-threaded: one core) next to the
+ * pre-decoded matcher rate. */
 #include "vigil/sigma.h"
 #include "gen_sysmon.h"
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #define BATCH 10000
@@ -55,6 +68,23 @@ static char *slurp(const char *path, size_t *len)
     return vg_buf_detach(&b, len);
 }
 
+/* Paths of the rule files loaded (for the vigil scan run). */
+static char **loaded_files;
+static size_t nloaded, caploaded;
+
+static void note_loaded(const char *path)
+{
+    if (nloaded == caploaded) {
+        size_t nc = caploaded ? caploaded * 2 : 4096;
+        char **n = vg_realloc(loaded_files, nc * sizeof *n);
+        if (!n) return;
+        loaded_files = n;
+        caploaded = nc;
+    }
+    char *d = vg_strdup(path);
+    if (d) loaded_files[nloaded++] = d;
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Loads every *.yml under dir whose text names product: windows. */
@@ -80,7 +110,10 @@ static void load_windows(struct vg_sigma_set *set, const char *dir, struct vg_si
             if (l > 4 && strcmp(names[i] + l - 4, ".yml") == 0) {
                 size_t len;
                 char *t = slurp(full, &len);
-                if (t && strstr(t, "product: windows")) vg_sigma_load_string(set, t, len, full, rep);
+                if (t && strstr(t, "product: windows")) {
+                    vg_sigma_load_string(set, t, len, full, rep);
+                    note_loaded(full);
+                }
                 else (*skipped)++;
                 vg_free(t);
             }
@@ -114,12 +147,94 @@ static void log_hits(struct hitlog *h, size_t ev, const struct vg_sigma_hit *hit
     }
 }
 
+struct scan_res { double rate, elapsed, rules_ms, cpu; unsigned long long events, alerts; };
+
+/* One vigil scan run over file; its summary parsed, the child's CPU time. */
+static int scan_once(const char *vigil, const char *dir, const char *mappings, const char *file, bool show, struct scan_res *r)
+{
+    char cmd[12288], line[1024];
+    memset(r, 0, sizeof *r);
+    if (snprintf(cmd, sizeof cmd, "'%s' scan --quiet --no-default-rules --rules '%s' --mappings '%s' --json '%s' 2>&1 >/dev/null", vigil, dir,
+                 mappings, file) >= (int)sizeof cmd) { fprintf(stderr, "paths too long\n"); return 1; }
+    if (show) printf("decode + match: %s\n", cmd);
+    fflush(stdout);
+    struct rusage r0, r1;
+    getrusage(RUSAGE_CHILDREN, &r0);
+    FILE *p = popen(cmd, "r");
+    if (!p) { fprintf(stderr, "popen: %s\n", strerror(errno)); return 1; }
+    while (fgets(line, sizeof line, p)) {
+        if (strncmp(line, "events/s", 8) == 0) r->rate = strtod(line + 8, NULL);
+        else if (strncmp(line, "events read", 11) == 0) r->events = strtoull(line + 11, NULL, 10);
+        else if (strncmp(line, "elapsed", 7) == 0) {
+            r->elapsed = strtod(line + 7, NULL);
+            const char *rm = strstr(line, "(rules ");
+            if (rm) r->rules_ms = strtod(rm + 7, NULL);
+        } else if (strncmp(line, "alerts", 6) == 0 && !r->alerts) r->alerts = strtoull(line + 6, NULL, 10);
+    }
+    int st = pclose(p);
+    getrusage(RUSAGE_CHILDREN, &r1);
+    r->cpu = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) + (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
+             (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+    if (st != 0) { fprintf(stderr, "vigil scan failed (status %d)\n", st); return 1; }
+    return 0;
+}
+
+/* Runs vigil scan over the JSON file with the rule files loaded here and
+ * prints its rate next to the matcher's (fast = pre-decoded events/s).
+ * A second run over the first 1,000 lines measures the fixed cost (start,
+ * rule load); the difference of the two CPU times is decode + match. */
+static int run_scan(const char *vigil, const char *json_path, const char *mappings, size_t nevents, double fast)
+{
+    char dir[4096], link[4200], head[4200];
+    snprintf(dir, sizeof dir, "%s.rules", json_path);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) { fprintf(stderr, "%s: %s\n", dir, strerror(errno)); return 1; }
+    DIR *d = opendir(dir); /* clear links of an earlier run */
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.')
+                if (snprintf(link, sizeof link, "%s/%s", dir, e->d_name) < (int)sizeof link) unlink(link);
+        closedir(d);
+    }
+    for (size_t i = 0; i < nloaded; i++) {
+        const char *base = strrchr(loaded_files[i], '/');
+        char abs[PATH_MAX];
+        if (snprintf(link, sizeof link, "%s/%05zu_%s", dir, i, base ? base + 1 : loaded_files[i]) >= (int)sizeof link) continue;
+        if (!realpath(loaded_files[i], abs) || symlink(abs, link) != 0) { fprintf(stderr, "%s: %s\n", link, strerror(errno)); return 1; }
+    }
+    /* the first 1,000 lines, for the fixed cost */
+    snprintf(head, sizeof head, "%s.head", json_path);
+    FILE *in = fopen(json_path, "r"), *out = fopen(head, "w");
+    if (!in || !out) { fprintf(stderr, "%s: %s\n", head, strerror(errno)); if (in) fclose(in); if (out) fclose(out); return 1; }
+    char *lb = NULL;
+    size_t lcap = 0, nhead = 0;
+    ssize_t ln;
+    while (nhead < 1000 && (ln = getline(&lb, &lcap, in)) > 0) {
+        fwrite(lb, 1, (size_t)ln, out);
+        nhead++;
+    }
+    free(lb); /* allocated by getline */
+    fclose(in);
+    if (fclose(out) != 0) { fprintf(stderr, "%s: write failed\n", head); return 1; }
+    struct scan_res full, fix;
+    if (scan_once(vigil, dir, mappings, json_path, true, &full) != 0 || scan_once(vigil, dir, mappings, head, false, &fix) != 0) return 1;
+    if (full.events != nevents) { fprintf(stderr, "vigil scan read %llu events instead of %zu\n", full.events, nevents); return 1; }
+    double cpu = full.cpu - fix.cpu, per_cpu = cpu > 0 ? (double)(full.events - fix.events) / cpu : 0;
+    printf("decode + match (vigil scan, one thread): %llu events, %llu alerts\n", full.events, full.alerts);
+    printf("            wall: %.2f s after a %.2f s rule load = %.0f events/s (its summary; the machine is shared)\n",
+           full.elapsed, full.rules_ms / 1e3, full.rate);
+    printf("            CPU: %.2f s, minus %.2f s for the same run over %llu events = %.0f events per CPU second on one core\n",
+           full.cpu, fix.cpu, fix.events, per_cpu);
+    printf("ratio pre-decoded matcher / vigil scan decode+match (CPU): %.2fx\n", per_cpu > 0 ? fast / per_cpu : 0.0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t nevents = 1000000;
     double naive_budget = 120;
     uint64_t seed = 42;
-    const char *mappings = NULL;
+    const char *mappings = NULL, *json_path = NULL, *vigil = NULL;
     const char *dirs[64];
     size_t ndirs = 0;
     for (int i = 1; i < argc; i++) {
@@ -127,7 +242,12 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--naive-seconds") == 0 && i + 1 < argc) naive_budget = strtod(argv[++i], NULL);
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--mappings") == 0 && i + 1 < argc) mappings = argv[++i];
-        else if (argv[i][0] == '-') { fprintf(stderr, "usage: bench_sigma [--events N] [--naive-seconds S] [--seed N] [--mappings DIR] [RULE_DIR...]\n"); return 2; }
+        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json_path = argv[++i];
+        else if (strcmp(argv[i], "--vigil") == 0 && i + 1 < argc) vigil = argv[++i];
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: bench_sigma [--events N] [--naive-seconds S] [--seed N] [--mappings DIR] [--json FILE] [--vigil BINARY] [RULE_DIR...]\n");
+            return 2;
+        }
         else if (ndirs < 64) dirs[ndirs++] = argv[i];
     }
     static char defdirs[3][2048], mapbuf[2048];
@@ -145,6 +265,11 @@ int main(int argc, char **argv)
         snprintf(mapbuf, sizeof mapbuf, "%s/rules/mappings", src && *src ? src : ".");
         mappings = mapbuf;
     }
+
+    if (vigil && !json_path) json_path = "/tmp/vg_bench_sigma_events.jsonl";
+    FILE *jf = NULL;
+    struct vg_buf jb = VG_BUF_INIT;
+    if (json_path && !(jf = fopen(json_path, "w"))) { fprintf(stderr, "%s: %s\n", json_path, strerror(errno)); return 1; }
 
     /* ---- load + compile ---- */
     long rss0 = rss_kib();
@@ -184,6 +309,14 @@ int main(int argc, char **argv)
             struct vg_event *ev = vg_batch_push(b);
             if (!ev || vg_gen_sysmon_event(seed, base + i, ev) != 0) { fprintf(stderr, "generator OOM\n"); return 1; }
         }
+        gen_ns += cpu_ns() - g0;
+        if (jf) {
+            vg_buf_reset(&jb);
+            for (size_t i = 0; i < n; i++)
+                if (vg_gen_sysmon_json(&b->ev[i], &jb) != 0) { fprintf(stderr, "JSON OOM\n"); return 1; }
+            if (fwrite(jb.data, 1, jb.len, jf) != jb.len) { fprintf(stderr, "%s: write failed\n", json_path); return 1; }
+        }
+        g0 = cpu_ns();
         gen_ns += cpu_ns() - g0;
         hf.n = 0;
         int64_t c0 = cpu_ns();
@@ -253,6 +386,15 @@ int main(int argc, char **argv)
     }
     printf("equivalence: %zu of %zu events compared (naive budget %.0f s), %zu mismatches: %s\n", compared, nevents,
            naive_budget, mismatched, mismatched ? "FAIL" : compared == nevents ? "identical on all events" : "identical on the compared prefix");
+    if (jf) {
+        bool bad = fclose(jf) != 0;
+        vg_buf_release(&jb);
+        if (bad) { fprintf(stderr, "%s: write failed\n", json_path); return 1; }
+        printf("events written as JSON lines to %s\n", json_path);
+    }
+    int scan_rc = vigil ? run_scan(vigil, json_path, mappings, nevents, fr) : 0;
+    for (size_t i = 0; i < nloaded; i++) vg_free(loaded_files[i]);
+    vg_free(loaded_files);
     vg_free(per_rule);
     vg_free(hf.off);
     vg_free(hf.rec);
@@ -262,5 +404,5 @@ int main(int argc, char **argv)
     vg_sigma_ctx_free(naive);
     vg_sigma_report_release(&rep);
     vg_sigma_set_free(set);
-    return mismatched ? 1 : 0;
+    return mismatched || scan_rc ? 1 : 0;
 }

@@ -459,3 +459,64 @@ int vg_gen_sysmon_event(uint64_t seed, uint64_t i, struct vg_event *ev)
     if (k < 98) return logon(ev, &r, i, bad);
     return security_4688(ev, &r, i, bad);
 }
+
+/* ---- JSON lines (decode + match benchmark) ---- */
+#define ADDLIT(o, lit) vg_buf_add((o), lit, sizeof(lit) - 1)
+static int json_str(struct vg_buf *o, const char *s, size_t n)
+{
+    int rc = vg_buf_addc(o, '"');
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') rc = vg_buf_addc(o, '\\') || vg_buf_addc(o, (char)c);
+        else if (c < 0x20) rc = vg_buf_addf(o, "\\u%04x", c);
+        else rc = vg_buf_addc(o, (char)c);
+    }
+    return rc || vg_buf_addc(o, '"') ? VG_ENOMEM : 0;
+}
+
+static int json_val(struct vg_buf *o, const struct vg_value *v)
+{
+    char tb[64];
+    size_t n;
+    if (v->type == VG_V_INT) return vg_buf_addf(o, "%lld", (long long)v->u.i) ? VG_ENOMEM : 0;
+    const char *t = vg_value_text(v, tb, sizeof tb, &n);
+    return json_str(o, t ? t : "", t ? n : 0);
+}
+
+static bool is_system(const char *name)
+{
+    static const char *const sysf[] = {"Channel", "EventID", "Computer", "Provider_Name", "EventRecordID"};
+    for (size_t i = 0; i < sizeof sysf / sizeof *sysf; i++)
+        if (strcmp(name, sysf[i]) == 0) return true;
+    return false;
+}
+
+int vg_gen_sysmon_json(const struct vg_event *ev, struct vg_buf *out)
+{
+    char ts[64];
+    size_t tl = vg_time_format(ev->ts, ts, sizeof ts, 6);
+    int rc = ADDLIT(out, "{\"Event\":{\"System\":{\"TimeCreated\":{\"#attributes\":{\"SystemTime\":");
+    if (rc == 0) rc = json_str(out, ts, tl);
+    if (rc == 0) rc = ADDLIT(out, "}}");
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        if (pass == 1) rc = ADDLIT(out, "},\"EventData\":{");
+        bool first = true;
+        for (uint32_t i = 0; i < ev->nfields && rc == 0; i++) {
+            size_t nl;
+            const char *name = vg_fid_name(ev->fields[i].name, &nl);
+            if (!name || is_system(name) != (pass == 0)) continue;
+            if (pass == 0 && strcmp(name, "Provider_Name") == 0) {
+                rc = ADDLIT(out, ",\"Provider\":{\"#attributes\":{\"Name\":");
+                if (rc == 0) rc = json_val(out, &ev->fields[i].v);
+                if (rc == 0) rc = ADDLIT(out, "}}");
+                continue;
+            }
+            if ((pass == 0 || !first) && vg_buf_addc(out, ',') != 0) return VG_ENOMEM;
+            first = false;
+            if ((rc = json_str(out, name, nl)) == 0 && (rc = vg_buf_addc(out, ':') ? VG_ENOMEM : 0) == 0)
+                rc = json_val(out, &ev->fields[i].v);
+        }
+    }
+    if (rc == 0) rc = ADDLIT(out, "}}}\n");
+    return rc ? VG_ENOMEM : 0;
+}

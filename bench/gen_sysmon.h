@@ -15,6 +15,13 @@
  * the stream for seed. Strings are static or copied into ev->arena.
  * Returns 0 or VG_ENOMEM. */
 int vg_gen_sysmon_event(uint64_t seed, uint64_t i, struct vg_event *ev);
+/* Appends ev (as built by vg_gen_sysmon_event) to out as one evtx_dump-style
+ * JSON line: {"Event":{"System":{Provider, EventID, Channel, Computer,
+ * EventRecordID, TimeCreated},"EventData":{every other field}}}\n, the shape
+ * the json decoder maps back to the same Sigma field names. Returns 0 or
+ * VG_ENOMEM. */
+struct vg_buf;
+int vg_gen_sysmon_json(const struct vg_event *ev, struct vg_buf *out);
 /* Share of events built from attacker tradecraft, in 1/10000 (100 = 1 %). */
 #define VG_GEN_EVIL_PER_10K 100
 

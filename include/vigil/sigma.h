@@ -154,6 +154,7 @@ struct vg_sigma_pf_info {
     size_t databases;      /* per-field databases (+1 for keywords if any) */
     size_t buckets;        /* distinct log source buckets */
     double compile_ms;     /* time spent building the prefilter */
+    size_t secondary;      /* secondary cover groups (other AND operands that must fire too) */
 };
 void vg_sigma_prefilter_info(const struct vg_sigma_set *set, struct vg_sigma_pf_info *out);
 
@@ -196,6 +197,7 @@ struct vg_sigma_stats {
     uint64_t fired;        /* distinct patterns fired */
     uint64_t evaluated;    /* rule programs evaluated */
     uint64_t hits;
+    uint64_t vetoed;       /* candidates dropped because a secondary cover group did not fire */
 };
 void vg_sigma_ctx_stats(const struct vg_sigma_ctx *ctx, struct vg_sigma_stats *out);
 /* Evaluates one rule regardless of log source: 1 match, 0 no match, <0 error. */

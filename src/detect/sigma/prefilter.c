@@ -29,6 +29,16 @@ struct pf_pat {
     uint32_t *rules;          /* rule indices whose cover holds this pattern */
     uint32_t db;              /* database index */
     bool regex, broken;
+    bool used;                /* in some rule's cover or secondary group: compiled */
+};
+
+/* A secondary cover group of a rule: one pattern of it fires whenever the
+ * rule matches (it covers another operand of a top-level AND). Checked
+ * only when every database it needs was scanned for the event. */
+struct pf_grp {
+    uint32_t n, ndb;
+    uint32_t *ids;            /* pattern ids */
+    uint32_t *dbs;            /* databases of those patterns */
 };
 
 struct pf_db {
@@ -86,6 +96,8 @@ struct vg__sig_pf {
     uint8_t *always;          /* per rule: 1 = no cover */
     uint32_t **rcov;          /* per rule: its cover (pattern ids), NULL when none */
     uint32_t *nrcov;
+    struct pf_grp **rsec;     /* per rule: secondary groups (in pf->ar) */
+    uint32_t *nrsec;
     struct vg_sigma_pf_info info;
 };
 
@@ -96,6 +108,7 @@ struct vg__sig_pfx {
     uint32_t *fired, nfired;
     uint32_t *rstamp;         /* per rule: already a candidate */
     uint32_t *okstamp;        /* per rule: complex log source applies */
+    uint32_t *dbstamp;        /* per database: scanned for this event */
     uint32_t *cand, ncand;
     const struct vg__sig_pf *pf;
     char *buf;                /* keywords: the event's string fields, '\n'-separated */
@@ -174,18 +187,38 @@ static long pat_intern(struct vg__sig_pf *pf, uint32_t fid, uint32_t flags, cons
     return (long)pf->npat++;
 }
 
-/* A cover under construction: pattern ids, or "none" (ok == false). */
+/* A cover under construction: pattern ids, or "none" (ok == false), plus
+ * secondary groups: covers of the other operands of an AND, each of which
+ * must fire too (a conjunction of covers; only the primary makes a rule a
+ * candidate, the secondary ones veto it). */
+#define PF_MAXSEC 8
 struct cov {
     bool ok;
     double cost;
     uint32_t n, cap;
     uint32_t *ids;
+    uint32_t nsec;
+    struct cov *sec;          /* PF_MAXSEC entries when allocated */
 };
 
 static void cov_release(struct cov *c)
 {
     vg_free(c->ids);
+    for (uint32_t i = 0; i < c->nsec; i++) vg_free(c->sec[i].ids);
+    vg_free(c->sec);
     memset(c, 0, sizeof *c);
+}
+
+/* Moves group g (a plain cover, no secondary groups) into a's secondary
+ * list; drops it when the list is full or g is empty (both only weaken the
+ * filter, never the result). */
+static int cov_add_sec(struct cov *a, struct cov *g)
+{
+    if (g->n == 0 || a->nsec == PF_MAXSEC) { vg_free(g->ids); memset(g, 0, sizeof *g); return 0; }
+    if (!a->sec && !(a->sec = vg_calloc(PF_MAXSEC, sizeof *a->sec))) { vg_free(g->ids); memset(g, 0, sizeof *g); return VG_ENOMEM; }
+    a->sec[a->nsec++] = *g;
+    memset(g, 0, sizeof *g);
+    return 0;
 }
 
 static int cov_add(struct cov *c, uint32_t id)
@@ -356,11 +389,14 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
             uint32_t len;
             bool st, en;
             pat_lit(&v->pat[k], &lit, &len, &st, &en);
-            /* too short to be selective: 1-2 ASCII bytes; a short whole value
+            /* too short to be selective: 1 byte; a short whole value
              * (EventID: 16) is kept, anchored (few such: anchored sets
-             * compile slowly), and 2 bytes of non-ASCII text are rare enough */
+             * compile slowly). 2-byte literals are kept at a high cost: an
+             * AND prefers any other operand, but an OR of short literals
+             * (Dosfuscation's '^^', ',;,') is still a cover, which beats
+             * evaluating the rule on every event of its bucket. */
             bool anchor = len < 3 && st && en;
-            if (len < 3 && !anchor && !(len == 2 && (lit[0] | lit[1]) >= 0x80)) { vc.ok = false; break; }
+            if (len < 2 && !anchor) { vc.ok = false; break; }
             if (len == 0) { vc.ok = false; break; }
             if (lit_expr(e, lit, len, anchor) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             uint32_t fl = HS_FLAG_SINGLEMATCH | (v->pat[k].cased ? 0 : HS_FLAG_CASELESS);
@@ -424,14 +460,34 @@ static int prog_cover(struct vg__sig_pf *pf, const struct vg_sigma_prog *p, stru
             bool isand = in->op == OP_AND || in->op == OP_ANDN;
             uint32_t base = sp - k;
             if (isand) {
+                /* the cheapest operand is the cover; the other operands'
+                 * covers (and their secondary groups) become secondary */
                 int bi = -1;
                 for (uint32_t j = base; j < sp; j++)
                     if (st[j].ok && (bi < 0 || st[j].cost < st[bi].cost)) bi = (int)j;
                 struct cov keep = {0};
                 if (bi >= 0) { keep = st[bi]; memset(&st[bi], 0, sizeof *st); }
-                for (uint32_t j = base; j < sp; j++) cov_release(&st[j]);
+                for (uint32_t j = base; j < sp; j++) {
+                    if (keep.ok && st[j].ok) {
+                        for (uint32_t g = 0; g < st[j].nsec && rc == 0; g++) rc = cov_add_sec(&keep, &st[j].sec[g]);
+                        struct cov prim = {.ok = true, .n = st[j].n, .cap = st[j].cap, .ids = st[j].ids};
+                        st[j].ids = NULL;
+                        st[j].n = st[j].cap = 0;
+                        if (rc == 0) rc = cov_add_sec(&keep, &prim);
+                        else vg_free(prim.ids);
+                    }
+                    cov_release(&st[j]);
+                }
                 st[base] = keep;
             } else {
+                /* OR: the union of the operands' covers; their secondary
+                 * groups say nothing about the OR */
+                for (uint32_t j = base; j < sp; j++) {
+                    for (uint32_t g = 0; g < st[j].nsec; g++) vg_free(st[j].sec[g].ids);
+                    vg_free(st[j].sec);
+                    st[j].sec = NULL;
+                    st[j].nsec = 0;
+                }
                 for (uint32_t j = base + 1; j < sp && rc == 0; j++) rc = cov_union(&st[base], &st[j]);
                 if (!st[base].ok) cov_release(&st[base]);
             }
@@ -730,7 +786,7 @@ static int compile_dbs(struct vg__sig_pf *pf)
     pf->kwdb = -1;
     for (uint32_t i = 0; i < pf->npat; i++) {
         struct pf_pat *p = &pf->pat[i];
-        if (!p->nrules) continue;
+        if (!p->used) continue;
         int32_t *slot = p->fid == PF_KW ? &pf->kwdb : &pf->db_of_fid[p->fid];
         if (*slot < 0) {
             *slot = (int32_t)pf->ndb;
@@ -765,7 +821,7 @@ static int compile_dbs(struct vg__sig_pf *pf)
             db->nre = 0;
             for (uint32_t i = 0; i < pf->npat; i++) {
                 const struct pf_pat *p = &pf->pat[i];
-                if (!p->nrules || p->db != d || p->broken) continue;
+                if (!p->used || p->db != d || p->broken) continue;
                 ex[n] = p->expr;
                 fl[n] = p->flags;
                 ids[n] = i;
@@ -868,6 +924,8 @@ void vg__sig_pf_free(struct vg__sig_pf *pf)
     }
     vg_free(pf->rcov);
     vg_free(pf->nrcov);
+    vg_free(pf->rsec);
+    vg_free(pf->nrsec);
     vg_free(pf->pat);
     vg_free(pf->ptab);
     vg_free(pf->alt);
@@ -897,7 +955,9 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     pf->always = vg_calloc(pf->nrules + 1, 1);
     pf->rcov = vg_calloc(pf->nrules + 1, sizeof *pf->rcov);
     pf->nrcov = vg_calloc(pf->nrules + 1, sizeof *pf->nrcov);
-    if (!pf->always || !pf->rcov || !pf->nrcov) goto out;
+    pf->rsec = vg_calloc(pf->nrules + 1, sizeof *pf->rsec);
+    pf->nrsec = vg_calloc(pf->nrules + 1, sizeof *pf->nrsec);
+    if (!pf->always || !pf->rcov || !pf->nrcov || !pf->rsec || !pf->nrsec) goto out;
 
     /* 1. which mapping entries are Channel/EventID tables */
     for (size_t i = 0; i < s->nls; i++) {
@@ -947,8 +1007,25 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
         }
         pf->rcov[r] = c.ids;
         pf->nrcov[r] = n;
+        c.ids = NULL;
+        if (c.nsec) {
+            pf->rsec[r] = vg_arena_alloc(&pf->ar, c.nsec * sizeof *pf->rsec[r]);
+            if (!pf->rsec[r]) { cov_release(&c); goto out; }
+            for (uint32_t g = 0; g < c.nsec; g++) {
+                struct pf_grp *gr = &pf->rsec[r][pf->nrsec[r]++];
+                memset(gr, 0, sizeof *gr);
+                gr->ids = vg_arena_alloc(&pf->ar, c.sec[g].n * sizeof *gr->ids);
+                if (!gr->ids) { cov_release(&c); goto out; }
+                for (uint32_t k = 0; k < c.sec[g].n; k++) {
+                    gr->ids[gr->n++] = c.sec[g].ids[k];
+                    pf->pat[c.sec[g].ids[k]].used = true;
+                }
+            }
+        }
+        cov_release(&c);
         for (uint32_t i = 0; i < n; i++) {
-            struct pf_pat *pp = &pf->pat[c.ids[i]];
+            struct pf_pat *pp = &pf->pat[pf->rcov[r][i]];
+            pp->used = true;
             if (pp->nrules == pp->caprules) {
                 uint32_t nc = pp->caprules ? pp->caprules * 2 : 4;
                 uint32_t *nr = vg_realloc(pp->rules, nc * sizeof *nr);
@@ -974,6 +1051,28 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     for (uint32_t r = 0; r < pf->nrules; r++)
         for (uint32_t k = 0; k < pf->nrcov[r]; k++)
             if (pf->pat[pf->rcov[r][k]].broken) pf->always[r] = 1;
+    /* secondary groups: drop those with a rejected pattern (it never fires);
+     * note the databases each needs */
+    for (uint32_t r = 0; r < pf->nrules; r++) {
+        uint32_t keep = 0;
+        for (uint32_t g = 0; g < pf->nrsec[r]; g++) {
+            struct pf_grp *gr = &pf->rsec[r][g];
+            bool bad = false;
+            for (uint32_t k = 0; k < gr->n && !bad; k++) bad = pf->pat[gr->ids[k]].broken;
+            if (bad) continue;
+            gr->dbs = vg_arena_alloc(&pf->ar, gr->n * sizeof *gr->dbs);
+            if (!gr->dbs) goto out;
+            for (uint32_t k = 0; k < gr->n; k++) {
+                uint32_t d = pf->pat[gr->ids[k]].db;
+                bool dup = false;
+                for (uint32_t j = 0; j < gr->ndb && !dup; j++) dup = gr->dbs[j] == d;
+                if (!dup) gr->dbs[gr->ndb++] = d;
+            }
+            pf->rsec[r][keep++] = *gr;
+        }
+        pf->nrsec[r] = keep;
+        pf->info.secondary += keep;
+    }
     uint32_t ncplx = 0;
     for (uint32_t r = 0; r < pf->nrules; r++) ncplx += kind[r] == 3;
     pf->cplx = vg_malloc((ncplx + 1) * sizeof *pf->cplx);
@@ -987,7 +1086,7 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
             else pf->info.covered++;
         }
     for (uint32_t i = 0; i < pf->npat; i++)
-        if (pf->pat[i].nrules && !pf->pat[i].broken) {
+        if (pf->pat[i].used && !pf->pat[i].broken) {
             pf->info.patterns++;
             pf->info.regex_patterns += pf->pat[i].regex;
         }
@@ -1028,7 +1127,8 @@ int vg__sig_pfx_new(struct vg_sigma_ctx *c)
     x->rstamp = vg_calloc(pf->nrules + 1, sizeof *x->rstamp);
     x->okstamp = vg_calloc(pf->nrules + 1, sizeof *x->okstamp);
     x->cand = vg_malloc((pf->nrules + 1) * sizeof *x->cand);
-    if (!x->pstamp || !x->fired || !x->rstamp || !x->okstamp || !x->cand) return VG_ENOMEM;
+    x->dbstamp = vg_calloc(pf->ndb + 1, sizeof *x->dbstamp);
+    if (!x->pstamp || !x->fired || !x->rstamp || !x->okstamp || !x->cand || !x->dbstamp) return VG_ENOMEM;
     if (pf->proto && hs_clone_scratch(pf->proto, &x->scr) != HS_SUCCESS) return VG_ENOMEM;
     return 0;
 }
@@ -1045,6 +1145,7 @@ void vg__sig_pfx_free(struct vg__sig_pfx *x)
     vg_free(x->fired);
     vg_free(x->rstamp);
     vg_free(x->okstamp);
+    vg_free(x->dbstamp);
     vg_free(x->cand);
     vg_free(x);
 }
@@ -1199,6 +1300,22 @@ static long event_bucket(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf)
     return ch->other;
 }
 
+/* false when a secondary group of rule r, all of whose databases were
+ * scanned for this event, has no fired pattern: the rule cannot match */
+static bool sec_ok(const struct vg__sig_pfx *x, const struct vg__sig_pf *pf, uint32_t r)
+{
+    for (uint32_t g = 0; g < pf->nrsec[r]; g++) {
+        const struct pf_grp *gr = &pf->rsec[r][g];
+        bool scanned = true;
+        for (uint32_t j = 0; j < gr->ndb && scanned; j++) scanned = x->dbstamp[gr->dbs[j]] == x->gen;
+        if (!scanned) continue;
+        bool any = false;
+        for (uint32_t k = 0; k < gr->n && !any; k++) any = x->pstamp[gr->ids[k]] == x->gen;
+        if (!any) return false;
+    }
+    return true;
+}
+
 static inline void cand_add(struct vg__sig_pfx *x, uint32_t r)
 {
     if (x->rstamp[r] != x->gen) {
@@ -1231,6 +1348,7 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         memset(x->pstamp, 0, (pf->npat + 1) * sizeof *x->pstamp);
         memset(x->rstamp, 0, (pf->nrules + 1) * sizeof *x->rstamp);
         memset(x->okstamp, 0, (pf->nrules + 1) * sizeof *x->okstamp);
+        memset(x->dbstamp, 0, (pf->ndb + 1) * sizeof *x->dbstamp);
         x->gen = 1;
     }
     x->nfired = 0;
@@ -1239,7 +1357,17 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
     int rc = 0;
     for (uint32_t i = 0; i < bk->nscan; i++) {
         const struct pf_db *db = &pf->db[bk->scan[i]];
-        for (uint32_t k = 0; k < db->nsf; k++) {
+        x->dbstamp[bk->scan[i]] = x->gen;
+        /* every leaf of this database lists db->fid (= sf[0]) first and
+         * reads the first present field of its list: when sf[0] is there,
+         * no leaf looks at an alternative, so scanning it alone is exact
+         * (decoded events carry both Image and process.executable ...) */
+        const struct vg_field *f0 = vg__sig_get_field(c, db->sf[0]);
+        if (f0) {
+            if ((rc = scan_field(c, db, f0)) != 0) return rc;
+            continue;
+        }
+        for (uint32_t k = 1; k < db->nsf; k++) {
             const struct vg_field *f = vg__sig_get_field(c, db->sf[k]);
             if (f && (rc = scan_field(c, db, f)) != 0) return rc;
         }
@@ -1248,6 +1376,7 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         /* keywords: the raw text, then every string field laid end to end
          * (any field counts, so one scan with single-match patterns) */
         const struct pf_db *db = &pf->db[pf->kwdb];
+        x->dbstamp[pf->kwdb] = x->gen;
         if (ev->raw_len && (rc = scan_text(c, db, ev->raw, ev->raw_len)) != 0) return rc;
         x->len = 0;
         x->nseg = 0;
@@ -1286,8 +1415,9 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         while (j > 0 && x->cand[j - 1] > v) { x->cand[j] = x->cand[j - 1]; j--; }
         x->cand[j] = v;
     }
-    c->stats.evaluated += x->ncand;
     for (uint32_t i = 0; i < x->ncand; i++) {
+        if (!sec_ok(x, pf, x->cand[i])) { c->stats.vetoed++; continue; }
+        c->stats.evaluated++;
         const struct vg_sigma_rule *r = set->rules[x->cand[i]];
         int m = vg__sig_eval(c, r->prog, ev);
         if (m < 0) return m;

@@ -155,11 +155,62 @@ static void test_generated_events(void **st)
     assert_int_equal(s1f.fallback - s0f.fallback, 0);
 }
 
+/* Generated events rewritten the way decoded events look: the Sigma name
+ * and its mapped ECS alternatives (Image -> process.executable). Per event
+ * one of: Image renamed to the alternative (the leaf must read the
+ * alternative), an alternative with a different, suspicious value next to
+ * Image (the leaf must ignore it), both with the same value. */
+static void test_alternative_fields(void **st)
+{
+    (void)st;
+    const size_t n = 3000;
+    uint32_t img = vg_fid("Image", 5), pimg = vg_fid("ParentImage", 11), cmd = vg_fid("CommandLine", 11);
+    uint32_t alt = vg_fid("process.executable", 18), palt = vg_fid("process.parent.executable", 25),
+             calt = vg_fid("process.command_line", 20);
+    static const char evil[] = "C:\\Users\\Public\\mimikatz.exe";
+    static const char evilcmd[] = "powershell -nop -w hidden -enc SQBFAFgA sekurlsa::logonpasswords";
+    size_t diff = 0, hits = 0;
+    struct vg_batch *src = vg_batch_new(n), *dst = vg_batch_new(n);
+    assert_non_null(src);
+    assert_non_null(dst);
+    for (size_t i = 0; i < n; i++) {
+        struct vg_event *e = vg_batch_push(src), *d = vg_batch_push(dst);
+        assert_non_null(e);
+        assert_non_null(d);
+        assert_int_equal(vg_gen_sysmon_event(11, i, e), 0);
+        d->ts = e->ts;
+        d->format = e->format;
+        for (uint32_t k = 0; k < e->nfields; k++) {
+            const struct vg_field *f = &e->fields[k];
+            uint32_t name = f->name, a = f->name == img ? alt : f->name == pimg ? palt : f->name == cmd ? calt : UINT32_MAX;
+            if (a != UINT32_MAX && i % 3 == 0) name = a; /* only the alternative */
+            if (f->v.type == VG_V_STR) assert_int_equal(vg_event_add_str(d, name, 0, f->v.u.s, f->v.len), 0);
+            else if (f->v.type == VG_V_INT) assert_int_equal(vg_event_add_int(d, name, 0, f->v.u.i), 0);
+            if (a == UINT32_MAX || i % 3 == 0) continue;
+            if (i % 3 == 1) { /* a different value under the alternative: never read */
+                const char *v = a == calt ? evilcmd : evil;
+                assert_int_equal(vg_event_add_str(d, a, 0, v, strlen(v)), 0);
+            } else {
+                assert_int_equal(vg_event_add_str(d, a, 0, f->v.u.s, f->v.len), 0);
+            }
+        }
+        int h = compare(d, "event with alternative fields");
+        if (h < 0) diff++;
+        else hits += (size_t)h;
+    }
+    printf("alternative fields: %zu events, %zu hits, %zu differences\n", n, hits, diff);
+    assert_int_equal(diff, 0);
+    assert_true(hits > 0);
+    vg_batch_free(src);
+    vg_batch_free(dst);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regression_events),
         cmocka_unit_test(test_generated_events),
+        cmocka_unit_test(test_alternative_fields),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
