@@ -19,7 +19,7 @@ static const struct vg_corr_fire *g_fires;
 
 /* Feeds rule at T0 + ns with NULL-terminated name/value pairs; returns the
  * number of fires. */
-static int feed_ns(struct vg_corr *c, const char *rule, int64_t ns, ...)
+static inline int feed_ns(struct vg_corr *c, const char *rule, int64_t ns, ...)
 {
     struct vg_corr_kv kv[16];
     size_t n = 0;
@@ -41,7 +41,7 @@ static int feed_ns(struct vg_corr *c, const char *rule, int64_t ns, ...)
 }
 #define feed(c, rule, sec, ...) feed_ns(c, rule, SEC(sec), __VA_ARGS__)
 
-static struct vg_corr *mk1(const struct vg_corr_def *d, const struct vg_corr_opts *o)
+static inline struct vg_corr *mk1(const struct vg_corr_def *d, const struct vg_corr_opts *o)
 {
     struct vg_corr *c = vg_corr_new(o);
     assert_non_null(c);
@@ -52,7 +52,7 @@ static struct vg_corr *mk1(const struct vg_corr_def *d, const struct vg_corr_opt
     return c;
 }
 
-static struct vg_corr_stats stats_of(struct vg_corr *c)
+static inline struct vg_corr_stats stats_of(struct vg_corr *c)
 {
     struct vg_corr_stats s;
     vg_corr_stats(c, &s);
