@@ -467,12 +467,16 @@ int vg__corr_insert(struct vg_corr *c, struct vg__corr_key *k, const struct vg__
     }
     w[pos] = *en;
     k->n++;
-    if (en->ts > k->newest) {
-        k->newest = en->ts;
-        int64_t lo = sat_sub(k->newest, d->timespan_ns);
-        while (k->n && k->e[k->head].ts < lo) pop_front(c, k);
-    }
+    if (en->ts > k->newest) vg__corr_set_newest(c, k, en->ts);
     return 1;
+}
+
+void vg__corr_set_newest(struct vg_corr *c, struct vg__corr_key *k, int64_t newest)
+{
+    if (newest <= k->newest) return;
+    k->newest = newest;
+    int64_t lo = sat_sub(k->newest, c->defs[k->corr].d.timespan_ns);
+    while (k->n && k->e[k->head].ts < lo) pop_front(c, k);
 }
 
 /* ---- evaluation -------------------------------------------------------------- */

@@ -85,6 +85,8 @@ void vg__corr_key_drop(struct vg_corr *c, struct vg__corr_key *k);
 void vg__corr_clear(struct vg_corr *c);
 /* Inserts an entry into a key's window keeping time order and updates the
  * aggregates; 1 inserted, 0 outside the window, VG_ENOMEM. */
+/* Raises a key's newest time and drops the hits that left its window. */
+void vg__corr_set_newest(struct vg_corr *c, struct vg__corr_key *k, int64_t newest);
 int vg__corr_insert(struct vg_corr *c, struct vg__corr_key *k, const struct vg__corr_ent *en);
 
 #endif

@@ -167,7 +167,7 @@ static int walk_keys(struct vg_corr *c, struct rd *r, const struct cmap *map, ui
             if (k && vg__corr_insert(c, k, &e) < 0) return VG_ENOMEM;
         }
         if (k) {
-            if (newest > k->newest) k->newest = newest;
+            vg__corr_set_newest(c, k, newest);
             k->suppress_until = sup;
         }
         if (n && newest == INT64_MIN) return vg_err_set(err, VG_EFORMAT, "correlation state: key %llu without time", (unsigned long long)i);
