@@ -247,12 +247,14 @@ int main(int argc, char **argv)
            (double)nhits * STEP_NS / 1e9);
     printf("engine:   %.0f hits/s, %.0f correlation updates/s, %llu fires, %.2f s\n", (double)nhits / secs,
            (double)st.updates / secs, (unsigned long long)fires, secs);
-    printf("state:    %llu live keys, %llu bytes, %.0f bytes per tracked key (%.1f hits per key in windows), "
-           "%llu expired, %llu evicted\n",
-           (unsigned long long)st.keys, (unsigned long long)st.bytes, st.keys ? (double)st.bytes / (double)st.keys : 0,
-           st.keys ? (double)(st.updates) / (double)(st.keys + st.expired) : 0, (unsigned long long)st.expired,
+    printf("state:    %llu live keys, %llu bytes in keys+windows + %llu table: %.0f bytes per tracked key "
+           "(%.0f with the table), %llu expired, %llu evicted\n",
+           (unsigned long long)st.keys, (unsigned long long)st.bytes, (unsigned long long)st.table_bytes,
+           st.keys ? (double)st.bytes / (double)st.keys : 0,
+           st.keys ? (double)(st.bytes + st.table_bytes) / (double)st.keys : 0, (unsigned long long)st.expired,
            (unsigned long long)st.evicted);
     struct vg_buf blob = VG_BUF_INIT;
+    blob.cap_limit = (size_t)1 << 31; /* the caller chooses the cap (vg_buf default 64 MiB) */
     s = vg_mono_ns();
     vg_corr_save(c, &blob);
     double save_ms = (double)(vg_mono_ns() - s) / 1e6;

@@ -132,7 +132,8 @@ struct vg_corr_stats {
     uint64_t missing_field;           /* hits without a value field (value_* types) */
     uint64_t chain_cut;               /* chained fires not propagated (depth cap) */
     uint64_t keys;                    /* live keys now */
-    uint64_t bytes;                   /* state memory now (keys + windows) */
+    uint64_t bytes;                   /* state memory now (keys + windows, without allocator overhead) */
+    uint64_t table_bytes;             /* the key table (16 bytes a slot, at most half full) */
     int64_t watermark;
 };
 

@@ -88,12 +88,8 @@ static void key_free(struct vg_corr *c, struct vg__corr_key *k)
 void vg__corr_clear(struct vg_corr *c)
 {
     for (size_t i = 0; i < c->nkb; i++) {
-        struct vg__corr_key *k = c->kb[i], *nx;
-        for (; k; k = nx) {
-            nx = k->hnext;
-            key_free(c, k);
-        }
-        c->kb[i] = NULL;
+        if (c->kb[i].k) key_free(c, c->kb[i].k);
+        c->kb[i].k = NULL;
     }
     c->nkeys = 0;
     c->lru_head = c->lru_tail = NULL;
@@ -119,6 +115,7 @@ void vg_corr_stats(const struct vg_corr *c, struct vg_corr_stats *out)
 {
     *out = c->st;
     out->keys = c->nkeys;
+    out->table_bytes = (uint64_t)c->nkb * sizeof *c->kb;
     out->watermark = c->watermark;
 }
 
@@ -281,9 +278,22 @@ static void lru_front(struct vg_corr *c, struct vg__corr_key *k)
 
 void vg__corr_key_drop(struct vg_corr *c, struct vg__corr_key *k)
 {
-    struct vg__corr_key **pp = &c->kb[k->hash & (c->nkb - 1)];
-    while (*pp && *pp != k) pp = &(*pp)->hnext;
-    if (*pp) *pp = k->hnext;
+    size_t m = c->nkb - 1, i = (size_t)k->hash & m;
+    while (c->kb[i].k && c->kb[i].k != k) i = (i + 1) & m;
+    if (c->kb[i].k) { /* backward-shift deletion keeps probe runs intact */
+        size_t j = i;
+        for (;;) {
+            j = (j + 1) & m;
+            if (!c->kb[j].k) break;
+            size_t h = (size_t)c->kb[j].hash & m;
+            bool move = (i <= j) ? (h <= i || h > j) : (h <= i && h > j);
+            if (move) {
+                c->kb[i] = c->kb[j];
+                i = j;
+            }
+        }
+        c->kb[i].k = NULL;
+    }
     lru_unlink(c, k);
     key_free(c, k);
     c->nkeys--;
@@ -291,16 +301,14 @@ void vg__corr_key_drop(struct vg_corr *c, struct vg__corr_key *k)
 
 static int grow_keys(struct vg_corr *c)
 {
-    size_t nb = c->nkb * 2;
-    struct vg__corr_key **b = vg_calloc(nb, sizeof *b);
+    size_t nb = c->nkb * 2, m = nb - 1;
+    struct vg__corr_kslot *b = vg_calloc(nb, sizeof *b);
     if (!b) return VG_ENOMEM;
     for (size_t i = 0; i < c->nkb; i++) {
-        struct vg__corr_key *k = c->kb[i], *nx;
-        for (; k; k = nx) {
-            nx = k->hnext;
-            k->hnext = b[k->hash & (nb - 1)];
-            b[k->hash & (nb - 1)] = k;
-        }
+        if (!c->kb[i].k) continue;
+        size_t j = (size_t)c->kb[i].hash & m;
+        while (b[j].k) j = (j + 1) & m;
+        b[j] = c->kb[i];
     }
     vg_free(c->kb);
     c->kb = b;
@@ -311,14 +319,21 @@ static int grow_keys(struct vg_corr *c)
 struct vg__corr_key *vg__corr_key_get(struct vg_corr *c, uint32_t corr, const char *kb, size_t klen, bool create)
 {
     uint64_t h = vg__corr_hash(kb, klen, (uint64_t)corr + 1);
-    for (struct vg__corr_key *k = c->kb[h & (c->nkb - 1)]; k; k = k->hnext)
-        if (k->hash == h && k->corr == corr && k->klen == klen && memcmp(k->k, kb, klen) == 0) return k;
+    size_t m = c->nkb - 1, i = (size_t)h & m;
+    for (; c->kb[i].k; i = (i + 1) & m) {
+        const struct vg__corr_key *k = c->kb[i].k;
+        if (c->kb[i].hash == h && k->corr == corr && k->klen == klen && memcmp(k->k, kb, klen) == 0) return c->kb[i].k;
+    }
     if (!create) return NULL;
     while (c->nkeys >= c->o.max_keys && c->lru_tail) {
         vg__corr_key_drop(c, c->lru_tail);
         c->st.evicted++;
     }
-    if (c->nkeys >= c->nkb && c->nkb < (SIZE_MAX / 4) / sizeof(void *)) (void)grow_keys(c);
+    if ((c->nkeys + 1) * 2 > c->nkb) {
+        if (grow_keys(c) != 0) return NULL;
+    }
+    m = c->nkb - 1;
+    for (i = (size_t)h & m; c->kb[i].k; i = (i + 1) & m) {}
     struct vg__corr_key *k = vg_calloc(1, sizeof *k + klen + 1);
     if (!k) return NULL;
     const struct vg_corr_def *d = &c->defs[corr].d;
@@ -335,8 +350,8 @@ struct vg__corr_key *vg__corr_key_get(struct vg_corr *c, uint32_t corr, const ch
     k->hash = h;
     k->newest = INT64_MIN;
     k->suppress_until = INT64_MIN;
-    k->hnext = c->kb[h & (c->nkb - 1)];
-    c->kb[h & (c->nkb - 1)] = k;
+    c->kb[i].hash = h;
+    c->kb[i].k = k;
     lru_front(c, k);
     c->nkeys++;
     c->st.bytes += sizeof *k + klen + (k->rcount ? d->nrules * sizeof *k->rcount : 0);
@@ -443,7 +458,7 @@ int vg__corr_insert(struct vg_corr *c, struct vg__corr_key *k, const struct vg__
             memmove(k->e, k->e + k->head, (size_t)k->n * sizeof *k->e);
             k->head = 0;
         } else {
-            uint32_t nc = k->cap ? k->cap * 2 : 4;
+            uint32_t nc = k->cap ? k->cap * 2 : 2;
             if (nc > c->o.max_per_key) nc = (uint32_t)c->o.max_per_key;
             if (nc <= k->cap) nc = k->cap + 1;
             struct vg__corr_ent *n = vg_realloc(k->e, (size_t)nc * sizeof *n);

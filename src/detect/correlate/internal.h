@@ -24,7 +24,6 @@ struct vg__corr_vslot {
 };
 
 struct vg__corr_key {
-    struct vg__corr_key *hnext;             /* hash chain */
     struct vg__corr_key *lprev, *lnext;     /* LRU list, most recent first */
     uint64_t hash;
     uint32_t corr, klen;
@@ -38,6 +37,13 @@ struct vg__corr_key {
     struct vg__corr_vslot *vt;              /* value_count */
     uint32_t vtcap, distinct;
     char k[];                               /* group key bytes */
+};
+
+/* A slot of the key table: the hash is kept beside the pointer so probing
+ * touches no key that does not match. */
+struct vg__corr_kslot {
+    uint64_t hash;
+    struct vg__corr_key *k;                 /* NULL = empty */
 };
 
 /* Engine copy of a definition. */
@@ -65,7 +71,7 @@ struct vg_corr {
     struct vg__corr_ref **refs;             /* hash buckets */
     size_t nrefb, nrefs;
     /* generate flags per referenced name: see vg_corr_rule_generates */
-    struct vg__corr_key **kb;               /* key hash buckets */
+    struct vg__corr_kslot *kb;              /* key table: open addressing, load <= 1/2 */
     size_t nkb, nkeys;
     struct vg__corr_key *lru_head, *lru_tail;
     int64_t watermark;
