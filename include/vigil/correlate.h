@@ -99,7 +99,8 @@ struct vg_corr_hit {
     int64_t ts;                       /* event time, ns */
     const struct vg_corr_kv *fields;  /* the event's values used by group-by/aliases/field */
     size_t nfields;
-    /* alternatively (when non-NULL) a lookup: returns 0 and sets v and n, or <0 when absent */
+    /* alternatively (when non-NULL) a lookup: returns 0 and sets v and n, or <0 when absent;
+     * the value needs to stay valid only until the next call of get */
     int (*get)(void *ud, const char *field, const char **v, size_t *n);
     void *ud;
 };
@@ -166,6 +167,9 @@ int vg_corr_def_from_sigma(struct vg_corr_def *def, const struct vg_sigma_rule *
  * false only when the rule is referenced by correlations and none of them
  * says generate: true. */
 bool vg_corr_rule_generates(const struct vg_corr *c, const char *rule_id, const char *rule_name);
+
+/* True when some correlation references the rule (by id or name). */
+bool vg_corr_references(const struct vg_corr *c, const char *rule_id, const char *rule_name);
 
 /* Feeds one hit; correlations that fire (including chained ones) are
  * written to *fires (engine-owned, valid until the next call). Returns the

@@ -241,6 +241,18 @@ int vg_corr_add(struct vg_corr *c, const struct vg_corr_def *def, struct vg_err 
     return (int)idx;
 }
 
+bool vg_corr_references(const struct vg_corr *c, const char *rule_id, const char *rule_name)
+{
+    const char *names[2] = {rule_id, rule_name};
+    for (int i = 0; i < 2; i++) {
+        if (!names[i]) continue;
+        uint64_t h = vg__corr_hash(names[i], strlen(names[i]), 0);
+        for (const struct vg__corr_ref *r = c->refs[h & (c->nrefb - 1)]; r; r = r->next)
+            if (r->hash == h && strcmp(r->name, names[i]) == 0) return true;
+    }
+    return false;
+}
+
 bool vg_corr_rule_generates(const struct vg_corr *c, const char *rule_id, const char *rule_name)
 {
     bool found = false, gen = false;
