@@ -18,9 +18,12 @@
 #include "vigil/detect.h"
 #include "vigil/correlate.h"
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 struct ruleset {
     struct vg_sigma_set *set;
@@ -452,6 +455,68 @@ const char *vg_detect_default_pack(void)
 #endif
 }
 
+/* ---- correlation state across restarts ----------------------------------- */
+int vg_detect_corr_save(struct vg_detect *d, const char *path, struct vg_err *err)
+{
+    struct ruleset *rs = acquire(d);
+    if (!rs || !rs->corr) {
+        ruleset_unref(rs);
+        return 0;
+    }
+    struct vg_buf blob = VG_BUF_INIT, tmp = VG_BUF_INIT;
+    blob.cap_limit = (size_t)1 << 30;
+    pthread_mutex_lock(&rs->corr_mu);
+    int rc = vg_corr_save(rs->corr, &blob);
+    pthread_mutex_unlock(&rs->corr_mu);
+    ruleset_unref(rs);
+    if (rc) { rc = vg_err_set(err, rc, "correlation state: %s", vg_strerror(rc)); goto out; }
+    if ((rc = vg_buf_addf(&tmp, "%s.tmp", path))) goto out;
+    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) { rc = vg_err_set(err, VG_EIO, "cannot write %s", tmp.data); goto out; }
+    size_t off = 0;
+    while (off < blob.len) {
+        ssize_t w = write(fd, blob.data + off, blob.len - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    bool ok = off == blob.len && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp.data, path) != 0) {
+        unlink(tmp.data);
+        rc = vg_err_set(err, VG_EIO, "cannot write %s", path);
+    }
+out:
+    vg_buf_release(&blob);
+    vg_buf_release(&tmp);
+    return rc;
+}
+
+int vg_detect_corr_load(struct vg_detect *d, const char *path, struct vg_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? VG_ENOENT : vg_err_set(err, VG_EIO, "cannot read %s", path);
+    struct vg_buf blob = VG_BUF_INIT;
+    blob.cap_limit = (size_t)1 << 30;
+    int rc = 0;
+    char chunk[65536];
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0) { rc = vg_err_set(err, VG_EIO, "cannot read %s", path); break; }
+        if (r == 0) break;
+        if ((rc = vg_buf_add(&blob, chunk, (size_t)r))) { rc = vg_err_set(err, rc, "%s: too large", path); break; }
+    }
+    close(fd);
+    struct ruleset *rs = rc ? NULL : acquire(d);
+    if (rs && rs->corr) {
+        pthread_mutex_lock(&rs->corr_mu);
+        rc = vg_corr_restore(rs->corr, blob.data, blob.len, err);
+        pthread_mutex_unlock(&rs->corr_mu);
+    }
+    ruleset_unref(rs);
+    vg_buf_release(&blob);
+    return rc;
+}
+
 /* ---- figures ------------------------------------------------------------- */
 void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *o)
 {
@@ -513,5 +578,34 @@ int vg_detect_metrics(struct vg_detect *d, struct vg_buf *out)
                          (unsigned long long)s.events, (unsigned long long)s.errors, s.last.loaded, s.last.rejected,
                          (unsigned long long)s.last.generation, s.last.ms / 1e3, (unsigned long long)s.reloads,
                          (unsigned long long)s.reload_failures);
+    struct ruleset *rs = rc == 0 ? acquire(d) : NULL;
+    if (rs && rs->corr) {
+        struct vg_corr_stats cs;
+        pthread_mutex_lock(&rs->corr_mu);
+        vg_corr_stats(rs->corr, &cs);
+        pthread_mutex_unlock(&rs->corr_mu);
+        rc = vg_buf_addf(out,
+                         "# TYPE vigil_correlation_keys gauge\n"
+                         "# HELP vigil_correlation_keys Live (correlation, group) keys.\n"
+                         "vigil_correlation_keys %llu\n"
+                         "# TYPE vigil_correlation_state_bytes gauge\n"
+                         "# HELP vigil_correlation_state_bytes Memory of the correlation state.\n"
+                         "vigil_correlation_state_bytes %llu\n"
+                         "# TYPE vigil_correlation_fires counter\n"
+                         "# HELP vigil_correlation_fires Correlation firings.\n"
+                         "vigil_correlation_fires_total %llu\n"
+                         "# TYPE vigil_correlation_dropped counter\n"
+                         "# HELP vigil_correlation_dropped Correlation state dropped, by reason.\n"
+                         "vigil_correlation_dropped_total{reason=\"late\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"evicted\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"truncated\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"suppressed\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"missing_field\"} %llu\n",
+                         (unsigned long long)cs.keys, (unsigned long long)(cs.bytes + cs.table_bytes),
+                         (unsigned long long)cs.fires, (unsigned long long)cs.late_dropped,
+                         (unsigned long long)cs.evicted, (unsigned long long)cs.truncated,
+                         (unsigned long long)cs.suppressed, (unsigned long long)cs.missing_field);
+    }
+    ruleset_unref(rs);
     return rc;
 }

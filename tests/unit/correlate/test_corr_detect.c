@@ -90,7 +90,38 @@ static void test_detect_correlation(void **st)
     assert_string_equal(a->title, "Brute force");
     assert_int_equal(a->ts, t0 + 10000000000LL + 1000000000LL); /* the completing event */
     vg_batch_free(b);
+
+    /* restart: save, free, new engine, load, continue the window */
+    char state[512];
+    snprintf(state, sizeof state, "%s/correlation.state", dir);
+    assert_int_equal(vg_detect_corr_load(d, state, &err), VG_ENOENT);
+    const char *u3[] = {"carol", "carol"};
+    b = batch(u3, 2, t0 + 20000000000LL);
+    assert_true(vg_detect_run(d, b, NULL, false) >= 0);
+    vg_batch_free(b);
+    assert_int_equal(vg_detect_corr_save(d, state, &err), 0);
     vg_detect_free(d);
+    assert_int_equal(vg_detect_new(&d, &o, NULL, NULL, &err), 0);
+    assert_int_equal(vg_detect_corr_load(d, state, &err), 0);
+    const char *u4[] = {"carol"};
+    b = batch(u4, 1, t0 + 30000000000LL);
+    assert_true(vg_detect_run(d, b, NULL, false) >= 0);
+    assert_int_equal(count_rule(b, "55555555-5555-4555-8555-555555555555"), 1);
+    vg_batch_free(b);
+    /* a damaged file is refused with a reason */
+    f = fopen(state, "r+b");
+    assert_non_null(f);
+    fseek(f, 40, SEEK_SET);
+    fputc('X', f);
+    fclose(f);
+    assert_int_equal(vg_detect_corr_load(d, state, &err), VG_EFORMAT);
+    assert_non_null(strstr(err.msg, "checksum"));
+    struct vg_buf m = VG_BUF_INIT;
+    assert_int_equal(vg_detect_metrics(d, &m), 0);
+    assert_non_null(strstr(m.data, "vigil_correlation_fires_total 1"));
+    vg_buf_release(&m);
+    vg_detect_free(d);
+    unlink(state);
     unlink(path);
     rmdir(dir);
 }
