@@ -83,6 +83,9 @@ struct vg_corr_opts {
     size_t max_per_key;               /* hits kept per key; 0 = 65,536 */
     int64_t lateness_ns;              /* accepted disorder; 0 = none (default 0) */
     int64_t suppress_ns;              /* quiet period after a firing (0 = none) */
+    int64_t max_future_ns;            /* > 0: hits later than wall clock + this are dropped
+                                       * (a bogus future time would otherwise move the
+                                       * watermark and make every later hit "late") */
 };
 
 /* A field value of a hit. */
@@ -125,6 +128,7 @@ struct vg_corr_stats {
     uint64_t fires;
     uint64_t suppressed;              /* would have fired inside a suppression period */
     uint64_t late_dropped;            /* older than watermark - lateness */
+    uint64_t future_dropped;          /* later than wall clock + max_future_ns */
     uint64_t reordered;               /* accepted out of order */
     uint64_t outside_window;          /* late hit already outside its key's window */
     uint64_t evicted;                 /* keys evicted at max_keys */

@@ -41,6 +41,7 @@ struct ruleset {
 #define RF_FEED 1u                 /* referenced by a correlation: feed its hits */
 #define RF_QUIET 2u                /* ... and no correlation says generate: true */
 #define CORR_LATENESS_NS (60LL * 1000000000LL) /* batches of parallel workers interleave */
+#define CORR_MAX_FUTURE_NS (3600LL * 1000000000LL) /* clock skew accepted before a hit is ignored */
 
 struct vg_detect {
     pthread_mutex_t cur_mu;        /* guards cur and taking a reference to it */
@@ -172,7 +173,7 @@ static int corr_build(struct ruleset *rs, struct vg_err *err)
     size_t n = vg_sigma_rule_count(rs->set), ncorr = 0;
     for (size_t i = 0; i < n; i++) ncorr += vg_sigma_rule_at(rs->set, i)->kind == VG_SIGMA_CORRELATION;
     if (!ncorr) return 0;
-    rs->corr = vg_corr_new(&(struct vg_corr_opts){.lateness_ns = CORR_LATENESS_NS});
+    rs->corr = vg_corr_new(&(struct vg_corr_opts){.lateness_ns = CORR_LATENESS_NS, .max_future_ns = CORR_MAX_FUTURE_NS});
     rs->corr_rule = vg_calloc(ncorr, sizeof *rs->corr_rule);
     rs->rflags = vg_calloc(n, 1);
     if (!rs->corr || !rs->corr_rule || !rs->rflags) return vg_err_set(err, VG_ENOMEM, "out of memory");
@@ -597,12 +598,13 @@ int vg_detect_metrics(struct vg_detect *d, struct vg_buf *out)
                          "# TYPE vigil_correlation_dropped counter\n"
                          "# HELP vigil_correlation_dropped Correlation state dropped, by reason.\n"
                          "vigil_correlation_dropped_total{reason=\"late\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"future\"} %llu\n"
                          "vigil_correlation_dropped_total{reason=\"evicted\"} %llu\n"
                          "vigil_correlation_dropped_total{reason=\"truncated\"} %llu\n"
                          "vigil_correlation_dropped_total{reason=\"suppressed\"} %llu\n"
                          "vigil_correlation_dropped_total{reason=\"missing_field\"} %llu\n",
                          (unsigned long long)cs.keys, (unsigned long long)(cs.bytes + cs.table_bytes),
-                         (unsigned long long)cs.fires, (unsigned long long)cs.late_dropped,
+                         (unsigned long long)cs.fires, (unsigned long long)cs.late_dropped, (unsigned long long)cs.future_dropped,
                          (unsigned long long)cs.evicted, (unsigned long long)cs.truncated,
                          (unsigned long long)cs.suppressed, (unsigned long long)cs.missing_field);
     }

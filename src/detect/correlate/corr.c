@@ -714,6 +714,10 @@ int vg_corr_feed(struct vg_corr *c, const struct vg_corr_hit *hit, const struct 
     vg_arena_reset(&c->scratch);
     c->fed = true;
     c->st.hits++;
+    if (c->o.max_future_ns > 0 && hit->ts > vg_now_ns() + c->o.max_future_ns) {
+        c->st.future_dropped++;
+        return 0;
+    }
     if (c->watermark != INT64_MIN && hit->ts < sat_sub(c->watermark, c->o.lateness_ns)) {
         c->st.late_dropped++;
         return 0;

@@ -127,6 +127,22 @@ static void test_lateness(void **st)
     vg_corr_free(c);
 }
 
+static void test_future_clamp(void **st)
+{
+    (void)st;
+    struct vg_corr_def d = count_def(VG_CORR_GTE, 2, 10);
+    struct vg_corr_opts o = {.lateness_ns = SEC(5), .max_future_ns = SEC(3600)};
+    struct vg_corr *c = mk1(&d, &o);
+    int64_t now = vg_now_ns() - T0;
+    assert_int_equal(feed_ns(c, "a", now, "User", "u", NULL), 0);
+    /* a clock gone wrong (a day ahead) is ignored and does not move the watermark */
+    assert_int_equal(feed_ns(c, "a", now + SEC(86400), "User", "u", NULL), 0);
+    assert_int_equal(stats_of(c).future_dropped, 1);
+    assert_int_equal(feed_ns(c, "a", now + SEC(1), "User", "u", NULL), 1);
+    assert_int_equal(stats_of(c).late_dropped, 0);
+    vg_corr_free(c);
+}
+
 static void test_group_by_split(void **st)
 {
     (void)st;
@@ -476,7 +492,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_count_threshold), cmocka_unit_test(test_window_edges),
         cmocka_unit_test(test_reset_after_fire),      cmocka_unit_test(test_suppression),
-        cmocka_unit_test(test_lateness),              cmocka_unit_test(test_group_by_split),
+        cmocka_unit_test(test_lateness),              cmocka_unit_test(test_future_clamp),              cmocka_unit_test(test_group_by_split),
         cmocka_unit_test(test_value_count),           cmocka_unit_test(test_temporal),
         cmocka_unit_test(test_temporal_ordered),      cmocka_unit_test(test_value_sum_avg),
         cmocka_unit_test(test_value_percentile),      cmocka_unit_test(test_ranges),
