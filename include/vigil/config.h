@@ -29,6 +29,9 @@
  *   default_rules = on             # on | off: Vigil's own pack ($VIGIL_RULES or the built-in rules/)
  *   mappings = /etc/vigil/mappings # log source mappings (default: the pack's mappings/)
  *   placeholders = /etc/vigil/sigma.yml  # values of Sigma |expand placeholders
+ *   [agents]
+ *   listen = off                   # e.g. 0.0.0.0:7443: vigil-agent connections (TLS 1.3, DATA/ca)
+ *   silent_after = 30s             # an agent not heard from this long is reported silent
  *
  * Addresses are ADDR:PORT or [IPv6]:PORT; port 0 picks a free port. Only
  * loopback is used by default: to listen elsewhere, name the address. */
@@ -65,6 +68,8 @@ struct vg_config {
     bool no_default_rules;   /* default_rules = off */
     char mappings[1024];     /* "" = the pack's mappings/ */
     char placeholders[1024]; /* "" = none */
+    char agents[128];        /* [agents] listen: agents' TLS listener ("off" by default) */
+    int64_t agent_silent_ns; /* [agents] silent_after: default 30s */
 };
 
 /* Fills defaults (data from default_data, loopback listeners). */

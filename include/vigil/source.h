@@ -26,6 +26,7 @@ struct vg_source_conf {
     size_t batch_events;          /* records per batch (default 1000) */
     int64_t batch_delay_ns;       /* max age of an open batch (default 20 ms) */
     const char *tenant;           /* default "default" */
+    int64_t agent_silent_ns;      /* agent source: no heartbeat for this long = silent (default 30 s) */
 };
 
 struct vg_source;

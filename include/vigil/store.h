@@ -73,6 +73,31 @@ struct vg_stored_alert {
 };
 typedef int (*vg_store_alert_cb)(void *ctx, const struct vg_stored_alert *a);
 
+/* One asset (a host reporting to a tenant). */
+struct vg_asset_info {
+    char tenant[64];
+    char host[256];
+    int64_t first_seen, last_seen, inventory_ts; /* ns */
+    char criticality[16];
+    char os[256], kernel[128];
+    int64_t packages;
+    int64_t changes;         /* inventory change records stored */
+    double score;            /* latest posture score, -1 when none */
+    int64_t vulns;           /* latest vulnerable-package findings, -1 when none */
+};
+
+/* An enrolled agent (agents table, migration 003; docs/internals/agent.md). */
+struct vg_agent_info {
+    char id[33];             /* 32 hex digits; the CN of its client certificate */
+    char tenant[64];
+    char name[128];          /* host name reported at enrollment */
+    char fingerprint[65];    /* SHA-256 of its certificate (DER), hex */
+    char version[32];        /* agent version from its last HELLO */
+    char address[64];        /* peer address of its last connection */
+    int64_t enrolled, last_seen, revoked, silent;  /* ns; 0 = never / not */
+    uint64_t last_seq;       /* last committed frame sequence number */
+};
+
 struct vg_store_ops {
     const char *name;
     const char *desc;
@@ -134,6 +159,38 @@ struct vg_store_ops {
     /* Counts matching alerts by level (q->limit ignored). */
     int (*alert_counts)(struct vg_store *s, const struct vg_alert_query *q, uint64_t counts[VG_ALERT_NLEVELS],
                         struct vg_err *err);
+    /* ---- assets (issue 5; src/store/assets_sqlite.c). A backend may leave
+     * these NULL: the wrappers below then return VG_EUNSUP. ---- */
+    int (*asset_put_inventory)(struct vg_store *s, const char *tenant, const char *host, const char *snapshot_json,
+                               const char *changes_json, int64_t ts, struct vg_err *err);
+    int (*asset_list)(struct vg_store *s, const char *tenant, struct vg_asset_info **out, size_t *n,
+                      struct vg_err *err);
+    int (*asset_get)(struct vg_store *s, const char *tenant, const char *host, struct vg_asset_info *info,
+                     char **snapshot_json, char **changes_json, size_t max_changes, struct vg_err *err);
+    int (*asset_put_posture)(struct vg_store *s, const char *tenant, const char *host, const char *policy,
+                             double score, const char *report_json, int64_t ts, struct vg_err *err);
+    int (*asset_put_vulns)(struct vg_store *s, const char *tenant, const char *host, size_t count,
+                           const char *findings_json, int64_t ts, struct vg_err *err);
+    int (*asset_get_posture)(struct vg_store *s, const char *tenant, const char *host, char **posture_json,
+                             char **vulns_json, struct vg_err *err);
+    /* Agents (added by the agent channel, appended: backends may leave them
+     * NULL). Enrollment tokens are one-time secrets "vge_<43 base64url>"
+     * stored as a hash. token_use atomically checks (exists, unused,
+     * unexpired at `now`) and marks it used by agent_id, returning its
+     * tenant; any failure is VG_EAUTH with the reason in err. */
+    int (*enroll_token_create)(struct vg_store *s, const char *tenant, int64_t expires_ns, char *secret_out,
+                               size_t secret_sz, struct vg_err *err);
+    int (*enroll_token_use)(struct vg_store *s, const char *secret, int64_t now, const char *agent_id,
+                            char *tenant_out, size_t tenant_sz, struct vg_err *err);
+    int (*agent_add)(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+    /* VG_ENOENT when unknown. */
+    int (*agent_get)(struct vg_store *s, const char *id, struct vg_agent_info *a, struct vg_err *err);
+    /* *out is vg_malloc'd (caller frees), ordered by enrollment. */
+    int (*agent_list)(struct vg_store *s, struct vg_agent_info **out, size_t *n, struct vg_err *err);
+    /* Writes last_seen, silent, last_seq, version and address of a->id. */
+    int (*agent_update)(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+    /* Marks an agent revoked (id or name); VG_ENOENT when no such active agent. */
+    int (*agent_revoke)(struct vg_store *s, const char *id_or_name, struct vg_err *err);
 };
 
 struct vg_store {
@@ -153,5 +210,19 @@ static inline int vg_store_put_events(struct vg_store *s, const struct vg_event 
 static inline int vg_store_search(struct vg_store *s, const struct vg_query *q, vg_store_event_cb cb,
                                   void *ctx, struct vg_err *err)
 { return s->ops->search(s, q, cb, ctx, err); }
+
+/* Stores an agent's inventory: upserts the asset (os, kernel, package count
+ * are read from the snapshot JSON), replaces its current snapshot and
+ * appends every element of changes_json (a JSON array of change objects as
+ * vg_inv_change_json writes them; NULL or "[]" for none) to the history, in
+ * one transaction. ts in ns (0: now). VG_EINVAL for bad JSON or names,
+ * VG_EUNSUP when the backend has no asset support. */
+static inline int vg_store_put_inventory(struct vg_store *s, const char *tenant, const char *host,
+                                         const char *snapshot_json, const char *changes_json, int64_t ts,
+                                         struct vg_err *err)
+{
+    if (!s->ops->asset_put_inventory) return vg_err_set(err, VG_EUNSUP, "store has no asset support");
+    return s->ops->asset_put_inventory(s, tenant, host, snapshot_json, changes_json, ts, err);
+}
 
 #endif

@@ -1,14 +1,16 @@
 /* Role-based access (DESIGN §9): role names to bits. A route's roles mask
  * (routes.def) lists who may call it. Roles: admin (everything), analyst
  * (hunt and ingest), responder and viewer (read only), and ingest (log
- * shippers: may only POST /api/v1/ingest, reads nothing). */
+ * shippers: may only POST /api/v1/ingest, reads nothing). The names come
+ * from include/vigil/roles.def, shared with the store's token table. */
 #include "internal.h"
 
 unsigned vg__api_role_bit(const char *name)
 {
     static const struct { const char *name; unsigned bit; } roles[] = {
-        {"admin", VG__ROLE_ADMIN},     {"analyst", VG__ROLE_ANALYST}, {"responder", VG__ROLE_RESPONDER},
-        {"viewer", VG__ROLE_VIEWER},   {"ingest", VG__ROLE_INGEST},
+#define VG_ROLE(up, name, desc) {name, VG__ROLE_##up},
+#include "vigil/roles.def"
+#undef VG_ROLE
     };
     if (!name) return 0;
     for (size_t i = 0; i < VG_ARRAY_LEN(roles); i++)

@@ -1,14 +1,12 @@
 /* vigil search: runs a query against the local data directory (opening the
  * store next to a running server; SQLite WAL lets readers share it with the
  * writer) or against a server's GET /api/v1/events with a bearer token,
- * through the small HTTP/1.1 client below. Prints one line per event (time,
- * origin host, format, message) or the stored JSON with --json. */
+ * through the shared HTTP client (vigil/http_client.h). Prints one line per
+ * event (time, origin host, format, message) or the stored JSON with --json. */
 #include "cli.h"
+#include "vigil/http_client.h"
 #include "vigil/store.h"
-#include <errno.h>
 #include <jansson.h>
-#include <netdb.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,173 +157,6 @@ static int run_local(struct opts *o)
     return rc ? 1 : 0;
 }
 
-/* ---- tiny HTTP/1.1 client ------------------------------------------------ */
-static int url_encode(struct vg_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-    for (; rc == 0 && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-            c == '~')
-            rc = vg_buf_addc(b, (char)c);
-        else {
-            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = vg_buf_add(b, t, 3);
-        }
-    }
-    return rc;
-}
-
-static int parse_url(const char *url, char *host, size_t hsz, char *port, size_t psz, char *prefix, size_t xsz)
-{
-    if (strncmp(url, "http://", 7) != 0) return -1;
-    const char *h = url + 7, *end = h + strcspn(h, "/");
-    const char *colon = NULL;
-    if (*h == '[') { /* [v6]:port */
-        const char *rb = memchr(h, ']', (size_t)(end - h));
-        if (!rb) return -1;
-        if ((size_t)(rb - h - 1) >= hsz) return -1;
-        memcpy(host, h + 1, (size_t)(rb - h - 1));
-        host[rb - h - 1] = 0;
-        colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-    } else {
-        colon = memchr(h, ':', (size_t)(end - h));
-        size_t hl = (size_t)((colon ? colon : end) - h);
-        if (hl == 0 || hl >= hsz) return -1;
-        memcpy(host, h, hl);
-        host[hl] = 0;
-    }
-    if (colon) {
-        size_t pl = (size_t)(end - colon - 1);
-        if (pl == 0 || pl >= psz) return -1;
-        memcpy(port, colon + 1, pl);
-        port[pl] = 0;
-    } else {
-        snprintf(port, psz, "80");
-    }
-    snprintf(prefix, xsz, "%s", *end ? end : "");
-    size_t xl = strlen(prefix);
-    if (xl && prefix[xl - 1] == '/') prefix[xl - 1] = 0;
-    return 0;
-}
-
-/* Decodes a chunked body in place; returns the new length or -1. */
-static long dechunk(char *b, size_t n)
-{
-    size_t r = 0, w = 0;
-    for (;;) {
-        char *eol = memmem(b + r, n - r, "\r\n", 2);
-        if (!eol) return -1;
-        uint64_t sz = 0;
-        size_t i = r;
-        for (; b + i < eol; i++) {
-            char c = b[i];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            if (d < 0) break; /* chunk extensions */
-            if (sz > (UINT64_MAX >> 4)) return -1;
-            sz = sz * 16 + (uint64_t)d;
-        }
-        if (i == r) return -1;
-        r = (size_t)(eol - b) + 2;
-        if (sz == 0) return (long)w;
-        if (sz > n - r) return -1;
-        memmove(b + w, b + r, sz);
-        w += sz;
-        r += sz;
-        if (n - r < 2 || b[r] != '\r' || b[r + 1] != '\n') return -1;
-        r += 2;
-    }
-}
-
-static int http_get(const char *url, const char *path_query, const char *token, int *status, struct vg_buf *body,
-                    char *errbuf, size_t esz)
-{
-    char host[256], port[16], prefix[512];
-    if (parse_url(url, host, sizeof host, port, sizeof port, prefix, sizeof prefix)) {
-        snprintf(errbuf, esz, "bad server URL '%s' (expected http://HOST:PORT)", url);
-        return -1;
-    }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-    int g = getaddrinfo(host, port, &hints, &ai);
-    if (g) { snprintf(errbuf, esz, "cannot resolve %s: %s", host, gai_strerror(g)); return -1; }
-    int fd = -1;
-    for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) continue;
-        struct timeval tv = {60, 0};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(ai);
-    if (fd < 0) { snprintf(errbuf, esz, "cannot connect to %s:%s: %s", host, port, strerror(errno)); return -1; }
-    struct vg_buf req = VG_BUF_INIT, resp = VG_BUF_INIT;
-    resp.cap_limit = MAX_RESPONSE;
-    int rc = vg_buf_addf(&req, "GET %s%s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: vigil/%s\r\nAccept: application/json\r\n"
-                               "Connection: close\r\n", prefix, path_query, host, port, VIGIL_VERSION);
-    if (!rc && token) rc = vg_buf_addf(&req, "Authorization: Bearer %s\r\n", token);
-    if (!rc) rc = vg_buf_adds(&req, "\r\n");
-    for (size_t off = 0; rc == 0 && off < req.len;) {
-        ssize_t w = send(fd, req.data + off, req.len - off, MSG_NOSIGNAL);
-        if (w <= 0) { snprintf(errbuf, esz, "send failed: %s", strerror(errno)); rc = -1; }
-        else off += (size_t)w;
-    }
-    while (rc == 0) {
-        if ((rc = vg_buf_reserve(&resp, 65536))) { snprintf(errbuf, esz, "response larger than 256 MiB"); rc = -1; break; }
-        ssize_t n = recv(fd, resp.data + resp.len, 65536, 0);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            snprintf(errbuf, esz, "receive failed: %s", strerror(errno));
-            rc = -1;
-            break;
-        }
-        resp.len += (size_t)n;
-        resp.data[resp.len] = 0;
-    }
-    close(fd);
-    vg_buf_release(&req);
-    if (rc) { vg_buf_release(&resp); return -1; }
-    char *hend = resp.data ? memmem(resp.data, resp.len, "\r\n\r\n", 4) : NULL;
-    if (!hend || resp.len < 12 || strncmp(resp.data, "HTTP/1.", 7) != 0) {
-        snprintf(errbuf, esz, "malformed HTTP response from %s:%s", host, port);
-        vg_buf_release(&resp);
-        return -1;
-    }
-    int64_t code;
-    if (vg_parse_i64(resp.data + 9, 3, &code)) {
-        snprintf(errbuf, esz, "malformed HTTP status line from %s:%s", host, port);
-        vg_buf_release(&resp);
-        return -1;
-    }
-    *status = (int)code;
-    size_t hlen = (size_t)(hend - resp.data) + 4;
-    bool chunked = false;
-    for (char *l = resp.data; l < hend; l = strstr(l, "\r\n") + 2) {
-        if (vg_strncasecmp_ascii(l, "transfer-encoding:", 18) == 0 && memmem(l, (size_t)(strstr(l, "\r\n") - l), "chunked", 7))
-            chunked = true;
-        if (!strstr(l, "\r\n")) break;
-    }
-    size_t blen = resp.len - hlen;
-    memmove(resp.data, resp.data + hlen, blen);
-    if (chunked) {
-        long n = dechunk(resp.data, blen);
-        if (n < 0) {
-            snprintf(errbuf, esz, "malformed chunked body from %s:%s", host, port);
-            vg_buf_release(&resp);
-            return -1;
-        }
-        blen = (size_t)n;
-    }
-    resp.len = blen;
-    resp.data[blen] = 0;
-    *body = resp;
-    return 0;
-}
-
 static char *read_token_file(const char *dir)
 {
     char p[4200];
@@ -350,23 +181,37 @@ static int run_server(struct opts *o)
         fprintf(stderr, "vigil search: no token: use --token, $VIGIL_TOKEN or %s/admin.token\n", o->data);
         return 2;
     }
-    struct vg_buf pq = VG_BUF_INIT, body = VG_BUF_INIT;
-    int rc = vg_buf_adds(&pq, "/api/v1/events?q=");
-    if (!rc) rc = url_encode(&pq, o->query);
-    if (!rc) rc = vg_buf_addf(&pq, "&limit=%zu", o->limit ? o->limit : 100);
-    if (!rc && o->since) { rc = vg_buf_adds(&pq, "&since="); if (!rc) rc = url_encode(&pq, o->since); }
-    if (!rc && o->until) { rc = vg_buf_adds(&pq, "&until="); if (!rc) rc = url_encode(&pq, o->until); }
-    if (!rc && o->asc) rc = vg_buf_adds(&pq, "&order=asc");
-    if (rc) { fprintf(stderr, "vigil search: out of memory\n"); goto out; }
-    int status = 0;
-    char eb[512];
-    if (http_get(o->server, pq.data, token, &status, &body, eb, sizeof eb)) {
-        fprintf(stderr, "vigil search: %s\n", eb);
+    struct vg_buf url = VG_BUF_INIT;
+    struct vg_http_response resp = {0};
+    struct vg_http_url pu;
+    struct vg_err e = VG_ERR_INIT;
+    int rc;
+    if (vg_http_url_parse(o->server, &pu, &e)) {
+        fprintf(stderr, "vigil search: bad server URL '%s' (expected http://HOST:PORT)\n", o->server);
         rc = 1;
         goto out;
     }
+    /* the server URL may carry a path prefix; a trailing slash is dropped */
+    size_t sl = strlen(o->server);
+    if (sl && o->server[sl - 1] == '/') sl--;
+    url.cap_limit = 64u << 10;
+    rc = vg_buf_addf(&url, "%.*s/api/v1/events?q=", (int)sl, o->server);
+    if (!rc) rc = vg_http_urlencode(&url, o->query);
+    if (!rc) rc = vg_buf_addf(&url, "&limit=%zu", o->limit ? o->limit : 100);
+    if (!rc && o->since) { rc = vg_buf_adds(&url, "&since="); if (!rc) rc = vg_http_urlencode(&url, o->since); }
+    if (!rc && o->until) { rc = vg_buf_adds(&url, "&until="); if (!rc) rc = vg_http_urlencode(&url, o->until); }
+    if (!rc && o->asc) rc = vg_buf_adds(&url, "&order=asc");
+    if (rc) { fprintf(stderr, "vigil search: out of memory\n"); rc = 1; goto out; }
+    struct vg_http_request rq = {.method = "GET", .url = url.data, .token = token, .timeout_ms = 60000,
+                                 .max_response = MAX_RESPONSE};
+    if (vg_http_fetch(&rq, &resp, &e)) {
+        fprintf(stderr, "vigil search: %s\n", e.msg);
+        rc = 1;
+        goto out;
+    }
+    int status = resp.status;
     json_error_t je;
-    json_t *doc = json_loadb(body.data ? body.data : "", body.len, 0, &je);
+    json_t *doc = json_loadb(resp.body ? resp.body : "", resp.body_len, 0, &je);
     if (status < 200 || status > 299) {
         const char *err = doc ? jstr(doc, "error") : NULL, *det = doc ? jstr(doc, "detail") : NULL;
         fprintf(stderr, "vigil search: server answered %d%s%s%s%s\n", status, err ? ": " : "", err ? err : "", det ? ": " : "",
@@ -395,8 +240,8 @@ static int run_server(struct opts *o)
     json_decref(doc);
     rc = 0;
 out:
-    vg_buf_release(&pq);
-    vg_buf_release(&body);
+    vg_buf_release(&url);
+    vg_http_response_release(&resp);
     vg_free(owned);
     return rc;
 }

@@ -8,9 +8,10 @@ static const char usage[] =
     "                   [--syslog-tcp ADDR:PORT] [--syslog-tls ADDR:PORT] [--tail FILE]... [--workers N]\n"
     "                   [--log-level debug|info|warn|error] [--rules PATH]... [--mappings PATH]\n"
     "                   [--no-default-rules]\n"
+    "                   [--agents ADDR:PORT] [--agents-silent-after DURATION]\n"
     "\n"
     "Runs the Vigil server. Defaults: data directory $VIGIL_DATA or ./data, HTTP API on 127.0.0.1:8080,\n"
-    "syslog UDP and TCP on 127.0.0.1:5514, TLS off. Only loopback is used unless you name another\n"
+    "syslog UDP and TCP on 127.0.0.1:5514, TLS and the agents' listener off. Only loopback is used unless you name another\n"
     "address (e.g. --syslog-udp 0.0.0.0:514). \"off\" disables a listener; port 0 picks a free port.\n"
     "Listening addresses are printed as 'listening NAME ADDR:PORT' lines, then 'ready'.\n"
     "The configuration file format is documented in include/vigil/config.h (INI: [server], [syslog],\n"
@@ -41,6 +42,7 @@ static int run(int argc, char **argv)
         {"--syslog-tls", "syslog", "tls"},      {"--tail", "files", "tail"},
         {"--tls-cert", "syslog", "tls_cert"},   {"--tls-key", "syslog", "tls_key"},
         {"--rules", "detect", "rules"},         {"--mappings", "detect", "mappings"},
+        {"--agents", "agents", "listen"},       {"--agents-silent-after", "agents", "silent_after"},
     };
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) { i++; continue; }

@@ -10,10 +10,13 @@ static const char usage_text[] =
     "       vigil tokens list [--data DIR] [--json]\n"
     "       vigil tokens revoke ID|NAME [--data DIR]\n"
     "\n"
-    "Manages API tokens (Authorization: Bearer <token>). Roles: admin (everything),\n"
-    "analyst (search and ingest), responder and viewer (read only). TENANT (default\n"
-    "\"default\") scopes everything the token ingests and sees. The secret is shown\n"
-    "once, on the line 'token: SECRET'. DIR defaults to $VIGIL_DATA or ./data.\n"
+    "Manages API tokens (Authorization: Bearer <token>). ROLE (default viewer) is one of:\n"
+#define VG_ROLE(up, name, desc) "  " name ": " desc "\n"
+#include "vigil/roles.def"
+#undef VG_ROLE
+    "TENANT (default \"default\") scopes everything the token ingests and sees.\n"
+    "The secret is shown once, on the line 'token: SECRET'. DIR defaults to\n"
+    "$VIGIL_DATA or ./data.\n"
     "A running server honours a revocation within 30 s (its token cache).\n";
 
 static void fmt_time(int64_t ns, char *buf, size_t n)

@@ -12,6 +12,8 @@ void vg_config_init(struct vg_config *c, const char *default_data)
     snprintf(c->syslog_udp, sizeof c->syslog_udp, "127.0.0.1:5514");
     snprintf(c->syslog_tcp, sizeof c->syslog_tcp, "127.0.0.1:5514");
     snprintf(c->syslog_tls, sizeof c->syslog_tls, "off");
+    snprintf(c->agents, sizeof c->agents, "off");
+    c->agent_silent_ns = 30 * 1000000000LL;
     c->max_frame = 64 * 1024;
     c->log_level = VG_LOG_INFO;
     c->tail_poll_ns = 250 * 1000000LL;
@@ -111,6 +113,8 @@ int vg_config_set(struct vg_config *c, const char *sec, const char *key, const c
     }
     if (IS("detect", "mappings")) return set_str(c->mappings, sizeof c->mappings, val, key, err);
     if (IS("detect", "placeholders")) return set_str(c->placeholders, sizeof c->placeholders, val, key, err);
+    if (IS("agents", "listen")) return set_str(c->agents, sizeof c->agents, val, key, err);
+    if (IS("agents", "silent_after")) return set_dur(&c->agent_silent_ns, val, key, err);
 #undef IS
     return vg_err_set(err, VG_EINVAL, "unknown setting '%s' in section [%s]", key, sec);
 }

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_SOURCES 8
+#define MAX_SOURCES 9
 
 struct running { const struct vg_source_ops *ops; struct vg_source *src; };
 
@@ -207,12 +207,14 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
         .max_frame = cfg->max_frame,
         .batch_events = cfg->batch_events,
         .batch_delay_ns = cfg->batch_delay_ns,
+        .agent_silent_ns = cfg->agent_silent_ns,
     };
     const struct { const char *name; const char *listen; } want[] = {
         {"syslog-udp", cfg->syslog_udp},
         {"syslog-tcp", cfg->syslog_tcp},
         {"syslog-tls", cfg->syslog_tls},
         {"file", cfg->ntail ? "-" : NULL},
+        {"agent", cfg->agents},
     };
     for (size_t i = 0; i < VG_ARRAY_LEN(want); i++) {
         if (vg_config_off(want[i].listen)) continue;

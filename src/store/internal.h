@@ -195,6 +195,18 @@ struct vg__sq {
 /* Runs one SQL statement with no result rows; VG_EDB with sqlite's message. */
 int vg__sq_exec(struct vg__sq *s, const char *sql, struct vg_err *err);
 int vg__sq_err(struct vg__sq *s, int rc, struct vg_err *err, const char *what);
+/* Asset operations (assets_sqlite.c, migration 005_assets). */
+int vg__asset_put_inventory(struct vg_store *s, const char *tenant, const char *host, const char *snap,
+                            const char *changes, int64_t ts, struct vg_err *err);
+int vg__asset_list(struct vg_store *s, const char *tenant, struct vg_asset_info **out, size_t *n, struct vg_err *err);
+int vg__asset_get(struct vg_store *s, const char *tenant, const char *host, struct vg_asset_info *info, char **snap,
+                  char **changes, size_t max_changes, struct vg_err *err);
+int vg__asset_put_posture(struct vg_store *s, const char *tenant, const char *host, const char *policy, double score,
+                          const char *report, int64_t ts, struct vg_err *err);
+int vg__asset_put_vulns(struct vg_store *s, const char *tenant, const char *host, size_t count, const char *findings,
+                        int64_t ts, struct vg_err *err);
+int vg__asset_get_posture(struct vg_store *s, const char *tenant, const char *host, char **posture, char **vulns,
+                          struct vg_err *err);
 
 /* tokens.c */
 int vg__tok_create(struct vg_store *s, const char *name, const char *role, const char *tenant, char *secret_out,
@@ -216,6 +228,16 @@ int vg__alerts_counts(struct vg_store *s, const struct vg_alert_query *q, uint64
 int vg__alerts_flush_staged(struct vg__sq *s, struct vg_err *err);
 /* Frees the alert state of a closing handle. */
 void vg__alerts_close(struct vg__sq *s);
+/* agents.c */
+int vg__agt_token_create(struct vg_store *s, const char *tenant, int64_t expires_ns, char *secret_out, size_t secret_sz,
+                         struct vg_err *err);
+int vg__agt_token_use(struct vg_store *s, const char *secret, int64_t now, const char *agent_id, char *tenant_out,
+                      size_t tenant_sz, struct vg_err *err);
+int vg__agt_add(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+int vg__agt_get(struct vg_store *s, const char *id, struct vg_agent_info *a, struct vg_err *err);
+int vg__agt_list(struct vg_store *s, struct vg_agent_info **out, size_t *n, struct vg_err *err);
+int vg__agt_update(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
+int vg__agt_revoke(struct vg_store *s, const char *id_or_name, struct vg_err *err);
 
 /* ---- migrations (schema/) ------------------------------------------- */
 struct vg__migration {

@@ -235,8 +235,16 @@ static int migrate(struct vg__sq *s, struct vg_err *err)
                         s->path, cur, latest);
         goto out;
     }
+    /* Apply every migration not recorded yet, in order: not only those above
+     * the maximum, so a migration numbered below one already applied (work
+     * merged from parallel branches) still runs. */
     for (size_t i = 0; i < nm; i++) {
-        if (m[i].version <= cur) continue;
+        if ((rc = prep(s, &st, "SELECT 1 FROM schema_version WHERE version = ?1", err))) goto out;
+        sqlite3_bind_int(st, 1, m[i].version);
+        step = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (step == SQLITE_ROW) continue;
+        if (step != SQLITE_DONE) { rc = vg__sq_err(s, step, err, "schema_version"); goto out; }
         char *msg = NULL;
         int src = sqlite3_exec(s->db, m[i].sql, NULL, NULL, &msg);
         if (src != SQLITE_OK) {
@@ -1114,4 +1122,17 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .put_alerts = vg__alerts_put,
     .alert_search = vg__alerts_search,
     .alert_counts = vg__alerts_counts,
+    .asset_put_inventory = vg__asset_put_inventory,
+    .asset_list = vg__asset_list,
+    .asset_get = vg__asset_get,
+    .asset_put_posture = vg__asset_put_posture,
+    .asset_put_vulns = vg__asset_put_vulns,
+    .asset_get_posture = vg__asset_get_posture,
+    .enroll_token_create = vg__agt_token_create,
+    .enroll_token_use = vg__agt_token_use,
+    .agent_add = vg__agt_add,
+    .agent_get = vg__agt_get,
+    .agent_list = vg__agt_list,
+    .agent_update = vg__agt_update,
+    .agent_revoke = vg__agt_revoke,
 };

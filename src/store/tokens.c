@@ -12,10 +12,25 @@
 #define TOKEN_LEN (4 + ID_HEX + 1 + SECRET_B64)
 #define TOUCH_INTERVAL_NS (60LL * 1000000000LL)
 
+/* Every role the API knows (include/vigil/roles.def). */
+static const char *const roles[] = {
+#define VG_ROLE(up, name, desc) name,
+#include "vigil/roles.def"
+#undef VG_ROLE
+};
+/* ", admin, analyst, ..." for messages (used from +2) */
+#define VG_ROLE(up, name, desc) ", " name
+static const char role_list[] = ""
+#include "vigil/roles.def"
+    ;
+#undef VG_ROLE
+
 static bool valid_role(const char *r)
 {
-    return r && (strcmp(r, "admin") == 0 || strcmp(r, "analyst") == 0 || strcmp(r, "responder") == 0 ||
-                 strcmp(r, "viewer") == 0);
+    if (!r) return false;
+    for (size_t i = 0; i < VG_ARRAY_LEN(roles); i++)
+        if (strcmp(r, roles[i]) == 0) return true;
+    return false;
 }
 
 static bool valid_tenant(const char *t)
@@ -56,7 +71,7 @@ int vg__tok_create(struct vg_store *base, const char *name, const char *role, co
     if (!role) role = "viewer";
     if (!tenant) tenant = "default";
     if (!valid_name(name)) return vg_err_set(err, VG_EINVAL, "token name must be 1-127 printable characters");
-    if (!valid_role(role)) return vg_err_set(err, VG_EINVAL, "unknown role '%s' (admin, analyst, responder, viewer)", role);
+    if (!valid_role(role)) return vg_err_set(err, VG_EINVAL, "unknown role '%s' (%s)", role, role_list + 2);
     if (!valid_tenant(tenant)) return vg_err_set(err, VG_EINVAL, "tenant must be 1-63 characters of [A-Za-z0-9._-]");
     if (!secret_out || secret_sz < TOKEN_LEN + 1) return vg_err_set(err, VG_EINVAL, "secret buffer too small (need %d)", TOKEN_LEN + 1);
     if (sodium_init() < 0) return vg_err_set(err, VG_ESTATE, "libsodium failed to initialise");

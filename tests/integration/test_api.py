@@ -12,6 +12,7 @@ field names, search with every query form, /metrics as OpenMetrics, and
 
 Environment: VG_VIGIL = the vigil binary, else VG_BIN/vigil.
 """
+import http.server
 import json
 import os
 import re
@@ -156,6 +157,7 @@ class ApiTests(unittest.TestCase):
         viewer = SRV.token("v1", "viewer")
         analyst = SRV.token("a1", "analyst")
         responder = SRV.token("s1", "responder")
+        shipper = SRV.token("i1", "ingest")
         revoked = SRV.token("r1", "admin")
         SRV.cli("tokens", "revoke", "--data", SRV.data, "r1")
         one = '{"msg":"auth matrix"}'
@@ -175,6 +177,9 @@ class ApiTests(unittest.TestCase):
             ("POST", "/api/v1/ingest", analyst, 200),
             ("POST", "/api/v1/ingest", SRV.admin, 200),
             ("POST", "/api/v1/ingest", revoked, 401),
+            ("POST", "/api/v1/ingest", shipper, 200),
+            ("GET", "/api/v1/events", shipper, 403),
+            ("GET", "/api/v1/status", shipper, 403),
         ]
         for method, path, tok, want in cases:
             st, hdrs, data, js = request(method, path, tok, one if method == "POST" else None)
@@ -450,6 +455,74 @@ class ApiTests(unittest.TestCase):
         r = SRV.cli("status", "--server", "http://127.0.0.1:%d" % free, "--token", "x", check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("cannot reach the server", r.stderr)
+
+    def test_vigil_search_server(self):
+        ingest(SRV.admin, '{"who":"cli-search","n":1}\n{"who":"cli-search","n":2}\n{"who":"other"}\n')
+        r = SRV.cli("search", "--server", SRV.base, "--token", SRV.admin, "--json", "--asc", "who:cli-search")
+        rows = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        self.assertEqual(len(rows), 2, r.stdout)
+        self.assertTrue(all("cli-search" in json.dumps(x) for x in rows), r.stdout)
+        # a path prefix with a trailing slash is accepted (prefix "/" -> "")
+        r = SRV.cli("search", "--server", SRV.base + "/", "--token", SRV.admin, "--limit", "1", "who:cli-search")
+        self.assertEqual(len([l for l in r.stdout.splitlines() if l.strip()]), 1, r.stdout)
+        self.assertIn("more events matched", r.stderr)
+        # the token from DIR/admin.token when none is given
+        r = SRV.cli("search", "--server", SRV.base, "--data", SRV.data, "who:other")
+        self.assertEqual(len([l for l in r.stdout.splitlines() if l.strip()]), 1, r.stdout)
+        r = SRV.cli("search", "--server", SRV.base, "--token", "wrong", "x", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("server answered 401", r.stderr)
+        r = SRV.cli("search", "--server", "ftp://127.0.0.1:1", "--token", "x", "x", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bad server URL", r.stderr)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            free = s.getsockname()[1]
+        r = SRV.cli("search", "--server", "http://127.0.0.1:%d" % free, "--token", "x", "x", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("127.0.0.1", r.stderr)
+
+    def test_vigil_search_chunked_reply(self):
+        """A chunked /api/v1/events reply (as a proxy may send) is decoded."""
+        body = json.dumps({"events": [{"@timestamp": "2026-01-01T00:00:00Z", "vigil.origin": "h1",
+                                       "vigil.format": "json", "event.original": "chunked-one"},
+                                      {"@timestamp": "2026-01-01T00:00:01Z", "vigil.origin": "h2",
+                                       "vigil.format": "json", "event.original": "chunked-two"}],
+                           "truncated": False}).encode()
+        seen = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                seen.append((self.path, self.headers.get("Authorization")))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for i in range(0, len(body), 17):
+                    part = body[i:i + 17]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+        th = threading.Thread(target=srv.serve_forever, daemon=True)
+        th.start()
+        try:
+            url = "http://127.0.0.1:%d/prefix" % srv.server_address[1]
+            r = SRV.cli("search", "--server", url, "--token", "tok", "a:b c")
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        self.assertEqual(r.stdout.splitlines(), ["2026-01-01T00:00:00.000Z  h1  json  chunked-one",
+                                                 "2026-01-01T00:00:01.000Z  h2  json  chunked-two"])
+        self.assertEqual(len(seen), 1)
+        self.assertTrue(seen[0][0].startswith("/prefix/api/v1/events?q=a%3Ab%20c&limit=100"), seen[0][0])
+        self.assertEqual(seen[0][1], "Bearer tok")
 
 
 def main():

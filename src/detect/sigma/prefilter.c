@@ -1236,7 +1236,7 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
     x->nfired = 0;
     x->ncand = 0;
     const struct pf_bucket *bk = &pf->bk[b];
-    int rc;
+    int rc = 0;
     for (uint32_t i = 0; i < bk->nscan; i++) {
         const struct pf_db *db = &pf->db[bk->scan[i]];
         for (uint32_t k = 0; k < db->nsf; k++) {

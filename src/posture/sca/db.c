@@ -6,6 +6,7 @@
  * never the host's NSS, so fixture trees behave like real hosts. Part of
  * src/posture/sca. */
 #include "internal.h"
+#include "vigil/pkg.h"
 #include <fnmatch.h>
 #include <unistd.h>
 
@@ -36,17 +37,11 @@ static size_t split_colon(struct vg_arena *ar, const char *s, size_t n, const ch
     return k;
 }
 
-struct lines { const char *p, *end; int no; };
-static bool next_line(struct lines *l, const char **s, size_t *n)
+/* vg__sca_line_next without a trailing '\r' */
+static bool next_line(struct vg__sca_lines *l, const char **s, size_t *n)
 {
-    if (l->p >= l->end) return false;
-    const char *e = memchr(l->p, '\n', (size_t)(l->end - l->p));
-    if (!e) e = l->end;
-    *s = l->p;
-    *n = (size_t)(e - l->p);
+    if (!vg__sca_line_next(l, s, n)) return false;
     if (*n && (*s)[*n - 1] == '\r') (*n)--;
-    l->p = e < l->end ? e + 1 : l->end;
-    l->no++;
     return true;
 }
 
@@ -77,7 +72,7 @@ int vg__sca_db_passwd(struct vg__sca_ctx *c, const struct vg__sca_user **u, size
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/passwd", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {
@@ -106,7 +101,7 @@ int vg__sca_db_group(struct vg__sca_ctx *c, const struct vg__sca_group **g, size
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/group", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {
@@ -135,7 +130,7 @@ int vg__sca_db_shadow(struct vg__sca_ctx *c, const struct vg__sca_shadow **sh, s
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/shadow", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {
@@ -179,58 +174,44 @@ const char *vg__sca_gid_name(struct vg__sca_ctx *c, int64_t gid)
 
 static int cmp_name(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-static bool installed_state(const char *s, size_t n)
+/* The probe's "installed": the package's files are on disk, whether or not
+ * configuration finished (installed, half-configured, unpacked, triggers-*). */
+static bool present_state(enum vg_pkg_state st)
 {
-    /* Status: want flag state, e.g. "install ok installed" */
-    const char *w = s, *end = s + n;
-    for (int k = 0; k < 2; k++) {
-        while (w < end && *w != ' ') w++;
-        while (w < end && *w == ' ') w++;
-    }
-    size_t l = (size_t)(end - w);
-    static const char *const ok[] = {"installed", "half-configured", "unpacked", "triggers-awaited", "triggers-pending"};
-    for (size_t i = 0; i < VG_ARRAY_LEN(ok); i++)
-        if (l == strlen(ok[i]) && memcmp(w, ok[i], l) == 0) return true;
-    return false;
+    return st == VG_PKG_INSTALLED || st == VG_PKG_HALF_CONFIGURED || st == VG_PKG_UNPACKED ||
+           st == VG_PKG_TRIGGERS_AWAITED || st == VG_PKG_TRIGGERS_PENDING;
 }
 
+struct dpkg_collect {
+    struct vg__sca_ctx *c;
+    struct vg__sca_db *db;
+    size_t cap;
+};
+
+static int dpkg_collect(void *ud, const struct vg_pkg *p)
+{
+    struct dpkg_collect *dc = ud;
+    if (!present_state(p->state)) return 0;
+    int rc = grow(dc->c, dc->db, &dc->cap, sizeof(char *));
+    if (rc) return rc;
+    const char *nm = vg_arena_strndup(&dc->c->ar, p->name, strlen(p->name));
+    if (!nm) return VG_ENOMEM;
+    ((const char **)dc->db->items)[dc->db->n++] = nm;
+    return 0;
+}
+
+/* Parsed by the inventory's dpkg status parser (vigil/pkg.h); stanzas it
+ * rejects as malformed (e.g. no Version while installed) are skipped. */
 int vg__sca_db_dpkg(struct vg__sca_ctx *c, const char *const **names, size_t *n)
 {
     struct vg__sca_db *db = &c->dpkg;
     if (!db->loaded) {
         char *t;
-        size_t len, cap = 0;
+        size_t len;
         if (read_db_file(c, db, "/var/lib/dpkg/status", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
-        const char *s, *pkg = NULL;
-        size_t sl, pl = 0;
-        bool inst = false;
-        for (;;) {
-            bool more = next_line(&l, &s, &sl);
-            if (!more || sl == 0) {
-                if (pkg && inst) {
-                    int rc = grow(c, db, &cap, sizeof(char *));
-                    if (rc) { db_fail(db, rc, "%s: %s", "/var/lib/dpkg/status"); goto done; }
-                    const char *nm = vg_arena_strndup(&c->ar, pkg, pl);
-                    if (!nm) { db_fail(db, VG_ENOMEM, "%s: %s", "/var/lib/dpkg/status"); goto done; }
-                    ((const char **)db->items)[db->n++] = nm;
-                }
-                pkg = NULL;
-                inst = false;
-                if (!more) break;
-                continue;
-            }
-            if (sl > 8 && memcmp(s, "Package:", 8) == 0) {
-                pkg = s + 8;
-                pl = sl - 8;
-                vg__sca_trim(&pkg, &pl);
-            } else if (sl > 7 && memcmp(s, "Status:", 7) == 0) {
-                const char *v = s + 7;
-                size_t vl = sl - 7;
-                vg__sca_trim(&v, &vl);
-                inst = installed_state(v, vl);
-            }
-        }
+        struct dpkg_collect dc = {c, db, 0};
+        int rc = vg_dpkg_status_parse_mem(t, len, 0, dpkg_collect, &dc, NULL, NULL);
+        if (rc) { db_fail(db, rc, "%s: %s", "/var/lib/dpkg/status"); goto done; }
         if (db->n) qsort(db->items, db->n, sizeof(char *), cmp_name);
         db->loaded = true;
     }
@@ -278,7 +259,7 @@ static int sysctl_file(struct vg__sca_ctx *c, struct vg__sca_db *db, size_t *cap
     if (rc) return rc;
     const char *file = vg_arena_strndup(&c->ar, path, strlen(path));
     if (!file) return VG_ENOMEM;
-    struct lines l = {t, t + len, 0};
+    struct vg__sca_lines l = {t, t + len, 0};
     const char *s;
     size_t sl;
     while (next_line(&l, &s, &sl)) {
@@ -349,7 +330,7 @@ int vg__sca_db_logindefs(struct vg__sca_ctx *c, const struct vg__sca_kv **kv, si
         char *t;
         size_t len, cap = 0;
         if (read_db_file(c, db, "/etc/login.defs", &t, &len)) goto done;
-        struct lines l = {t, t + len, 0};
+        struct vg__sca_lines l = {t, t + len, 0};
         const char *s;
         size_t sl;
         while (next_line(&l, &s, &sl)) {

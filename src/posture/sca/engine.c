@@ -61,13 +61,10 @@ static void os_release(struct vg__sca_ctx *c, char *id, size_t idsz, char *ver, 
     if (vg__sca_read(c, "/etc/os-release", 65536, &t, &len) != 0 &&
         vg__sca_read(c, "/usr/lib/os-release", 65536, &t, &len) != 0)
         return;
-    const char *p = t, *end = t + len;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        const char *s = p;
-        size_t n = (size_t)(e - p);
-        p = e < end ? e + 1 : end;
+    struct vg__sca_lines ln = {t, t + len, 0};
+    const char *s;
+    size_t n;
+    while (vg__sca_line_next(&ln, &s, &n)) {
         char *dst = NULL;
         size_t dsz = 0, kl = 0;
         if (n > 3 && memcmp(s, "ID=", 3) == 0) { dst = id; dsz = idsz; kl = 3; }

@@ -195,5 +195,10 @@ void vg__sca_ev(struct vg_buf *ev, const char *fmt, ...) VG_PRINTF(2, 3);
 void vg__sca_ev_excerpt(struct vg_buf *ev, const char *s, size_t n);
 /* Trim helpers */
 void vg__sca_trim(const char **s, size_t *n);
+/* Line iterator over [p, end): vg__sca_line_next sets *s, *n to the next
+ * line without its '\n' (a trailing '\r' is kept) and counts it in no;
+ * false at the end. Shared by every line-oriented reader of the module. */
+struct vg__sca_lines { const char *p, *end; int no; };
+bool vg__sca_line_next(struct vg__sca_lines *l, const char **s, size_t *n);
 
 #endif

@@ -182,14 +182,11 @@ static const char *conf_value(struct vg__sca_ctx *c, const struct vg__sca_val *c
             char *t;
             size_t len;
             if (vg__sca_read(c, paths[j], 1u << 20, &t, &len) != 0) continue;
-            const char *p = t, *end = t + len;
+            struct vg__sca_lines ln = {t, t + len, 0};
             int no = 0;
-            while (p < end) {
-                const char *e = memchr(p, '\n', (size_t)(end - p));
-                if (!e) e = end;
-                const char *s = p;
-                size_t n = (size_t)(e - p);
-                p = e < end ? e + 1 : end;
+            const char *s;
+            size_t n;
+            while (vg__sca_line_next(&ln, &s, &n)) {
                 no++;
                 vg__sca_trim(&s, &n);
                 if (n <= kl || *s == '#' || memcmp(s, key, kl) != 0) continue;

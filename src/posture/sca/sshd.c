@@ -112,17 +112,14 @@ static int include(struct vg__sca_sshd_parse *ps, const char *args, int line, co
 int vg__sca_sshd_parse_text(struct vg__sca_sshd_parse *ps, const char *text, size_t len, const char *file)
 {
     if (++ps->files > 64) return VG_ETOOBIG;
-    const char *p = text, *end = text + len;
+    struct vg__sca_lines ln = {text, text + len, 0};
     bool in_match = false;
     int lineno = 0;
     char *val = vg_arena_alloc(ps->ar, MAX_LINE + 1);
     if (!val) return VG_ENOMEM;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        const char *s = p;
-        size_t n = (size_t)(e - p);
-        p = e < end ? e + 1 : end;
+    const char *s;
+    size_t n;
+    while (vg__sca_line_next(&ln, &s, &n)) {
         lineno++;
         vg__sca_trim(&s, &n);
         if (!n || *s == '#') continue;
@@ -242,14 +239,11 @@ int vg__sca_sshd_defaults(struct vg__sca_sshd_parse *ps)
 
 int vg__sca_sshd_parse_dump(struct vg__sca_sshd_parse *ps, const char *text, size_t len)
 {
-    const char *p = text, *end = text + len;
+    struct vg__sca_lines ln = {text, text + len, 0};
     int lineno = 0;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        const char *s = p;
-        size_t n = (size_t)(e - p);
-        p = e < end ? e + 1 : end;
+    const char *s;
+    size_t n;
+    while (vg__sca_line_next(&ln, &s, &n)) {
         lineno++;
         vg__sca_trim(&s, &n);
         if (!n || n > MAX_LINE) continue;

@@ -362,6 +362,18 @@ void vg__sca_trim(const char **s, size_t *n)
     while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r')) (*n)--;
 }
 
+bool vg__sca_line_next(struct vg__sca_lines *l, const char **s, size_t *n)
+{
+    if (l->p >= l->end) return false;
+    const char *e = memchr(l->p, '\n', (size_t)(l->end - l->p));
+    if (!e) e = l->end;
+    *s = l->p;
+    *n = (size_t)(e - l->p);
+    l->p = e < l->end ? e + 1 : l->end;
+    l->no++;
+    return true;
+}
+
 /* ---- shared probe pieces ---- */
 
 enum vg_sca_status vg__sca_missing(const struct vg__sca_val *v, enum vg_sca_status dflt)
@@ -413,14 +425,11 @@ bool vg__sca_stat_ok(struct vg__sca_ctx *c, const char *path, const struct stat 
 size_t vg__sca_scan_lines(struct vg__sca_ctx *c, const char *text, size_t len, const char *file, const char *comments,
                           pcre2_code *match, pcre2_code *no_match, bool *matched, bool *violated, struct vg_buf *ev)
 {
-    const char *p = text, *end = text + len;
+    struct vg__sca_lines ln = {text, text + len, 0};
     size_t no = 0;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        const char *s = p;
-        size_t n = (size_t)(e - p);
-        p = e < end ? e + 1 : end;
+    const char *s;
+    size_t n;
+    while (vg__sca_line_next(&ln, &s, &n)) {
         no++;
         if (n && s[n - 1] == '\r') n--;
         const char *t = s;

@@ -11,10 +11,22 @@ static const char m001_init[] =
 static const char m002_alerts[] =
 #include "002_alerts.sql.h"
     ;
+static const char m003_agents[] =
+#include "003_agents.sql.h"
+    ;
+static const char m004_token_roles[] =
+#include "004_token_roles.sql.h"
+    ;
+static const char m005_assets[] =
+#include "005_assets.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
     {2, "alerts", m002_alerts},
+    {3, "agents", m003_agents},
+    {4, "token_roles", m004_token_roles},
+    {5, "assets", m005_assets},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)

@@ -42,6 +42,7 @@ static const char policy_text[] =
     CK("pkg-removed", "{package: {name: telnetd}}")
     CK("pkg-absent", "{package: {name: [telnetd, rsh-client], state: absent}}")
     CK("pkg-absent-fail", "{package: {name: [nis, openssh-server], state: absent}}")
+    CK("pkg-unpacked", "{package: {name: lynx}}")
     CK("svc-enabled", "{service: {name: ssh}}")
     CK("svc-enabled-fail", "{service: {name: auditd}}")
     CK("svc-disabled", "{service: {name: cups, state: disabled}}")
@@ -119,9 +120,10 @@ static void build(void)
     fx_write(root, "var/log/apt/history.log", "x\n", 0666);
     fx_write(root, "var/lib/dpkg/status",
              "Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\n\n"
-             "Package: telnetd\nStatus: deinstall ok config-files\n\n"
-             "Package: cups\nStatus: install ok installed\n\n"
-             "Package: nis\nStatus: purge ok not-installed\n",
+             "Package: telnetd\nStatus: deinstall ok config-files\nVersion: 0.17-44\n\n"
+             "Package: cups\nStatus: install ok installed\nVersion: 2.4.2-3+deb12u5\n\n"
+             "Package: nis\nStatus: purge ok not-installed\n\n"
+             "Package: lynx\nStatus: install ok unpacked\nVersion: 2.9.0dev.12-1\n",
              0644);
     fx_symlink(root, "etc/systemd/system/multi-user.target.wants/ssh.service", "/lib/systemd/system/ssh.service");
     fx_symlink(root, "etc/systemd/system/avahi-daemon.service", "/dev/null");
@@ -182,6 +184,7 @@ static void test_probes(void **state)
     FX_EXPECT(r, "pkg-removed", VG_SCA_FAIL);
     FX_EXPECT(r, "pkg-absent", VG_SCA_PASS);
     FX_EXPECT(r, "pkg-absent-fail", VG_SCA_FAIL);
+    FX_EXPECT(r, "pkg-unpacked", VG_SCA_PASS);
     FX_EXPECT(r, "svc-enabled", VG_SCA_PASS);
     FX_EXPECT(r, "svc-enabled-fail", VG_SCA_FAIL);
     FX_EXPECT(r, "svc-disabled", VG_SCA_PASS);

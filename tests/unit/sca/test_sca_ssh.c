@@ -43,8 +43,9 @@ static void make_root(char *root, size_t n, const char *sshd, mode_t mode, bool 
     fx_root(root, n);
     fx_base(root);
     fx_write(root, "var/lib/dpkg/status",
-             with_ssh ? "Package: openssh-server\nStatus: install ok installed\n\nPackage: sudo\nStatus: install ok installed\n"
-                      : "Package: sudo\nStatus: install ok installed\n",
+             with_ssh ? "Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\n\n"
+                                 "Package: sudo\nStatus: install ok installed\nVersion: 1.9.13p3-1\n"
+                      : "Package: sudo\nStatus: install ok installed\nVersion: 1.9.13p3-1\n",
              0644);
     if (sshd) {
         fx_write(root, "etc/ssh/sshd_config", sshd, mode);

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Agent footprint: resident memory and CPU of vigil-agent while it ships
+RATE lines/s (default 1,000) from a tailed file for SECONDS (default 60) to a
+real server on loopback, against a baseline measured in the same run: the
+same agent connected but idle (heartbeats only) for 10 s. Also checks that
+every line was stored.
+
+usage: bench/bench_agent.py [BUILD_DIR] [--rate N] [--seconds S]"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+args = [a for a in sys.argv[1:]]
+build = "build"
+rate, seconds = 1000, 60
+i = 0
+while i < len(args):
+    if args[i] == "--rate":
+        rate = int(args[i + 1]); i += 2
+    elif args[i] == "--seconds":
+        seconds = int(args[i + 1]); i += 2
+    else:
+        build = args[i]; i += 1
+VIGIL = os.path.join(build, "vigil")
+AGENT = os.path.join(build, "vigil-agent")
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / HZ
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def main():
+    base = tempfile.mkdtemp(prefix="vg_bench_agent_")
+    data = os.path.join(base, "srv")
+    port = free_port()
+    srv = subprocess.Popen([VIGIL, "serve", "--data", data, "--http", "off", "--syslog-udp", "off", "--syslog-tcp", "off",
+                            "--agents", "127.0.0.1:%d" % port, "--log-level", "warn"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    while srv.stdout.readline().strip() != b"ready":
+        pass
+    threading.Thread(target=srv.stdout.read, daemon=True).start()
+    out = subprocess.run([VIGIL, "agents", "token", "--data", data], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    tok = [l.split(": ")[1] for l in out.stdout.decode().splitlines() if l.startswith("token: ")][0]
+    adir = os.path.join(base, "agent")
+    subprocess.run([AGENT, "enroll", "--server", "127.0.0.1:%d" % port, "--token", tok, "--data", adir],
+                   check=True, stdout=subprocess.DEVNULL)
+    logf = os.path.join(base, "app.log")
+    open(logf, "w").close()
+    conf = os.path.join(base, "agent.conf")
+    with open(conf, "w") as f:
+        f.write("[files]\ntail = %s\n" % logf)
+    ag = subprocess.Popen([AGENT, "run", "--data", adir, "--config", conf], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    time.sleep(2)
+    # baseline: idle, connected
+    c0, t0 = cpu_s(ag.pid), time.time()
+    time.sleep(10)
+    idle_cpu = (cpu_s(ag.pid) - c0) / (time.time() - t0)
+    idle_rss = rss_kb(ag.pid)
+    # shipping RATE lines/s
+    peak = 0
+    c0, t0 = cpu_s(ag.pid), time.time()
+    n = 0
+    with open(logf, "a") as f:
+        for sec in range(seconds):
+            tick = t0 + sec
+            for k in range(10):   # 10 bursts per second
+                for _ in range(rate // 10):
+                    f.write("Nov 29 12:00:00 host app[42]: bench line %08d user=alice action=login result=ok\n" % n)
+                    n += 1
+                f.flush()
+                time.sleep(max(0, tick + (k + 1) / 10 - time.time()))
+            peak = max(peak, rss_kb(ag.pid))
+    ship_cpu = (cpu_s(ag.pid) - c0) / (time.time() - t0)
+    time.sleep(3)
+    ag.terminate()
+    ag.wait()
+    srv.terminate()
+    srv.wait()
+    cnt = subprocess.run([VIGIL, "search", "--data", data, "--count", "bench"], stdout=subprocess.PIPE).stdout.decode().strip()
+    print("agent shipping %d lines/s for %d s (%d lines, %s stored)" % (rate, seconds, n, cnt))
+    print("  RSS peak      %7.1f MB   (idle %.1f MB, ratio %.2f)" % (peak / 1024, idle_rss / 1024, peak / max(idle_rss, 1)))
+    print("  CPU shipping  %7.2f %%   of one core" % (ship_cpu * 100))
+    print("  CPU idle      %7.2f %%   (baseline: connected, heartbeats only)" % (idle_cpu * 100))
+    print("  CPU per 1,000 lines  %.2f ms" % (ship_cpu * 1000 / rate * 1000))
+    shutil.rmtree(base, ignore_errors=True)
+    return 0 if cnt == str(n) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

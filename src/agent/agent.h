@@ -1,0 +1,122 @@
+/* vigil-agent internals: the on-disk spool (spool.c), file tailing
+ * (tail.c), the TLS channel to the server (channel.c) and the command line
+ * (main.c). Single-threaded: one loop tails files into the spool and ships
+ * the spool to the server. Design: docs/internals/agent.md. */
+#ifndef VG_AGENT_H
+#define VG_AGENT_H
+
+#include "vigil/core.h"
+#include "vigil/agent_proto.h"
+#include <stdio.h>
+
+/* ---- spool ------------------------------------------------------------ */
+/* Segment files DIR/spool/NNNNNNNNNNNNNNNN.seg of records
+ *   [u32 len][u32 crc32(payload)][payload = u64 dev, u64 inode, u64 end
+ *   offset of the line in its file, then one vg_ap record]
+ * plus DIR/spool/state (read position, sequence numbers, the in-flight
+ * frame and loss counters). */
+#define VG_SPOOL_SEG_BYTES (4u << 20)
+#define VG_SPOOL_MAX_REC (1u << 20)
+
+struct vg_spool {
+    char dir[1024];
+    uint64_t first_seg, write_seg;   /* oldest existing segment, segment being appended */
+    uint64_t write_off;
+    FILE *wf;                        /* open write segment */
+    uint64_t read_seg, read_off;     /* next record to send */
+    uint64_t next_seq;               /* sequence number of the next new frame */
+    /* in-flight frame: sent (or about to be), not yet acknowledged */
+    uint64_t fl_seq, fl_seg, fl_end; /* fl_seq 0 = none; range [read_off, fl_end) of fl_seg */
+    uint64_t cap_bytes;              /* total spool cap */
+    uint64_t bytes;                  /* current total segment bytes */
+    uint64_t lost_records;           /* dropped because the spool was full */
+    uint64_t corrupt;                /* corrupt regions skipped */
+    uint64_t spooled;                /* records appended (this run) */
+    uint64_t acked;                  /* records acknowledged (this run) */
+};
+
+/* Opens (creating) DIR/spool: loads the state, validates the last segment
+ * (a torn final record from a crash is cut off). */
+int vg_spool_open(struct vg_spool *sp, const char *data_dir, uint64_t cap_bytes, struct vg_err *err);
+void vg_spool_close(struct vg_spool *sp);
+/* Where a spooled line came from: the tail position after it. */
+struct vg_spool_pos { uint64_t dev, ino, end_off; };
+/* Appends one record (not yet durable: call vg_spool_sync). Drops the
+ * oldest segments, counting the lost records, when over the cap. */
+int vg_spool_append(struct vg_spool *sp, const struct vg_spool_pos *pos, int64_t ts, const char *src, size_t srclen,
+                    const char *data, size_t len, struct vg_err *err);
+/* Calls cb for every record of the newest segments (those a crash between
+ * a spool write and the tail state write can concern), oldest first. */
+void vg_spool_positions(const struct vg_spool *sp, void (*cb)(void *ctx, const struct vg_spool_pos *pos,
+                                                               const char *src, size_t srclen), void *ctx);
+/* Flushes and fdatasyncs the write segment. */
+int vg_spool_sync(struct vg_spool *sp, struct vg_err *err);
+/* Builds the next LOG frame into out: the in-flight one again when there
+ * is one, else up to max_bytes of records from the read position (which
+ * becomes the new in-flight frame, persisted before returning). Returns
+ * 1 with a frame, 0 when there is nothing to send. Corrupt records are
+ * skipped and counted. */
+int vg_spool_next_frame(struct vg_spool *sp, struct vg_buf *out, size_t max_bytes, size_t max_records,
+                        struct vg_err *err);
+/* The frame fl_seq was acknowledged: advance past it and persist. */
+int vg_spool_ack(struct vg_spool *sp, uint64_t seq, struct vg_err *err);
+/* After the server's HELLO: its last committed seq. Acknowledges the
+ * in-flight frame if the server has it and renumbers what follows. */
+int vg_spool_resync(struct vg_spool *sp, uint64_t server_last_seq, struct vg_err *err);
+/* Records not yet acknowledged (approximate: bytes / 1 when unknown). */
+uint64_t vg_spool_pending_bytes(const struct vg_spool *sp);
+int vg_spool_save(struct vg_spool *sp, struct vg_err *err);
+
+uint32_t vg_crc32(const void *p, size_t n);
+
+/* ---- tailing ---------------------------------------------------------- */
+#define VG_TAIL_MAX_FILES 64
+#define VG_TAIL_MAX_LINE (64u * 1024u)
+
+struct vg_tail_file {
+    char path[1024];
+    int fd;
+    uint64_t dev, ino, off;
+};
+
+struct vg_tail {
+    char state_path[1100];
+    struct vg_tail_file f[VG_TAIL_MAX_FILES];
+    size_t n;
+    bool from_end;
+    int64_t last_ts;
+    char *buf;
+    size_t reconciled;
+};
+
+int vg_tail_open(struct vg_tail *t, const char *data_dir, const char *const *paths, size_t n, bool from_end,
+                 struct vg_err *err);
+void vg_tail_close(struct vg_tail *t);
+/* After a crash the spool may hold lines beyond the saved positions (the
+ * positions are written after the spool): moves each file's offset past
+ * the last of its lines found in the spool, so none is read twice. */
+int vg_tail_reconcile(struct vg_tail *t, const struct vg_spool *sp, struct vg_err *err);
+/* Reads what is new in every file into the spool (at most max_lines this
+ * call), syncs the spool, then persists the positions. Returns lines read. */
+long vg_tail_poll(struct vg_tail *t, struct vg_spool *sp, long max_lines, struct vg_err *err);
+
+/* ---- channel ---------------------------------------------------------- */
+struct vg_chan;
+struct vg_chan_conf {
+    const char *server;      /* HOST:PORT */
+    const char *cert, *key, *ca;   /* PEM paths; cert NULL = enrollment connection */
+    int timeout_ms;
+};
+int vg_chan_connect(struct vg_chan **out, const struct vg_chan_conf *c, struct vg_err *err);
+void vg_chan_close(struct vg_chan *ch);
+int vg_chan_send(struct vg_chan *ch, const struct vg_buf *frame, struct vg_err *err);
+/* Waits up to timeout_ms for one frame; its payload is valid until the
+ * next call. VG_ETIMEOUT, VG_ECLOSED, VG_EPARSE/VG_ETOOBIG on bad input. */
+int vg_chan_recv(struct vg_chan *ch, struct vg_ap_frame *f, int timeout_ms, struct vg_err *err);
+/* Enrollment: checks that the server's certificate was signed by ca_pem
+ * and names "vigil-server". */
+int vg_chan_check_server(struct vg_chan *ch, const char *ca_pem, size_t len, struct vg_err *err);
+/* SHA-256 (hex) of the first certificate in a PEM file / string. */
+int vg_pem_fingerprint(const char *pem, size_t len, char out[65]);
+
+#endif
