@@ -79,6 +79,15 @@ void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *out);
 /* Appends the counters as OpenMetrics families (no "# EOF"). */
 int vg_detect_metrics(struct vg_detect *d, struct vg_buf *out);
 
+/* Correlation state across restarts (include/vigil/correlate.h). Save
+ * writes the current set's correlation state to path (path.tmp, fsync,
+ * rename); 0 and no file when the set has no correlations. Load restores
+ * it into the current set: VG_ENOENT when path does not exist, VG_EFORMAT
+ * (detail in err) for a damaged file, which leaves the state empty;
+ * VG_EIO. Both are thread-safe. */
+int vg_detect_corr_save(struct vg_detect *d, const char *path, struct vg_err *err);
+int vg_detect_corr_load(struct vg_detect *d, const char *path, struct vg_err *err);
+
 /* Where Vigil's own rule pack is: $VIGIL_RULES when set, else the rules/
  * directory of the source tree this binary was built from (compiled in as
  * VG_DEFAULT_RULES_DIR). NULL when that directory does not exist. The

@@ -37,7 +37,15 @@ enum vg_sigma_kind {
     VG_SIGMA_FILTER,        /* filter document: parsed, not applied yet */
 };
 
-/* Parsed correlation document (stored for a later task). */
+/* One alias of a correlation: `aliases: {name: {rule: field, ...}}`. */
+struct vg_sigma_corr_alias {
+    const char *name;              /* the name used in group-by */
+    const char *const *rules;      /* rule id or name */
+    const char *const *fields;     /* the field of that rule's events */
+    size_t n;
+};
+
+/* Parsed correlation document (evaluated by include/vigil/correlate.h). */
 struct vg_sigma_correlation {
     const char *type;              /* event_count, value_count, temporal, ... */
     const char *const *rules;      /* referenced rule ids or names */
@@ -50,7 +58,15 @@ struct vg_sigma_correlation {
     const char *cond_op;           /* first condition operator (gt, gte, ...), or NULL */
     int64_t cond_value;            /* its value */
     bool generate;                 /* generate: true */
+    /* Added for the correlation engine (include/vigil/correlate.h); filled
+     * by load_correlation_more in src/detect/sigma/load.c. */
+    size_t ncond;                  /* condition keys (a range has 2) */
+    const char *cond_ops[4];       /* gt, gte, lt, lte, eq, neq */
+    int64_t cond_values[4];
+    const struct vg_sigma_corr_alias *aliases;
+    size_t naliases;
 };
+
 
 /* One loaded document: metadata of a rule, correlation or filter. All
  * strings are owned by the set and live until vg_sigma_set_free; NULL when

@@ -7,12 +7,23 @@
  * ruleset is freed by whoever drops its last reference, so batches in
  * flight finish on the set they started with and no event waits or is
  * skipped. (The prefilter branch adds vg_sigma_set_ref/unref; this holder
- * only needs vg_sigma_set_free, which stays the last-reference drop.) */
+ * only needs vg_sigma_set_free, which stays the last-reference drop.)
+ *
+ * Correlations (include/vigil/correlate.h): when the set has correlation
+ * documents, the ruleset also holds a correlation engine (one mutex). Hits
+ * of referenced rules are fed to it; each firing becomes an alert of the
+ * correlation rule on the event that completed it; base rules referenced
+ * only by correlations without `generate: true` make no alert of their own.
+ * A reload carries the correlation state over (save -> restore). */
 #include "vigil/detect.h"
+#include "vigil/correlate.h"
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 struct ruleset {
     struct vg_sigma_set *set;
@@ -22,7 +33,15 @@ struct ruleset {
     size_t npool, cap;
     struct vg_detect_load_info info;
     size_t nrules;                 /* detection rules */
+    struct vg_corr *corr;          /* NULL without correlations */
+    pthread_mutex_t corr_mu;       /* guards corr */
+    const struct vg_sigma_rule **corr_rule; /* by correlation index */
+    uint8_t *rflags;               /* by rule index: RF_* */
 };
+#define RF_FEED 1u                 /* referenced by a correlation: feed its hits */
+#define RF_QUIET 2u                /* ... and no correlation says generate: true */
+#define CORR_LATENESS_NS (60LL * 1000000000LL) /* batches of parallel workers interleave */
+#define CORR_MAX_FUTURE_NS (3600LL * 1000000000LL) /* clock skew accepted before a hit is ignored */
 
 struct vg_detect {
     pthread_mutex_t cur_mu;        /* guards cur and taking a reference to it */
@@ -43,6 +62,10 @@ static void ruleset_free(struct ruleset *rs)
     for (size_t i = 0; i < rs->npool; i++) vg_sigma_ctx_free(rs->pool[i]);
     vg_free(rs->pool);
     vg_sigma_set_free(rs->set);
+    vg_corr_free(rs->corr);
+    vg_free(rs->corr_rule);
+    vg_free(rs->rflags);
+    pthread_mutex_destroy(&rs->corr_mu);
     pthread_mutex_destroy(&rs->mu);
     vg_free(rs);
 }
@@ -143,6 +166,41 @@ out:
     return rc;
 }
 
+/* The correlation engine of a set: every correlation document that can be
+ * evaluated (others are skipped), and per rule whether to feed it. */
+static int corr_build(struct ruleset *rs, struct vg_err *err)
+{
+    size_t n = vg_sigma_rule_count(rs->set), ncorr = 0;
+    for (size_t i = 0; i < n; i++) ncorr += vg_sigma_rule_at(rs->set, i)->kind == VG_SIGMA_CORRELATION;
+    if (!ncorr) return 0;
+    rs->corr = vg_corr_new(&(struct vg_corr_opts){.lateness_ns = CORR_LATENESS_NS, .max_future_ns = CORR_MAX_FUTURE_NS});
+    rs->corr_rule = vg_calloc(ncorr, sizeof *rs->corr_rule);
+    rs->rflags = vg_calloc(n, 1);
+    if (!rs->corr || !rs->corr_rule || !rs->rflags) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct vg_sigma_rule *r = vg_sigma_rule_at(rs->set, i);
+        if (r->kind != VG_SIGMA_CORRELATION) continue;
+        struct vg_corr_alias al[64];
+        struct vg_corr_def def;
+        struct vg_err e2 = VG_ERR_INIT;
+        int idx = vg_corr_def_from_sigma(&def, r, al, VG_ARRAY_LEN(al), &e2);
+        if (idx == 0) idx = vg_corr_add(rs->corr, &def, &e2);
+        if (idx == VG_ENOMEM) return vg_err_set(err, VG_ENOMEM, "out of memory");
+        if (idx < 0) {
+            vg_warn("detect", "correlation %s (%s:%d) not evaluated: %s", r->title ? r->title : "?", r->file ? r->file : "?",
+                    r->line, e2.msg);
+            continue;
+        }
+        rs->corr_rule[idx] = r;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct vg_sigma_rule *r = vg_sigma_rule_at(rs->set, i);
+        if (r->kind != VG_SIGMA_RULE || !vg_corr_references(rs->corr, r->id, r->name)) continue;
+        rs->rflags[i] = RF_FEED | (vg_corr_rule_generates(rs->corr, r->id, r->name) ? 0 : RF_QUIET);
+    }
+    return 0;
+}
+
 static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_report *rep, struct vg_err *err)
 {
     *out = NULL;
@@ -155,6 +213,7 @@ static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_repo
     int rc = 0;
     if (!rs || !(rs->set = vg_sigma_set_new())) { vg_free(rs); rs = NULL; rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
     pthread_mutex_init(&rs->mu, NULL);
+    pthread_mutex_init(&rs->corr_mu, NULL);
     atomic_init(&rs->refs, 1);
     if (d->config && (rc = vg_sigma_load_config(rs->set, d->config, err))) goto out;
     const char *maps = d->mappings;
@@ -169,6 +228,7 @@ static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_repo
     for (size_t i = 0; i < d->nrules; i++)
         if ((rc = load_rules_path(rs->set, d->rules[i], r, err))) goto out;
     if ((rc = vg_sigma_compile(rs->set, err))) goto out;
+    if ((rc = corr_build(rs, err))) goto out;
     for (size_t i = 0; i < vg_sigma_rule_count(rs->set); i++)
         rs->nrules += vg_sigma_rule_at(rs->set, i)->kind == VG_SIGMA_RULE;
     rs->info.files = r->files - files0;
@@ -254,6 +314,18 @@ int vg_detect_reload(struct vg_detect *d, struct vg_sigma_report *rep, struct vg
     }
     rs->info.generation = ++d->generation;
     if (info) *info = rs->info;
+    struct ruleset *prev = acquire(d);
+    if (prev && prev->corr && rs->corr) { /* carry the correlation state over */
+        struct vg_buf blob = VG_BUF_INIT;
+        blob.cap_limit = (size_t)1 << 30;
+        pthread_mutex_lock(&prev->corr_mu);
+        int src = vg_corr_save(prev->corr, &blob);
+        pthread_mutex_unlock(&prev->corr_mu);
+        if (src == 0 && vg_corr_restore(rs->corr, blob.data, blob.len, NULL) != 0) src = -1;
+        if (src) vg_warn("detect", "correlation state not carried over the reload");
+        vg_buf_release(&blob);
+    }
+    ruleset_unref(prev);
     pthread_mutex_lock(&d->cur_mu);
     struct ruleset *old = d->cur;
     d->cur = rs;
@@ -265,6 +337,55 @@ int vg_detect_reload(struct vg_detect *d, struct vg_sigma_report *rep, struct vg
 }
 
 /* ---- matching ------------------------------------------------------------ */
+struct ev_get {
+    const struct vg_event *ev;
+    char buf[64];
+};
+
+/* Correlation field lookup: the event field of that name. */
+static int ev_field(void *ud, const char *name, const char **v, size_t *n)
+{
+    struct ev_get *g = ud;
+    uint32_t fid = vg_fid_lookup(name, strlen(name));
+    const struct vg_field *f = fid == UINT32_MAX ? NULL : vg_event_get(g->ev, fid);
+    if (!f) return -1;
+    *v = vg_value_text(&f->v, g->buf, sizeof g->buf, n);
+    return *v ? 0 : -1;
+}
+
+/* Feeds one hit to the correlations and turns their firings into alerts of
+ * the correlation rule on ev. */
+static void correlate(struct vg_detect *d, struct ruleset *rs, const struct vg_sigma_hit *hit, const struct vg_event *ev,
+                      int64_t now, const struct vg_alert_origin *org, struct vg_batch *b, struct vg_alert ***tail,
+                      uint64_t *lv, int *made, uint64_t *errors)
+{
+    struct ev_get g = {.ev = ev};
+    struct vg_corr_hit ch = {.rule_id = hit->rule->id, .rule_name = hit->rule->name, .ts = ev->ts, .get = ev_field, .ud = &g};
+    const struct vg_corr_fire *f;
+    pthread_mutex_lock(&rs->corr_mu);
+    int nf = vg_corr_feed(rs->corr, &ch, &f);
+    if (nf < 0) (*errors)++;
+    for (int i = 0; i < nf; i++) {
+        const struct vg_sigma_rule *cr = rs->corr_rule[f[i].corr];
+        if (!cr) continue;
+        int level = vg_alert_level_parse(cr->level);
+        if (level < 0) level = VG_ALERT_MEDIUM;
+        if (level < d->min_level) { atomic_fetch_add(&d->below_min, 1); continue; }
+        struct vg_sigma_hit chit = {.rule = cr, .fields = NULL, .nfields = 0};
+        struct vg_alert *a = vg_arena_alloc(&b->arena, sizeof *a);
+        if (!a || vg_alert_build(a, &b->arena, &chit, ev, now, org) != 0) {
+            (*errors)++;
+            continue;
+        }
+        **tail = a;
+        *tail = &a->next;
+        b->nalerts++;
+        lv[a->level]++;
+        (*made)++;
+    }
+    pthread_mutex_unlock(&rs->corr_mu);
+}
+
 int vg_detect_run(struct vg_detect *d, struct vg_batch *b, const char *origin_file, bool seq_is_line)
 {
     struct ruleset *rs = acquire(d);
@@ -286,6 +407,12 @@ int vg_detect_run(struct vg_detect *d, struct vg_batch *b, const char *origin_fi
         int h = vg_sigma_match(ctx, ev, &hits);
         if (h < 0) { errors++; continue; }
         for (int k = 0; k < h; k++) {
+            uint8_t rf = rs->rflags ? rs->rflags[hits[k].rule->index] : 0;
+            if (rf & RF_FEED) {
+                struct vg_alert_origin org = {origin_file, ev->seq, seq_is_line};
+                correlate(d, rs, &hits[k], ev, now, origin_file ? &org : NULL, b, &tail, lv, &made, &errors);
+            }
+            if (rf & RF_QUIET) continue;
             int level = vg_alert_level_parse(hits[k].rule->level);
             if (level < 0) level = VG_ALERT_MEDIUM;
             if (level < d->min_level) { below++; continue; }
@@ -327,6 +454,68 @@ const char *vg_detect_default_pack(void)
 #else
     return NULL;
 #endif
+}
+
+/* ---- correlation state across restarts ----------------------------------- */
+int vg_detect_corr_save(struct vg_detect *d, const char *path, struct vg_err *err)
+{
+    struct ruleset *rs = acquire(d);
+    if (!rs || !rs->corr) {
+        ruleset_unref(rs);
+        return 0;
+    }
+    struct vg_buf blob = VG_BUF_INIT, tmp = VG_BUF_INIT;
+    blob.cap_limit = (size_t)1 << 30;
+    pthread_mutex_lock(&rs->corr_mu);
+    int rc = vg_corr_save(rs->corr, &blob);
+    pthread_mutex_unlock(&rs->corr_mu);
+    ruleset_unref(rs);
+    if (rc) { rc = vg_err_set(err, rc, "correlation state: %s", vg_strerror(rc)); goto out; }
+    if ((rc = vg_buf_addf(&tmp, "%s.tmp", path))) goto out;
+    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) { rc = vg_err_set(err, VG_EIO, "cannot write %s", tmp.data); goto out; }
+    size_t off = 0;
+    while (off < blob.len) {
+        ssize_t w = write(fd, blob.data + off, blob.len - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    bool ok = off == blob.len && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp.data, path) != 0) {
+        unlink(tmp.data);
+        rc = vg_err_set(err, VG_EIO, "cannot write %s", path);
+    }
+out:
+    vg_buf_release(&blob);
+    vg_buf_release(&tmp);
+    return rc;
+}
+
+int vg_detect_corr_load(struct vg_detect *d, const char *path, struct vg_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? VG_ENOENT : vg_err_set(err, VG_EIO, "cannot read %s", path);
+    struct vg_buf blob = VG_BUF_INIT;
+    blob.cap_limit = (size_t)1 << 30;
+    int rc = 0;
+    char chunk[65536];
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0) { rc = vg_err_set(err, VG_EIO, "cannot read %s", path); break; }
+        if (r == 0) break;
+        if ((rc = vg_buf_add(&blob, chunk, (size_t)r))) { rc = vg_err_set(err, rc, "%s: too large", path); break; }
+    }
+    close(fd);
+    struct ruleset *rs = rc ? NULL : acquire(d);
+    if (rs && rs->corr) {
+        pthread_mutex_lock(&rs->corr_mu);
+        rc = vg_corr_restore(rs->corr, blob.data, blob.len, err);
+        pthread_mutex_unlock(&rs->corr_mu);
+    }
+    ruleset_unref(rs);
+    vg_buf_release(&blob);
+    return rc;
 }
 
 /* ---- figures ------------------------------------------------------------- */
@@ -390,5 +579,35 @@ int vg_detect_metrics(struct vg_detect *d, struct vg_buf *out)
                          (unsigned long long)s.events, (unsigned long long)s.errors, s.last.loaded, s.last.rejected,
                          (unsigned long long)s.last.generation, s.last.ms / 1e3, (unsigned long long)s.reloads,
                          (unsigned long long)s.reload_failures);
+    struct ruleset *rs = rc == 0 ? acquire(d) : NULL;
+    if (rs && rs->corr) {
+        struct vg_corr_stats cs;
+        pthread_mutex_lock(&rs->corr_mu);
+        vg_corr_stats(rs->corr, &cs);
+        pthread_mutex_unlock(&rs->corr_mu);
+        rc = vg_buf_addf(out,
+                         "# TYPE vigil_correlation_keys gauge\n"
+                         "# HELP vigil_correlation_keys Live (correlation, group) keys.\n"
+                         "vigil_correlation_keys %llu\n"
+                         "# TYPE vigil_correlation_state_bytes gauge\n"
+                         "# HELP vigil_correlation_state_bytes Memory of the correlation state.\n"
+                         "vigil_correlation_state_bytes %llu\n"
+                         "# TYPE vigil_correlation_fires counter\n"
+                         "# HELP vigil_correlation_fires Correlation firings.\n"
+                         "vigil_correlation_fires_total %llu\n"
+                         "# TYPE vigil_correlation_dropped counter\n"
+                         "# HELP vigil_correlation_dropped Correlation state dropped, by reason.\n"
+                         "vigil_correlation_dropped_total{reason=\"late\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"future\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"evicted\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"truncated\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"suppressed\"} %llu\n"
+                         "vigil_correlation_dropped_total{reason=\"missing_field\"} %llu\n",
+                         (unsigned long long)cs.keys, (unsigned long long)(cs.bytes + cs.table_bytes),
+                         (unsigned long long)cs.fires, (unsigned long long)cs.late_dropped, (unsigned long long)cs.future_dropped,
+                         (unsigned long long)cs.evicted, (unsigned long long)cs.truncated,
+                         (unsigned long long)cs.suppressed, (unsigned long long)cs.missing_field);
+    }
+    ruleset_unref(rs);
     return rc;
 }

@@ -95,7 +95,7 @@ static int detect_start(const struct vg_config *cfg, struct vg_detect **out, str
         log_rejections(&rep);
         printf("rules %zu loaded, %zu rejected in %.0f ms%s%s%s\n", li.loaded, li.rejected, li.ms,
                pack ? " (pack " : "", pack ? pack : "", pack ? ")" : "");
-        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations and %zu filters not evaluated yet",
+        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations evaluated, %zu filters not applied yet",
                 li.loaded, li.rejected, li.correlations, li.filters);
     }
     vg_sigma_report_release(&rep);
@@ -150,6 +150,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     struct vg_pipeline *pipe = NULL;
     struct vg_api *api = NULL;
     struct vg_detect *det = NULL;
+    struct vg_buf corr_path = VG_BUF_INIT; /* <data>/correlation.state */
     struct running srcs[MAX_SOURCES];
     size_t nsrc = 0;
     int rc;
@@ -173,6 +174,14 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
 
     rc = detect_start(cfg, &det, err);
     if (rc) goto out;
+    if (det) { /* correlation windows survive a restart */
+        struct vg_err ce = VG_ERR_INIT;
+        if (vg_buf_addf(&corr_path, "%s/correlation.state", cfg->data) == 0) {
+            int cr = vg_detect_corr_load(det, corr_path.data, &ce);
+            if (cr == 0) vg_info("detect", "correlation state restored from %s", corr_path.data);
+            else if (cr != VG_ENOENT) vg_warn("detect", "correlation state not restored: %s", ce.msg);
+        }
+    }
 
     struct vg_pipeline_opts po = {
         .queue_batches = cfg->queue_batches,
@@ -256,6 +265,11 @@ out:
         vg_pipeline_free(pipe, NULL);   /* closes the store */
     }
     vg_store_close(store);
+    if (det && corr_path.data) { /* after the pipeline drained: the state is final */
+        struct vg_err ce = VG_ERR_INIT;
+        if (vg_detect_corr_save(det, corr_path.data, &ce) != 0) vg_warn("detect", "correlation state not saved: %s", ce.msg);
+    }
+    vg_buf_release(&corr_path);
     vg_detect_free(det);   /* after the pipeline: no worker uses it any more */
     if (rc == 0) vg_info("server", "stopped cleanly");
     fflush(stdout);

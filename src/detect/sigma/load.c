@@ -268,6 +268,86 @@ static void split_tags(struct vg_arena *ar, struct vg_sigma_rule *r)
 static const char *const corr_types[] = {"event_count", "value_count", "temporal", "temporal_ordered",
                                          "value_sum", "value_avg", "value_percentile"};
 
+/* The parts of a correlation the correlation engine needs beyond the
+ * first condition key: every condition key (ranges) and the aliases. Kept
+ * separate from load_correlation so the sigma loader's own code stays as
+ * it was (owner of this function: the correlate branch). */
+static int load_correlation_more(struct vg__sig_build *b, struct vg_sigma_correlation *co, struct fy_node *c)
+{
+    static const char *const ops[] = {"gt", "gte", "lt", "lte", "eq", "neq"};
+    struct fy_node *cond = get(c, "condition");
+    if (cond && fy_node_get_type(cond) == FYNT_MAPPING) {
+        void *it = NULL;
+        struct fy_node_pair *p;
+        while ((p = fy_node_mapping_iterate(cond, &it)) != NULL) {
+            const char *k = dup_scalar(b->ar, fy_node_pair_key(p));
+            if (!k || strcmp(k, "field") == 0) continue;
+            const char *v = dup_scalar(b->ar, fy_node_pair_value(p));
+            bool known = false;
+            for (size_t i = 0; i < VG_ARRAY_LEN(ops); i++) known |= strcmp(k, ops[i]) == 0;
+            int64_t iv = 0;
+            if (!known || !v || vg_parse_i64(v, strlen(v), &iv) != 0) {
+                vg__sig_fail(b, fy_node_pair_key(p), "correlation condition key '%s' must be one of gt, gte, lt, lte, eq, neq with an integer", k);
+                return -1;
+            }
+            if (co->ncond >= VG_ARRAY_LEN(co->cond_ops)) {
+                vg__sig_fail(b, fy_node_pair_key(p), "correlation condition has more than %zu keys", VG_ARRAY_LEN(co->cond_ops));
+                return -1;
+            }
+            co->cond_ops[co->ncond] = k;
+            co->cond_values[co->ncond++] = iv;
+        }
+    }
+    struct fy_node *al = get(c, "aliases");
+    if (!al) return 0;
+    if (fy_node_get_type(al) != FYNT_MAPPING) {
+        vg__sig_fail(b, al, "correlation aliases must be a map of name -> {rule: field}");
+        return -1;
+    }
+    int n = fy_node_mapping_item_count(al);
+    if (n <= 0 || n > 64) {
+        vg__sig_fail(b, al, "correlation aliases must have 1 to 64 names");
+        return -1;
+    }
+    struct vg_sigma_corr_alias *a = vg_arena_alloc(b->ar, (size_t)n * sizeof *a);
+    if (!a) return -1;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    size_t na = 0;
+    while ((p = fy_node_mapping_iterate(al, &it)) != NULL && na < (size_t)n) {
+        struct fy_node *m = fy_node_pair_value(p);
+        const char *name = dup_scalar(b->ar, fy_node_pair_key(p));
+        int k = m && fy_node_get_type(m) == FYNT_MAPPING ? fy_node_mapping_item_count(m) : -1;
+        if (!name || k <= 0 || k > 1024) {
+            vg__sig_fail(b, m ? m : al, "correlation alias must map rule names to field names");
+            return -1;
+        }
+        const char **rs = vg_arena_alloc(b->ar, (size_t)k * sizeof *rs);
+        const char **fs = vg_arena_alloc(b->ar, (size_t)k * sizeof *fs);
+        if (!rs || !fs) return -1;
+        void *it2 = NULL;
+        struct fy_node_pair *q;
+        size_t nk = 0;
+        while ((q = fy_node_mapping_iterate(m, &it2)) != NULL && nk < (size_t)k) {
+            rs[nk] = dup_scalar(b->ar, fy_node_pair_key(q));
+            fs[nk] = dup_scalar(b->ar, fy_node_pair_value(q));
+            if (!rs[nk] || !fs[nk]) {
+                vg__sig_fail(b, q ? fy_node_pair_key(q) : m, "correlation alias entries must be rule: field");
+                return -1;
+            }
+            nk++;
+        }
+        a[na].name = name;
+        a[na].rules = rs;
+        a[na].fields = fs;
+        a[na].n = nk;
+        na++;
+    }
+    co->aliases = a;
+    co->naliases = na;
+    return 0;
+}
+
 static int load_correlation(struct vg__sig_build *b, struct vg_sigma_rule *r, struct fy_node *c)
 {
     struct vg_sigma_correlation *co = vg_arena_alloc(b->ar, sizeof *co);
@@ -311,6 +391,7 @@ static int load_correlation(struct vg__sig_build *b, struct vg_sigma_rule *r, st
         vg__sig_fail(b, c, "correlation of type %s needs a condition", co->type);
         return -1;
     }
+    if (load_correlation_more(b, co, c) != 0) return -1;
     const char *gen = dup_scalar(b->ar, get(c, "generate"));
     co->generate = gen && strcmp(gen, "true") == 0;
     r->correlation = co;
