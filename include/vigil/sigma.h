@@ -33,7 +33,7 @@
 
 enum vg_sigma_kind {
     VG_SIGMA_RULE = 0,      /* detection rule: evaluated */
-    VG_SIGMA_CORRELATION,   /* correlation document: parsed, not evaluated yet */
+    VG_SIGMA_CORRELATION,   /* correlation document: evaluated by src/detect/correlate */
     VG_SIGMA_FILTER,        /* filter document: parsed, not applied yet */
 };
 
@@ -105,11 +105,11 @@ struct vg_sigma_report {
     size_t documents;     /* YAML documents seen */
     size_t loaded;        /* detection rules loaded */
     size_t rejected;      /* documents rejected (each in rej[]) */
-    size_t correlations;  /* correlation documents parsed (not evaluated yet) */
+    size_t correlations;  /* correlation documents parsed */
     size_t filters;       /* filter documents parsed (not applied yet) */
     struct vg_sigma_reject *rej;
     size_t nrej, caprej;
-    struct vg_sigma_reject *notes; /* correlations/filters: "not evaluated yet" */
+    struct vg_sigma_reject *notes; /* correlations and filters: one note each */
     size_t nnotes, capnotes;
 };
 #define VG_SIGMA_REPORT_INIT {0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0}

@@ -97,8 +97,8 @@ static int check(int argc, char **argv)
                 printf("%s:%d:%d: note%s%s: %s\n", rep.notes[i].file, rep.notes[i].line, rep.notes[i].col,
                        rep.notes[i].rule_id ? " " : "", rep.notes[i].rule_id ? rep.notes[i].rule_id : "", rep.notes[i].reason);
         }
-        printf("%zu files, %zu documents: %zu rules loaded, %zu rejected, %zu correlations and %zu filters "
-               "(not evaluated yet) in %.0f ms\n",
+        printf("%zu files, %zu documents: %zu rules loaded, %zu rejected, %zu correlations, %zu filters "
+               "(filters not applied yet) in %.0f ms\n",
                rep.files, rep.documents, rep.loaded, rep.rejected, rep.correlations, rep.filters, ms);
     }
     code = io_error ? 2 : rep.rejected ? 1 : 0;

@@ -239,7 +239,7 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
                     if (corr) rep->correlations++;
                     else rep->filters++;
                     rc = rep_add(&rep->notes, &rep->nnotes, &rep->capnotes, file, r->line, r->col, r->id, r->title,
-                                 corr ? "correlation (not evaluated yet)" : "filter (not applied yet)", false);
+                                 corr ? "correlation (evaluated by the detect engine's correlation stage)" : "filter (not applied yet)", false);
                 }
             }
         }

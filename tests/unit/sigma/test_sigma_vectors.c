@@ -410,7 +410,7 @@ static void test_metadata_multidoc(void **st)
     assert_int_equal(rep.filters, 1);
     assert_int_equal(rep.rejected, 0);
     assert_int_equal(rep.nnotes, 2);
-    assert_non_null(strstr(rep.notes[0].reason, "correlation (not evaluated yet)"));
+    assert_non_null(strstr(rep.notes[0].reason, "correlation (evaluated by"));
     const struct vg_sigma_rule *r = vg_sigma_rule_find(set, "r1");
     assert_non_null(r);
     assert_string_equal(r->author, "Someone");
