@@ -8,22 +8,9 @@
 #include "internal.h"
 #include <sodium.h>
 
-#define HASH_LEN 32
-#define SECRET_B64 43
+#define HASH_LEN VG__SECRET_HASH_LEN
+#define SECRET_B64 VG__SECRET_B64
 #define TOKEN_LEN (4 + SECRET_B64)
-
-static bool valid_tenant(const char *t)
-{
-    size_t n = t ? strlen(t) : 0;
-    if (n == 0 || n > VG__TENANT_MAX) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = t[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.'))
-            return false;
-    }
-    return true;
-}
 
 static void copy_col(char *dst, size_t dsz, sqlite3_stmt *st, int col)
 {
@@ -36,17 +23,14 @@ int vg__agt_token_create(struct vg_store *base, const char *tenant, int64_t expi
 {
     struct vg__sq *s = (struct vg__sq *)base;
     if (!tenant) tenant = "default";
-    if (!valid_tenant(tenant)) return vg_err_set(err, VG_EINVAL, "tenant must be 1-63 characters of [A-Za-z0-9._-]");
+    if (!vg__valid_tenant(tenant)) return vg_err_set(err, VG_EINVAL, "tenant must be 1-63 characters of [A-Za-z0-9._-]");
     if (!secret_out || secret_sz < TOKEN_LEN + 1) return vg_err_set(err, VG_EINVAL, "secret buffer too small");
-    if (sodium_init() < 0) return vg_err_set(err, VG_ESTATE, "libsodium failed to initialise");
-    uint8_t sec[32], h[HASH_LEN];
+    uint8_t h[HASH_LEN];
     char b64[SECRET_B64 + 1];
-    randombytes_buf(sec, sizeof sec);
-    sodium_bin2base64(b64, sizeof b64, sec, sizeof sec, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(sec, sizeof sec);
-    crypto_generichash(h, HASH_LEN, (const unsigned char *)b64, SECRET_B64, NULL, 0);
+    int rc = vg__secret_new(b64, h, err);
+    if (rc) return rc;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "INSERT INTO enroll_tokens(hash, tenant, created_ns, expires_ns) VALUES (?1, ?2, ?3, ?4)",
+    rc = sqlite3_prepare_v2(s->db, "INSERT INTO enroll_tokens(hash, tenant, created_ns, expires_ns) VALUES (?1, ?2, ?3, ?4)",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) { rc = vg__sq_err(s, rc, err, "enroll_token_create"); goto out; }
     sqlite3_bind_blob(st, 1, h, HASH_LEN, SQLITE_STATIC);
@@ -58,7 +42,7 @@ int vg__agt_token_create(struct vg_store *base, const char *tenant, int64_t expi
     if (!rc) snprintf(secret_out, secret_sz, "vge_%s", b64);
 out:
     sqlite3_finalize(st);
-    sodium_memzero(b64, sizeof b64);
+    vg__secret_wipe(b64, sizeof b64);
     return rc;
 }
 
@@ -66,15 +50,11 @@ int vg__agt_token_use(struct vg_store *base, const char *secret, int64_t now, co
                       size_t tenant_sz, struct vg_err *err)
 {
     struct vg__sq *s = (struct vg__sq *)base;
-    bool ok = secret && strlen(secret) == TOKEN_LEN && memcmp(secret, "vge_", 4) == 0;
-    for (int i = 0; ok && i < SECRET_B64; i++) {
-        char c = secret[4 + i];
-        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    }
+    bool ok = secret && strlen(secret) == TOKEN_LEN && memcmp(secret, "vge_", 4) == 0 && vg__secret_wellformed(secret + 4);
     if (!ok) return vg_err_set(err, VG_EAUTH, "malformed enrollment token");
     if (sodium_init() < 0) return vg_err_set(err, VG_ESTATE, "libsodium failed to initialise");
     uint8_t h[HASH_LEN];
-    crypto_generichash(h, HASH_LEN, (const unsigned char *)secret + 4, SECRET_B64, NULL, 0);
+    vg__secret_hash(secret + 4, h);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db,
                                 "UPDATE enroll_tokens SET used_ns = ?2, agent_id = ?3 WHERE hash = ?1 AND used_ns = 0 "
@@ -213,18 +193,7 @@ int vg__agt_update(struct vg_store *base, const struct vg_agent_info *a, struct 
 
 int vg__agt_revoke(struct vg_store *base, const char *id_or_name, struct vg_err *err)
 {
-    struct vg__sq *s = (struct vg__sq *)base;
-    if (!id_or_name || !*id_or_name) return vg_err_set(err, VG_EINVAL, "no agent id or name");
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "UPDATE agents SET revoked_ns = ?2 WHERE (id = ?1 OR name = ?1) AND revoked_ns = 0",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK) return vg__sq_err(s, rc, err, "agent_revoke");
-    sqlite3_bind_text(st, 1, id_or_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, vg_now_ns());
-    int step = sqlite3_step(st);
-    rc = 0;
-    if (step != SQLITE_DONE) rc = vg__sq_err(s, step, err, "agent_revoke");
-    else if (sqlite3_changes(s->db) == 0) rc = vg_err_set(err, VG_ENOENT, "no active agent with id or name '%s'", id_or_name);
-    sqlite3_finalize(st);
-    return rc;
+    return vg__revoke_by_id_or_name((struct vg__sq *)base,
+                                    "UPDATE agents SET revoked_ns = ?2 WHERE (id = ?1 OR name = ?1) AND revoked_ns = 0",
+                                    "agent", "agent_revoke", id_or_name, err);
 }

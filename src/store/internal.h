@@ -208,6 +208,29 @@ int vg__asset_put_vulns(struct vg_store *s, const char *tenant, const char *host
 int vg__asset_get_posture(struct vg_store *s, const char *tenant, const char *host, char **posture, char **vulns,
                           struct vg_err *err);
 
+/* secret.c: what API tokens (tokens.c) and enrollment tokens (agents.c)
+ * share. A secret is VG__SECRET_B64 base64url characters of 256 random bits;
+ * only its BLAKE2b-256 hash is stored. */
+#define VG__SECRET_B64 43
+#define VG__SECRET_HASH_LEN 32
+/* True when t is 1-63 characters of [A-Za-z0-9._-]. */
+bool vg__valid_tenant(const char *t);
+/* True when the VG__SECRET_B64 bytes at s are all base64url characters
+ * (s must have that many readable bytes). */
+bool vg__secret_wellformed(const char *s);
+/* Hashes the VG__SECRET_B64 characters at b64. */
+void vg__secret_hash(const char *b64, uint8_t out[VG__SECRET_HASH_LEN]);
+/* Draws a new secret into b64 (NUL-terminated) and its hash; VG_ESTATE when
+ * libsodium cannot start. The caller wipes b64 (vg__secret_wipe) when done. */
+int vg__secret_new(char b64[VG__SECRET_B64 + 1], uint8_t hash[VG__SECRET_HASH_LEN], struct vg_err *err);
+/* Zeroes n bytes in a way the compiler keeps. */
+void vg__secret_wipe(void *p, size_t n);
+/* Runs sql (?1 = id_or_name, ?2 = now) that revokes one active row; noun
+ * ("token", "agent") goes into the messages and op into database errors.
+ * VG_EINVAL for an empty id_or_name, VG_ENOENT when no active row matched. */
+int vg__revoke_by_id_or_name(struct vg__sq *s, const char *sql, const char *noun, const char *op,
+                             const char *id_or_name, struct vg_err *err);
+
 /* tokens.c */
 int vg__tok_create(struct vg_store *s, const char *name, const char *role, const char *tenant, char *secret_out,
                    size_t secret_sz, struct vg_token_info *info, struct vg_err *err);

@@ -6,9 +6,9 @@
 #include "internal.h"
 #include <sodium.h>
 
-#define HASH_LEN 32
+#define HASH_LEN VG__SECRET_HASH_LEN
 #define ID_HEX 16
-#define SECRET_B64 43
+#define SECRET_B64 VG__SECRET_B64
 #define TOKEN_LEN (4 + ID_HEX + 1 + SECRET_B64)
 #define TOUCH_INTERVAL_NS (60LL * 1000000000LL)
 
@@ -33,18 +33,6 @@ static bool valid_role(const char *r)
     return false;
 }
 
-static bool valid_tenant(const char *t)
-{
-    size_t n = t ? strlen(t) : 0;
-    if (n == 0 || n > VG__TENANT_MAX) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = t[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-            return false;
-    }
-    return true;
-}
-
 static bool valid_name(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -52,11 +40,6 @@ static bool valid_name(const char *s)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
     return true;
-}
-
-static void hash_secret(const char *secret, uint8_t out[HASH_LEN])
-{
-    crypto_generichash(out, HASH_LEN, (const unsigned char *)secret, SECRET_B64, NULL, 0);
 }
 
 static void copy_str(char *dst, size_t dsz, const unsigned char *src)
@@ -72,20 +55,17 @@ int vg__tok_create(struct vg_store *base, const char *name, const char *role, co
     if (!tenant) tenant = "default";
     if (!valid_name(name)) return vg_err_set(err, VG_EINVAL, "token name must be 1-127 printable characters");
     if (!valid_role(role)) return vg_err_set(err, VG_EINVAL, "unknown role '%s' (%s)", role, role_list + 2);
-    if (!valid_tenant(tenant)) return vg_err_set(err, VG_EINVAL, "tenant must be 1-63 characters of [A-Za-z0-9._-]");
+    if (!vg__valid_tenant(tenant)) return vg_err_set(err, VG_EINVAL, "tenant must be 1-63 characters of [A-Za-z0-9._-]");
     if (!secret_out || secret_sz < TOKEN_LEN + 1) return vg_err_set(err, VG_EINVAL, "secret buffer too small (need %d)", TOKEN_LEN + 1);
-    if (sodium_init() < 0) return vg_err_set(err, VG_ESTATE, "libsodium failed to initialise");
-    uint8_t idb[ID_HEX / 2], sec[32], h[HASH_LEN];
+    uint8_t idb[ID_HEX / 2], h[HASH_LEN];
     char id[ID_HEX + 1], b64[SECRET_B64 + 1];
+    int rc = vg__secret_new(b64, h, err); /* initialises libsodium */
+    if (rc) return rc;
     randombytes_buf(idb, sizeof idb);
-    randombytes_buf(sec, sizeof sec);
     vg_hex(idb, sizeof idb, id);
-    sodium_bin2base64(b64, sizeof b64, sec, sizeof sec, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(sec, sizeof sec);
-    hash_secret(b64, h);
     int64_t now = vg_now_ns();
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db,
+    rc = sqlite3_prepare_v2(s->db,
                                 "INSERT INTO tokens(id, name, role, tenant, hash, created_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) { rc = vg__sq_err(s, rc, err, "token_create"); goto out; }
@@ -111,7 +91,7 @@ int vg__tok_create(struct vg_store *base, const char *name, const char *role, co
     }
 out:
     sqlite3_finalize(st);
-    sodium_memzero(b64, sizeof b64);
+    vg__secret_wipe(b64, sizeof b64);
     return rc;
 }
 
@@ -135,16 +115,13 @@ int vg__tok_check(struct vg_store *base, const char *secret, struct vg_token_inf
         char c = secret[4 + i];
         wellformed = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
     }
-    for (int i = 0; wellformed && i < SECRET_B64; i++) {
-        char c = secret[5 + ID_HEX + i];
-        wellformed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    }
+    wellformed = wellformed && vg__secret_wellformed(secret + 5 + ID_HEX);
     if (!wellformed) return vg_err_set(err, VG_EAUTH, "malformed token");
     char id[ID_HEX + 1];
     memcpy(id, secret + 4, ID_HEX);
     id[ID_HEX] = 0;
     uint8_t h[HASH_LEN], stored[HASH_LEN];
-    hash_secret(secret + 5 + ID_HEX, h);
+    vg__secret_hash(secret + 5 + ID_HEX, h);
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db, "SELECT id, name, role, tenant, created_ns, last_used_ns, revoked_ns, hash FROM tokens "
                                        "WHERE id = ?1", -1, &st, NULL);
@@ -211,18 +188,7 @@ int vg__tok_list(struct vg_store *base, struct vg_token_info **out, size_t *n, s
 
 int vg__tok_revoke(struct vg_store *base, const char *id_or_name, struct vg_err *err)
 {
-    struct vg__sq *s = (struct vg__sq *)base;
-    if (!id_or_name || !*id_or_name) return vg_err_set(err, VG_EINVAL, "no token id or name");
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "UPDATE tokens SET revoked_ns = ?2 WHERE (id = ?1 OR name = ?1) AND revoked_ns = 0",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK) return vg__sq_err(s, rc, err, "token_revoke");
-    sqlite3_bind_text(st, 1, id_or_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, vg_now_ns());
-    int step = sqlite3_step(st);
-    rc = 0;
-    if (step != SQLITE_DONE) rc = vg__sq_err(s, step, err, "token_revoke");
-    else if (sqlite3_changes(s->db) == 0) rc = vg_err_set(err, VG_ENOENT, "no active token with id or name '%s'", id_or_name);
-    sqlite3_finalize(st);
-    return rc;
+    return vg__revoke_by_id_or_name((struct vg__sq *)base,
+                                    "UPDATE tokens SET revoked_ns = ?2 WHERE (id = ?1 OR name = ?1) AND revoked_ns = 0",
+                                    "token", "token_revoke", id_or_name, err);
 }
