@@ -8,78 +8,24 @@
  * the rule set (callback given by the server, vg_api_opts.rules_reload). */
 #include "internal.h"
 
-#define DEFAULT_LIMIT 100
-#define MAX_LIMIT 10000
-#define MAX_ANSWER ((size_t)64 << 20)
-
-struct collect {
-    struct vg_buf *out;
-    size_t count, limit;
-    bool truncated;
-    int rc;
-};
-
 static int on_alert(void *vctx, const struct vg_stored_alert *a)
 {
-    struct collect *c = vctx;
-    if (c->count == c->limit) {
-        c->truncated = true;
-        return 1;
-    }
-    if (!a->json || !a->json_len) return 0;
-    if (c->out->len + a->json_len + 64 > MAX_ANSWER) {
-        c->truncated = true;
-        return 1;
-    }
-    int rc = c->count ? vg_buf_addc(c->out, ',') : 0;
-    if (!rc) rc = vg_buf_add(c->out, a->json, a->json_len);
-    if (rc) {
-        c->rc = rc;
-        return 1;
-    }
-    c->count++;
-    return 0;
-}
-
-static int time_arg(const char *v, int64_t now, int64_t *out)
-{
-    *out = 0;
-    if (!v || !*v) return 0;
-    int64_t d;
-    if (vg_duration_parse(v, &d) == 0) {
-        *out = now - d;
-        return 0;
-    }
-    return vg_time_parse_iso(v, strlen(v), out);
+    return vg__api_collect_add(vctx, a->json, a->json_len);
 }
 
 enum MHD_Result vg__h_alerts(struct vg__api_req *r)
 {
     struct vg_api *api = r->api;
-    const char *since = vg__api_arg(r, "since"), *until = vg__api_arg(r, "until"), *level = vg__api_arg(r, "level");
+    const char *level = vg__api_arg(r, "level");
     const char *rule = vg__api_arg(r, "rule"), *status = vg__api_arg(r, "status"), *qtext = vg__api_arg(r, "q");
-    const char *limit_s = vg__api_arg(r, "limit"), *order = vg__api_arg(r, "order");
     struct vg_alert_query aq;
     memset(&aq, 0, sizeof aq);
-    int64_t now = vg_now_ns();
-    if (time_arg(since, now, &aq.since))
-        return vg__api_reply_json_error(r, 400, "bad request", "since: '%s' is neither a duration (15m, 1h, 7d) nor an RFC 3339 time", since);
-    if (time_arg(until, now, &aq.until))
-        return vg__api_reply_json_error(r, 400, "bad request", "until: '%s' is neither a duration (15m, 1h, 7d) nor an RFC 3339 time", until);
+    enum MHD_Result ret;
+    if (vg__api_time_args(r, vg_now_ns(), &aq.since, &aq.until, &ret)) return ret;
     if (level && *level && (aq.min_level = vg_alert_level_parse(level)) < 0)
         return vg__api_reply_json_error(r, 400, "bad request", "level: '%s' is not informational, low, medium, high or critical", level);
-    size_t limit = DEFAULT_LIMIT;
-    if (limit_s && *limit_s) {
-        uint64_t l;
-        if (vg_parse_u64(limit_s, strlen(limit_s), &l) || l == 0)
-            return vg__api_reply_json_error(r, 400, "bad request", "limit: '%s' is not a positive integer", limit_s);
-        limit = l > MAX_LIMIT ? MAX_LIMIT : (size_t)l;
-    }
-    if (order && *order) {
-        if (strcmp(order, "asc") == 0) aq.ascending = true;
-        else if (strcmp(order, "desc") != 0)
-            return vg__api_reply_json_error(r, 400, "bad request", "order: '%s' must be asc or desc", order);
-    }
+    size_t limit;
+    if (vg__api_page_args(r, &limit, &aq.ascending, &ret)) return ret;
     aq.rule = rule && *rule ? rule : NULL;
     aq.status = status && *status ? status : NULL;
     aq.tenant = r->who.tenant;
@@ -99,9 +45,8 @@ enum MHD_Result vg__h_alerts(struct vg__api_req *r)
         aq.where = q.root;
     }
 
-    enum MHD_Result ret;
     struct vg_buf out = VG_BUF_INIT;
-    out.cap_limit = MAX_ANSWER + 4096;
+    out.cap_limit = VG__API_MAX_ANSWER + 4096;
     struct vg_store *s = vg__api_store_get(api, &err);
     if (!s) {
         ret = vg__api_reply_json_error(r, 503, "unavailable", "cannot open the store: %s", err.msg);
@@ -112,7 +57,7 @@ enum MHD_Result vg__h_alerts(struct vg__api_req *r)
         ret = vg__api_reply_json_error(r, 503, "unavailable", "this store keeps no alerts");
         goto out;
     }
-    struct collect c = {&out, 0, limit, false, 0};
+    struct vg__api_collect c = {&out, 0, limit, false, 0};
     uint64_t counts[VG_ALERT_NLEVELS];
     int rc = vg_buf_adds(&out, "{\"alerts\":[");
     if (!rc) {

@@ -7,76 +7,21 @@
  * the limit (asked as limit+1), or the answer hit its size cap. */
 #include "internal.h"
 
-#define DEFAULT_LIMIT 100
-#define MAX_LIMIT 10000
-#define MAX_ANSWER ((size_t)64 << 20)
-
-struct collect {
-    struct vg_buf *out;
-    size_t count, limit;
-    bool truncated;
-    int rc;
-};
-
 static int on_event(void *vctx, const struct vg_stored_event *ev)
 {
-    struct collect *c = vctx;
-    if (c->count == c->limit) {
-        c->truncated = true;
-        return 1;
-    }
-    if (!ev->json || !ev->json_len) return 0;
-    if (c->out->len + ev->json_len + 64 > MAX_ANSWER) {
-        c->truncated = true;
-        return 1;
-    }
-    int rc = c->count ? vg_buf_addc(c->out, ',') : 0;
-    if (!rc) rc = vg_buf_add(c->out, ev->json, ev->json_len);
-    if (rc) {
-        c->rc = rc;
-        return 1;
-    }
-    c->count++;
-    return 0;
-}
-
-/* Parses a since/until value into ns; 0 when absent. */
-static int parse_time_arg(const char *v, int64_t now, int64_t *out)
-{
-    *out = 0;
-    if (!v || !*v) return 0;
-    int64_t d;
-    if (vg_duration_parse(v, &d) == 0) {
-        *out = now - d;
-        return 0;
-    }
-    return vg_time_parse_iso(v, strlen(v), out);
+    return vg__api_collect_add(vctx, ev->json, ev->json_len);
 }
 
 enum MHD_Result vg__h_events(struct vg__api_req *r)
 {
     struct vg_api *api = r->api;
     const char *qtext = vg__api_arg(r, "q");
-    const char *since = vg__api_arg(r, "since"), *until = vg__api_arg(r, "until");
-    const char *limit_s = vg__api_arg(r, "limit"), *order = vg__api_arg(r, "order");
-    int64_t now = vg_now_ns(), t0, t1;
-    if (parse_time_arg(since, now, &t0))
-        return vg__api_reply_json_error(r, 400, "bad request", "since: '%s' is neither a duration (15m, 1h, 7d) nor an RFC 3339 time", since);
-    if (parse_time_arg(until, now, &t1))
-        return vg__api_reply_json_error(r, 400, "bad request", "until: '%s' is neither a duration (15m, 1h, 7d) nor an RFC 3339 time", until);
-    size_t limit = DEFAULT_LIMIT;
-    if (limit_s && *limit_s) {
-        uint64_t l;
-        if (vg_parse_u64(limit_s, strlen(limit_s), &l) || l == 0)
-            return vg__api_reply_json_error(r, 400, "bad request", "limit: '%s' is not a positive integer", limit_s);
-        limit = l > MAX_LIMIT ? MAX_LIMIT : (size_t)l;
-    }
-    bool asc = false;
-    if (order && *order) {
-        if (strcmp(order, "asc") == 0) asc = true;
-        else if (strcmp(order, "desc") != 0)
-            return vg__api_reply_json_error(r, 400, "bad request", "order: '%s' must be asc or desc", order);
-    }
+    int64_t t0, t1;
+    size_t limit;
+    bool asc;
+    enum MHD_Result ret;
+    if (vg__api_time_args(r, vg_now_ns(), &t0, &t1, &ret)) return ret;
+    if (vg__api_page_args(r, &limit, &asc, &ret)) return ret;
 
     struct vg_query q;
     memset(&q, 0, sizeof q);
@@ -99,15 +44,14 @@ enum MHD_Result vg__h_events(struct vg__api_req *r)
     q.ascending = asc;
     q.tenant = r->who.tenant;
 
-    enum MHD_Result ret;
     struct vg_buf out = VG_BUF_INIT;
-    out.cap_limit = MAX_ANSWER + 4096;
+    out.cap_limit = VG__API_MAX_ANSWER + 4096;
     struct vg_store *s = vg__api_store_get(api, &err);
     if (!s) {
         ret = vg__api_reply_json_error(r, 503, "unavailable", "cannot open the store: %s", err.msg);
         goto out;
     }
-    struct collect c = {&out, 0, limit, false, 0};
+    struct vg__api_collect c = {&out, 0, limit, false, 0};
     rc = vg_buf_adds(&out, "{\"events\":[");
     if (!rc) {
         rc = vg_store_search(s, &q, on_event, &c, &err);

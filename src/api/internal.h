@@ -194,6 +194,28 @@ int vg__api_error_json(struct vg_buf *out, const char *error, const char *detail
 /* Value of a query-string argument, or NULL. */
 const char *vg__api_arg(struct vg__api_req *r, const char *name);
 
+/* ---- list endpoints: shared arguments and answer (args.c) ---------- */
+#define VG__API_MAX_LIMIT 10000
+#define VG__API_MAX_ANSWER ((size_t)64 << 20)
+/* Appends stored JSON objects, comma-separated, to out until limit objects
+ * or VG__API_MAX_ANSWER bytes (then truncated = true). */
+struct vg__api_collect {
+    struct vg_buf *out;
+    size_t count, limit;
+    bool truncated;
+    int rc; /* allocation error of the buffer */
+};
+/* Store-callback body: 0 = go on, 1 = stop (limit, size cap, or error in
+ * c->rc). An empty object (json NULL or len 0) is skipped. */
+int vg__api_collect_add(struct vg__api_collect *c, const char *json, size_t len);
+/* Parses since/until (a duration back from now or RFC 3339; 0 when
+ * absent). On a bad value queues a 400 answer into *reply and returns -1. */
+int vg__api_time_args(struct vg__api_req *r, int64_t now, int64_t *since, int64_t *until, enum MHD_Result *reply);
+/* Parses limit (default 100, capped at VG__API_MAX_LIMIT) and order
+ * (asc|desc, default desc). On a bad value queues a 400 answer into *reply
+ * and returns -1. */
+int vg__api_page_args(struct vg__api_req *r, size_t *limit, bool *ascending, enum MHD_Result *reply);
+
 /* Parses OpenMetrics text into per-source JSON objects, appended to out as
  * {"SOURCE":{"received":N,...},...}. Samples without a source label are
  * skipped. Used by /api/v1/status. */
