@@ -181,6 +181,17 @@ enum vg_sca_status vg__sca_missing(const struct vg__sca_val *v, enum vg_sca_stat
 bool vg__sca_stat_ok(struct vg__sca_ctx *c, const char *path, const struct stat *st, const struct vg__sca_val *max,
                      const struct vg__sca_val *has, const struct vg__sca_val *user, const struct vg__sca_val *group,
                      struct vg_buf *ev);
+/* Says why a file passed, in the evidence (first three passing files). */
+typedef void (*vg__sca_stat_note)(struct vg__sca_ctx *c, const char *path, const struct stat *st, struct vg_buf *ev);
+/* The file probes' walk: stats every file matching the glob pattern and
+ * checks each with vg__sca_stat_ok(max, has, user, group), noting the first
+ * three passing ones through note. VG_SCA_ERROR when the glob fails; the
+ * `missing` result (default fail) when nothing matches; else PASS when
+ * every file passed, FAIL otherwise. */
+enum vg_sca_status vg__sca_stat_files(struct vg__sca_ctx *c, const char *pat, const struct vg__sca_val *missing,
+                                      const struct vg__sca_val *max, const struct vg__sca_val *has,
+                                      const struct vg__sca_val *user, const struct vg__sca_val *group,
+                                      vg__sca_stat_note note, struct vg_buf *ev);
 /* Line-oriented regex scan of text: lines whose first non-blank byte is in
  * comments are skipped. Sets *matched when match (may be NULL) hits a line,
  * *violated when no_match (may be NULL) hits one; evidence names file:line.

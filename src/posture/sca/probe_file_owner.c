@@ -17,30 +17,16 @@ static int check(const struct vg__sca_node *n, char *why, size_t whylen)
     return 0;
 }
 
+static void note_owner(struct vg__sca_ctx *c, const char *path, const struct stat *st, struct vg_buf *ev)
+{
+    const char *u = vg__sca_uid_name(c, st->st_uid), *g = vg__sca_gid_name(c, st->st_gid);
+    vg__sca_ev(ev, "%s owned by %s:%s", path, u ? u : "?", g ? g : "?");
+}
+
 static enum vg_sca_status run(struct vg__sca_ctx *c, const struct vg__sca_node *n, struct vg_buf *ev)
 {
-    const char *pat = ARG(n, A_PATH)->s;
-    const char **paths = NULL;
-    int np = vg__sca_glob(c, pat, &paths);
-    if (np < 0) { vg__sca_ev(ev, "%s: %s", pat, vg_strerror(np)); return VG_SCA_ERROR; }
-    bool ok = true;
-    int seen = 0;
-    for (int i = 0; i < np; i++) {
-        char full[4096];
-        struct stat st;
-        if (!vg__sca_path(c, paths[i], full, sizeof full) || stat(full, &st) != 0) continue;
-        seen++;
-        if (!vg__sca_stat_ok(c, paths[i], &st, NULL, NULL, ARG(n, A_USER), ARG(n, A_GROUP), ev)) ok = false;
-        else if (seen <= 3) {
-            const char *u = vg__sca_uid_name(c, st.st_uid), *g = vg__sca_gid_name(c, st.st_gid);
-            vg__sca_ev(ev, "%s owned by %s:%s", paths[i], u ? u : "?", g ? g : "?");
-        }
-    }
-    if (!seen) {
-        vg__sca_ev(ev, "%s does not exist", pat);
-        return vg__sca_missing(ARG(n, A_MISSING), VG_SCA_FAIL);
-    }
-    return ok ? VG_SCA_PASS : VG_SCA_FAIL;
+    return vg__sca_stat_files(c, ARG(n, A_PATH)->s, ARG(n, A_MISSING), NULL, NULL, ARG(n, A_USER), ARG(n, A_GROUP),
+                              note_owner, ev);
 }
 
 const struct vg__sca_probe vg__sca_probe_file_owner = {

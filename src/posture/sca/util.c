@@ -422,6 +422,31 @@ bool vg__sca_stat_ok(struct vg__sca_ctx *c, const char *path, const struct stat 
     return ok;
 }
 
+enum vg_sca_status vg__sca_stat_files(struct vg__sca_ctx *c, const char *pat, const struct vg__sca_val *missing,
+                                      const struct vg__sca_val *max, const struct vg__sca_val *has,
+                                      const struct vg__sca_val *user, const struct vg__sca_val *group,
+                                      vg__sca_stat_note note, struct vg_buf *ev)
+{
+    const char **paths = NULL;
+    int np = vg__sca_glob(c, pat, &paths);
+    if (np < 0) { vg__sca_ev(ev, "%s: %s", pat, vg_strerror(np)); return VG_SCA_ERROR; }
+    bool ok = true;
+    int seen = 0;
+    for (int i = 0; i < np; i++) {
+        char full[4096];
+        struct stat st;
+        if (!vg__sca_path(c, paths[i], full, sizeof full) || stat(full, &st) != 0) continue;
+        seen++;
+        if (!vg__sca_stat_ok(c, paths[i], &st, max, has, user, group, ev)) ok = false;
+        else if (seen <= 3) note(c, paths[i], &st, ev);
+    }
+    if (!seen) {
+        vg__sca_ev(ev, "%s does not exist", pat);
+        return vg__sca_missing(missing, VG_SCA_FAIL);
+    }
+    return ok ? VG_SCA_PASS : VG_SCA_FAIL;
+}
+
 size_t vg__sca_scan_lines(struct vg__sca_ctx *c, const char *text, size_t len, const char *file, const char *comments,
                           pcre2_code *match, pcre2_code *no_match, bool *matched, bool *violated, struct vg_buf *ev)
 {
