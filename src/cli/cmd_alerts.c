@@ -7,7 +7,6 @@
 #include "vigil/http_client.h"
 #include "vigil/store.h"
 #include <jansson.h>
-#include <sys/stat.h>
 
 static const char usage_text[] =
     "usage: vigil alerts [--data DIR | --server URL] [--token T] [--since 1h] [--until TIME]\n"
@@ -30,18 +29,6 @@ struct opts {
     bool json, asc;
     char query[VG_QUERY_MAX_TEXT + 2];
 };
-
-static int parse_time(const char *v, int64_t *out)
-{
-    *out = 0;
-    if (!v || !*v) return 0;
-    int64_t d;
-    if (vg_duration_parse(v, &d) == 0) {
-        *out = vg_now_ns() - d;
-        return 0;
-    }
-    return vg_time_parse_iso(v, strlen(v), out);
-}
 
 static void print_esc(const char *s)
 {
@@ -109,13 +96,7 @@ static void print_levels(const uint64_t *c)
 
 static int run_local(struct opts *o, struct vg_alert_query *aq, struct vg_query *q)
 {
-    char db[4200];
-    snprintf(db, sizeof db, "%s/vigil.db", o->data);
-    struct stat st;
-    if (stat(db, &st) != 0) {
-        fprintf(stderr, "vigil alerts: no Vigil data in %s (no vigil.db); use --data DIR or --server URL\n", o->data);
-        return 1;
-    }
+    if (!vg_cli_have_data("alerts", o->data)) return 1;
     struct vg_store *s = NULL;
     struct vg_err e = VG_ERR_INIT;
     if (vg_store_open(&s, o->data, &e)) {
@@ -141,20 +122,6 @@ out:
     return rc;
 }
 
-static char *read_token_file(const char *dir)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s/admin.token", dir);
-    FILE *f = fopen(p, "r");
-    if (!f) return NULL;
-    char buf[512];
-    char *r = fgets(buf, sizeof buf, f);
-    fclose(f);
-    if (!r) return NULL;
-    buf[strcspn(buf, "\r\n \t")] = 0;
-    return buf[0] ? vg_strdup(buf) : NULL;
-}
-
 static int add_arg(struct vg_buf *b, const char *name, const char *v)
 {
     if (!v || !*v) return 0;
@@ -164,18 +131,12 @@ static int add_arg(struct vg_buf *b, const char *name, const char *v)
 
 static int run_server(struct opts *o)
 {
-    char *owned = NULL;
-    const char *token = o->token;
-    if (!token) token = getenv("VIGIL_TOKEN");
-    if (!token || !*token) token = owned = read_token_file(o->data);
-    if (!token) {
-        fprintf(stderr, "vigil alerts: no token: use --token, $VIGIL_TOKEN or %s/admin.token\n", o->data);
-        return 2;
-    }
+    char *owned;
+    const char *token = vg_cli_token("alerts", o->token, o->data, &owned);
+    if (!token) return 2;
     struct vg_buf url = VG_BUF_INIT;
-    size_t sl = strlen(o->server);
-    int rc = vg_buf_addf(&url, "%.*s/api/v1/alerts?limit=%zu", (int)(sl && o->server[sl - 1] == '/' ? sl - 1 : sl),
-                         o->server, o->limit);
+    int rc = vg_cli_server_url(&url, o->server, "/api/v1/alerts");
+    if (!rc) rc = vg_buf_addf(&url, "?limit=%zu", o->limit);
     if (!rc) rc = add_arg(&url, "q", o->query);
     if (!rc) rc = add_arg(&url, "since", o->since);
     if (!rc) rc = add_arg(&url, "until", o->until);
@@ -197,9 +158,7 @@ static int run_server(struct opts *o)
     json_error_t je;
     doc = json_loadb(resp.body ? resp.body : "", resp.body_len, 0, &je);
     if (resp.status < 200 || resp.status > 299) {
-        const char *er = doc ? jstr(doc, "error") : NULL, *det = doc ? jstr(doc, "detail") : NULL;
-        fprintf(stderr, "vigil alerts: server answered %d%s%s%s%s\n", resp.status, er ? ": " : "", er ? er : "",
-                det ? ": " : "", det ? det : "");
+        vg_cli_server_error("alerts", resp.status, doc ? jstr(doc, "error") : NULL, doc ? jstr(doc, "detail") : NULL);
         rc = resp.status == 400 ? 2 : 1;
         goto out;
     }
@@ -256,23 +215,13 @@ static int run(int argc, char **argv)
         else if (!strcmp(a, "--json")) { o.json = true; continue; }
         else if (!strcmp(a, "--asc")) { o.asc = true; continue; }
         else if (!strcmp(a, "--limit")) {
-            uint64_t l;
-            if (i + 1 >= argc || vg_parse_u64(argv[i + 1], strlen(argv[i + 1]), &l) || l == 0 || l > VG_QUERY_MAX_LIMIT) {
-                fprintf(stderr, "vigil alerts: --limit takes a number from 1 to %d\n", VG_QUERY_MAX_LIMIT);
-                return 2;
-            }
-            o.limit = (size_t)l;
-            i++;
+            if (vg_cli_limit_opt("alerts", argc, argv, &i, &o.limit)) return 2;
             continue;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "vigil alerts: unknown option %s\n%s\n", a, usage_text);
             return 2;
         } else {
-            size_t n = strlen(a);
-            if (ql + n + 1 > VG_QUERY_MAX_TEXT) { fprintf(stderr, "vigil alerts: query too long\n"); return 2; }
-            if (ql) o.query[ql++] = ' ';
-            memcpy(o.query + ql, a, n);
-            ql += n;
+            if (vg_cli_query_add(o.query, &ql, a)) { fprintf(stderr, "vigil alerts: query too long\n"); return 2; }
             continue;
         }
         if (i + 1 >= argc) { fprintf(stderr, "vigil alerts: %s needs a value\n", a); return 2; }
@@ -285,7 +234,7 @@ static int run(int argc, char **argv)
         fprintf(stderr, "vigil alerts: --level takes informational, low, medium, high or critical\n");
         return 2;
     }
-    if (parse_time(o.since, &aq.since) || parse_time(o.until, &aq.until)) {
+    if (vg_cli_time_arg(o.since, &aq.since) || vg_cli_time_arg(o.until, &aq.until)) {
         fprintf(stderr, "vigil alerts: --since/--until take a duration (15m, 1h, 7d) or an RFC 3339 time\n");
         return 2;
     }

@@ -7,7 +7,6 @@
 #include "vigil/http_client.h"
 #include "vigil/store.h"
 #include <jansson.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_RESPONSE ((size_t)256 << 20)
@@ -36,18 +35,6 @@ struct opts {
     bool json, asc, count;
     char query[VG_QUERY_MAX_TEXT + 2];
 };
-
-static int parse_time(const char *v, int64_t *out)
-{
-    *out = 0;
-    if (!v || !*v) return 0;
-    int64_t d;
-    if (vg_duration_parse(v, &d) == 0) {
-        *out = vg_now_ns() - d;
-        return 0;
-    }
-    return vg_time_parse_iso(v, strlen(v), out);
-}
 
 /* Prints control characters of the raw message visibly (one event, one line). */
 static void print_escaped(FILE *f, const char *s, size_t n)
@@ -118,17 +105,11 @@ static void report_query_error(const char *q, const struct vg_err *e)
 
 static int run_local(struct opts *o)
 {
-    char db[4200];
-    snprintf(db, sizeof db, "%s/vigil.db", o->data);
-    struct stat st;
-    if (stat(db, &st) != 0) {
-        fprintf(stderr, "vigil search: no Vigil data in %s (no vigil.db); use --data DIR or --server URL\n", o->data);
-        return 1;
-    }
+    if (!vg_cli_have_data("search", o->data)) return 1;
     struct vg_query q = VG_QUERY_INIT;
     struct vg_err e = VG_ERR_INIT;
     if (vg_query_parse(&q, o->query, &e)) { report_query_error(o->query, &e); return 2; }
-    if (parse_time(o->since, &q.since) || parse_time(o->until, &q.until)) {
+    if (vg_cli_time_arg(o->since, &q.since) || vg_cli_time_arg(o->until, &q.until)) {
         fprintf(stderr, "vigil search: --since/--until take a duration (15m, 1h, 7d) or an RFC 3339 time\n");
         vg_query_release(&q);
         return 2;
@@ -157,30 +138,11 @@ static int run_local(struct opts *o)
     return rc ? 1 : 0;
 }
 
-static char *read_token_file(const char *dir)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s/admin.token", dir);
-    FILE *f = fopen(p, "r");
-    if (!f) return NULL;
-    char buf[512];
-    char *r = fgets(buf, sizeof buf, f);
-    fclose(f);
-    if (!r) return NULL;
-    buf[strcspn(buf, "\r\n \t")] = 0;
-    return buf[0] ? vg_strdup(buf) : NULL;
-}
-
 static int run_server(struct opts *o)
 {
-    char *owned = NULL;
-    const char *token = o->token;
-    if (!token) token = getenv("VIGIL_TOKEN");
-    if (!token || !*token) token = owned = read_token_file(o->data);
-    if (!token) {
-        fprintf(stderr, "vigil search: no token: use --token, $VIGIL_TOKEN or %s/admin.token\n", o->data);
-        return 2;
-    }
+    char *owned;
+    const char *token = vg_cli_token("search", o->token, o->data, &owned);
+    if (!token) return 2;
     struct vg_buf url = VG_BUF_INIT;
     struct vg_http_response resp = {0};
     struct vg_http_url pu;
@@ -192,10 +154,8 @@ static int run_server(struct opts *o)
         goto out;
     }
     /* the server URL may carry a path prefix; a trailing slash is dropped */
-    size_t sl = strlen(o->server);
-    if (sl && o->server[sl - 1] == '/') sl--;
     url.cap_limit = 64u << 10;
-    rc = vg_buf_addf(&url, "%.*s/api/v1/events?q=", (int)sl, o->server);
+    rc = vg_cli_server_url(&url, o->server, "/api/v1/events?q=");
     if (!rc) rc = vg_http_urlencode(&url, o->query);
     if (!rc) rc = vg_buf_addf(&url, "&limit=%zu", o->limit ? o->limit : 100);
     if (!rc && o->since) { rc = vg_buf_adds(&url, "&since="); if (!rc) rc = vg_http_urlencode(&url, o->since); }
@@ -213,9 +173,7 @@ static int run_server(struct opts *o)
     json_error_t je;
     json_t *doc = json_loadb(resp.body ? resp.body : "", resp.body_len, 0, &je);
     if (status < 200 || status > 299) {
-        const char *err = doc ? jstr(doc, "error") : NULL, *det = doc ? jstr(doc, "detail") : NULL;
-        fprintf(stderr, "vigil search: server answered %d%s%s%s%s\n", status, err ? ": " : "", err ? err : "", det ? ": " : "",
-                det ? det : "");
+        vg_cli_server_error("search", status, doc ? jstr(doc, "error") : NULL, doc ? jstr(doc, "detail") : NULL);
         json_decref(doc);
         rc = status == 400 ? 2 : 1;
         goto out;
@@ -246,6 +204,12 @@ out:
     return rc;
 }
 
+static int query_too_long(void)
+{
+    fprintf(stderr, "vigil search: query longer than %d bytes\n", VG_QUERY_MAX_TEXT);
+    return 2;
+}
+
 static int run(int argc, char **argv)
 {
     struct opts o = {.data = vg_cli_default_data(), .limit = 100};
@@ -263,32 +227,17 @@ static int run(int argc, char **argv)
         else if (!strcmp(a, "--asc")) { o.asc = true; continue; }
         else if (!strcmp(a, "--count")) { o.count = true; continue; }
         else if (!strcmp(a, "--limit")) {
-            uint64_t l;
-            if (i + 1 >= argc || vg_parse_u64(argv[i + 1], strlen(argv[i + 1]), &l) || l == 0 || l > VG_QUERY_MAX_LIMIT) {
-                fprintf(stderr, "vigil search: --limit takes a number from 1 to %d\n", VG_QUERY_MAX_LIMIT);
-                return 2;
-            }
-            o.limit = (size_t)l;
-            i++;
+            if (vg_cli_limit_opt("search", argc, argv, &i, &o.limit)) return 2;
             continue;
         } else if (!strcmp(a, "--")) {
-            for (i++; i < argc; i++) {
-                size_t n = strlen(argv[i]);
-                if (ql + n + 1 > VG_QUERY_MAX_TEXT) { fprintf(stderr, "vigil search: query longer than %d bytes\n", VG_QUERY_MAX_TEXT); return 2; }
-                if (ql) o.query[ql++] = ' ';
-                memcpy(o.query + ql, argv[i], n);
-                ql += n;
-            }
+            for (i++; i < argc; i++)
+                if (vg_cli_query_add(o.query, &ql, argv[i])) return query_too_long();
             break;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "vigil search: unknown option %s\n%s\n", a, usage_text);
             return 2;
         } else {
-            size_t n = strlen(a);
-            if (ql + n + 1 > VG_QUERY_MAX_TEXT) { fprintf(stderr, "vigil search: query longer than %d bytes\n", VG_QUERY_MAX_TEXT); return 2; }
-            if (ql) o.query[ql++] = ' ';
-            memcpy(o.query + ql, a, n);
-            ql += n;
+            if (vg_cli_query_add(o.query, &ql, a)) return query_too_long();
             continue;
         }
         if (i + 1 >= argc) { fprintf(stderr, "vigil search: %s needs a value\n", a); return 2; }
