@@ -44,6 +44,12 @@ int vg__net_addr(const char *s, int socktype, struct sockaddr_storage *ss, sockl
 /* Creates a bound (and for SOCK_STREAM listening) socket, non-blocking and
  * close-on-exec; writes the bound "ADDR:PORT" into bound. */
 int vg__net_listen(const char *addr, int socktype, int *fd_out, char *bound, size_t bsz, struct vg_err *err);
+/* One turn of a listener's accept loop, shared by the stream and agent
+ * listeners: waits up to 100 ms for a connection on lfd and accepts it with
+ * accept4 flags. Returns the new fd, or -1 when none came, accept failed,
+ * or the process is out of descriptors (then it pauses 100 ms, and warns
+ * "WHO: out of file descriptors" when who is not NULL). */
+int vg__net_accept(int lfd, int flags, struct sockaddr_storage *ss, const char *who);
 /* The IP address text of a peer (IPv4-mapped IPv6 shown as IPv4). */
 void vg__net_peer(const struct sockaddr_storage *ss, char *out, size_t sz);
 

@@ -1,12 +1,14 @@
 /* Socket helpers for the network sources: "ADDR:PORT" parsing, bound
  * listening sockets (port 0 = pick one, the chosen address is reported)
- * and peer address text. */
+ * and peer address text, and the accept step of the stream listeners. */
 #include "internal.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int vg__net_addr(const char *s, int socktype, struct sockaddr_storage *ss, socklen_t *len, struct vg_err *err)
@@ -99,4 +101,17 @@ int vg__net_listen(const char *addr, int socktype, int *fd_out, char *bound, siz
 fail:
     close(fd);
     return rc;
+}
+
+int vg__net_accept(int lfd, int flags, struct sockaddr_storage *ss, const char *who)
+{
+    struct pollfd pfd = {lfd, POLLIN, 0};
+    if (poll(&pfd, 1, 100) <= 0) return -1;
+    socklen_t sl = sizeof *ss;
+    int fd = accept4(lfd, (struct sockaddr *)ss, &sl, flags);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        if (who) vg_warn("ingest", "%s: out of file descriptors, pausing accepts", who);
+        usleep(100000);
+    }
+    return fd;
 }

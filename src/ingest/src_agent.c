@@ -594,15 +594,9 @@ static void *acceptor_main(void *arg)
     pthread_attr_setstacksize(&attr, 256 * 1024);
     while (!atomic_load(&s->stop)) {
         reap(s, false);
-        struct pollfd pfd = {s->lfd, POLLIN, 0};
-        if (poll(&pfd, 1, 100) <= 0) continue;
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE) usleep(100000);
-            continue;
-        }
+        int fd = vg__net_accept(s->lfd, SOCK_CLOEXEC, &ss, NULL);
+        if (fd < 0) continue;
         if (s->nconns >= MAX_CONNS) {
             vg_warn("agents", "%d connections open, refusing another", MAX_CONNS);
             close(fd);

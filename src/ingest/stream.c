@@ -197,18 +197,9 @@ static void *acceptor_main(void *arg)
     pthread_attr_setstacksize(&attr, 256 * 1024);
     while (!atomic_load(&s->stop)) {
         reap(s, false);
-        struct pollfd pfd = {s->lfd, POLLIN, 0};
-        if (poll(&pfd, 1, 100) <= 0) continue;
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        int fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE) {
-                vg_warn("ingest", "%s: out of file descriptors, pausing accepts", s->collector);
-                usleep(100000);
-            }
-            continue;
-        }
+        int fd = vg__net_accept(s->lfd, SOCK_NONBLOCK | SOCK_CLOEXEC, &ss, s->collector);
+        if (fd < 0) continue;
         if (s->nconns >= MAX_CONNS) {
             vg_warn("ingest", "%s: %d connections open, refusing another", s->collector, MAX_CONNS);
             close(fd);
