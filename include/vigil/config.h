@@ -32,6 +32,12 @@
  *   [agents]
  *   listen = off                   # e.g. 0.0.0.0:7443: vigil-agent connections (TLS 1.3, DATA/ca)
  *   silent_after = 30s             # an agent not heard from this long is reported silent
+ *   [intel]
+ *   feeds = /etc/vigil/intel, /srv/feeds/misp.json  # IoC feeds (files or directories: STIX 2.1,
+ *                                  # MISP events, text/CSV lists); comma-separated, repeatable
+ *   warninglists = /srv/misp-warninglists           # MISP warninglists (suppress hits); same syntax
+ *   refresh = 1h                   # re-read the feeds on this schedule ("off", the default: only
+ *                                  # at start, on SIGHUP and POST /api/v1/rules/reload)
  *
  * Addresses are ADDR:PORT or [IPv6]:PORT; port 0 picks a free port. Only
  * loopback is used by default: to listen elsewhere, name the address. */
@@ -70,6 +76,12 @@ struct vg_config {
     char placeholders[1024]; /* "" = none */
     char agents[128];        /* [agents] listen: agents' TLS listener ("off" by default) */
     int64_t agent_silent_ns; /* [agents] silent_after: default 30s */
+    /* [intel] (appended by the wire slice) */
+    char *intel_feeds[VG_CONFIG_MAX_FILES];        /* vg_strdup'd feed paths */
+    size_t nintel_feeds;
+    char *intel_warninglists[VG_CONFIG_MAX_FILES]; /* vg_strdup'd warninglist paths */
+    size_t nintel_warninglists;
+    int64_t intel_refresh_ns;                      /* 0 = no scheduled refresh */
 };
 
 /* Fills defaults (data from default_data, loopback listeners). */

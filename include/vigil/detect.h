@@ -74,6 +74,9 @@ struct vg_detect_stats {
     uint64_t errors;               /* match or alert-building failures (event kept, alert lost) */
     uint64_t reloads, reload_failures;
     struct vg_detect_load_info last; /* of the current set */
+    uint64_t intel_hits, intel_alerts, intel_suppressed, intel_expired; /* IoC matching */
+    uint64_t intel_loads, intel_load_failures;  /* sets installed / refreshes that failed */
+    size_t intel_indicators;       /* indicators of the current IoC set */
 };
 void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *out);
 /* Appends the counters as OpenMetrics families (no "# EOF"). */
@@ -93,6 +96,17 @@ int vg_detect_corr_load(struct vg_detect *d, const char *path, struct vg_err *er
  * VG_DEFAULT_RULES_DIR). NULL when that directory does not exist. The
  * returned string is static or from the environment. */
 const char *vg_detect_default_pack(void);
+
+/* Threat intel (include/vigil/intel.h): the engine holds a swap slot for
+ * an IoC set. Every batch takes the current set once (like the rule set)
+ * and matches each event after the Sigma rules; each hit becomes an alert
+ * (vg_intel_alert_build) in the batch, committed with the events. put
+ * takes over the caller's reference (NULL clears the set); batches in
+ * flight finish with the set they took. failed counts a refresh that did
+ * not produce a set (the current one stays). Both are thread-safe. */
+struct vg_intel_set;
+void vg_detect_intel_put(struct vg_detect *d, struct vg_intel_set *s);
+void vg_detect_intel_failed(struct vg_detect *d);
 
 /* Rule count of the current set (detection rules only). */
 size_t vg_detect_rule_count(struct vg_detect *d);

@@ -7,7 +7,8 @@ static const char usage[] =
     "usage: vigil serve [--config FILE] [--data DIR] [--http ADDR:PORT] [--syslog-udp ADDR:PORT]\n"
     "                   [--syslog-tcp ADDR:PORT] [--syslog-tls ADDR:PORT] [--tail FILE]... [--workers N]\n"
     "                   [--log-level debug|info|warn|error] [--rules PATH]... [--mappings PATH]\n"
-    "                   [--no-default-rules]\n"
+    "                   [--no-default-rules] [--intel PATH]... [--intel-warninglists DIR]...\n"
+    "                   [--intel-refresh DURATION|off]\n"
     "                   [--agents ADDR:PORT] [--agents-silent-after DURATION]\n"
     "\n"
     "Runs the Vigil server. Defaults: data directory $VIGIL_DATA or ./data, HTTP API on 127.0.0.1:8080,\n"
@@ -19,7 +20,11 @@ static const char usage[] =
     "Detection: Vigil's rule pack ($VIGIL_RULES, else the rules/ directory of the source tree the binary\n"
     "was built from) loads by default; --rules adds Sigma rule files or directories (e.g. SigmaHQ);\n"
     "--no-default-rules leaves the pack out. SIGHUP or POST /api/v1/rules/reload re-reads them all and\n"
-    "swaps the rule set without stopping ingest.";
+    "swaps the rule set without stopping ingest.\n"
+    "Threat intel: --intel adds IoC feeds (STIX 2.1 bundles, MISP events, text/CSV lists; files or\n"
+    "directories), --intel-warninglists MISP warninglists whose values never alert; every event is\n"
+    "matched and each hit is an alert. The feeds are re-read on SIGHUP, POST /api/v1/rules/reload and\n"
+    "every --intel-refresh interval ([intel] feeds, warninglists, refresh in the configuration file).";
 
 static int run(int argc, char **argv)
 {
@@ -43,6 +48,8 @@ static int run(int argc, char **argv)
         {"--tls-cert", "syslog", "tls_cert"},   {"--tls-key", "syslog", "tls_key"},
         {"--rules", "detect", "rules"},         {"--mappings", "detect", "mappings"},
         {"--agents", "agents", "listen"},       {"--agents-silent-after", "agents", "silent_after"},
+        {"--intel", "intel", "feeds"},          {"--intel-warninglists", "intel", "warninglists"},
+        {"--intel-refresh", "intel", "refresh"},
     };
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) { i++; continue; }

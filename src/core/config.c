@@ -30,6 +30,10 @@ void vg_config_release(struct vg_config *c)
     c->ntail = 0;
     for (size_t i = 0; i < c->nrules; i++) vg_free(c->rules[i]);
     c->nrules = 0;
+    for (size_t i = 0; i < c->nintel_feeds; i++) vg_free(c->intel_feeds[i]);
+    c->nintel_feeds = 0;
+    for (size_t i = 0; i < c->nintel_warninglists; i++) vg_free(c->intel_warninglists[i]);
+    c->nintel_warninglists = 0;
 }
 
 bool vg_config_off(const char *addr) { return !addr || !*addr || strcmp(addr, "off") == 0; }
@@ -57,6 +61,31 @@ static int set_dur(int64_t *dst, const char *val, const char *key, struct vg_err
         return vg_err_set(err, VG_EINVAL, "'%s' must be a duration like 250ms, 2s or 1m, not '%s'", key, val);
     *dst = ns;
     return 0;
+}
+
+/* Appends the comma-separated paths of val to list (each trimmed, empty
+ * items skipped). */
+static int add_paths(char **list, size_t *n, const char *val, const char *key, struct vg_err *err)
+{
+    const char *p = val;
+    bool any = false;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *s = p;
+        while (len && (*s == ' ' || *s == '\t')) { s++; len--; }
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+        if (len) {
+            if (*n == VG_CONFIG_MAX_FILES)
+                return vg_err_set(err, VG_ETOOBIG, "at most %d paths can be given for '%s'", VG_CONFIG_MAX_FILES, key);
+            if (len >= 4096) return vg_err_set(err, VG_EINVAL, "bad path for '%s'", key);
+            if (!(list[*n] = vg_strndup(s, len))) return vg_err_set(err, VG_ENOMEM, "out of memory");
+            (*n)++;
+            any = true;
+        }
+        p = e ? e + 1 : p + strlen(p);
+    }
+    return any ? 0 : vg_err_set(err, VG_EINVAL, "'%s' needs at least one path", key);
 }
 
 int vg_config_set(struct vg_config *c, const char *sec, const char *key, const char *val, struct vg_err *err)
@@ -115,6 +144,15 @@ int vg_config_set(struct vg_config *c, const char *sec, const char *key, const c
     if (IS("detect", "placeholders")) return set_str(c->placeholders, sizeof c->placeholders, val, key, err);
     if (IS("agents", "listen")) return set_str(c->agents, sizeof c->agents, val, key, err);
     if (IS("agents", "silent_after")) return set_dur(&c->agent_silent_ns, val, key, err);
+    if (IS("intel", "feeds")) return add_paths(c->intel_feeds, &c->nintel_feeds, val, key, err);
+    if (IS("intel", "warninglists")) return add_paths(c->intel_warninglists, &c->nintel_warninglists, val, key, err);
+    if (IS("intel", "refresh")) {
+        if (strcmp(val, "off") == 0 || strcmp(val, "0") == 0) { c->intel_refresh_ns = 0; return 0; }
+        int rc = set_dur(&c->intel_refresh_ns, val, key, err);
+        if (rc == 0 && c->intel_refresh_ns < 1000000000LL)
+            return vg_err_set(err, VG_EINVAL, "'refresh' must be at least 1s (or off), not '%s'", val);
+        return rc;
+    }
 #undef IS
     return vg_err_set(err, VG_EINVAL, "unknown setting '%s' in section [%s]", key, sec);
 }
@@ -152,7 +190,7 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_err *err)
             *e = 0;
             char *name = trim(s + 1);
             if (strcmp(name, "server") && strcmp(name, "syslog") && strcmp(name, "files") && strcmp(name, "pipeline") &&
-                strcmp(name, "detect")) {
+                strcmp(name, "detect") && strcmp(name, "agents") && strcmp(name, "intel")) {
                 rc = vg_err_set(err, VG_EINVAL, "%s:%d: unknown section [%s]", path, lineno, name);
                 goto out;
             }

@@ -14,9 +14,14 @@
  * of referenced rules are fed to it; each firing becomes an alert of the
  * correlation rule on the event that completed it; base rules referenced
  * only by correlations without `generate: true` make no alert of their own.
- * A reload carries the correlation state over (save -> restore). */
+ * A reload carries the correlation state over (save -> restore).
+ *
+ * Threat intel: an IoC set in a vg_intel_slot, taken once per batch; each
+ * event is matched after the Sigma rules and every hit (deduplicated per
+ * indicator and field by the matcher) becomes an alert of its own. */
 #include "vigil/detect.h"
 #include "vigil/correlate.h"
+#include "vigil/intel.h"
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -54,7 +59,10 @@ struct vg_detect {
     uint64_t generation;
     atomic_uint_fast64_t events, below_min, errors, reloads, reload_failures;
     atomic_uint_fast64_t alerts[VG_ALERT_NLEVELS];
+    struct vg_intel_slot *intel;   /* current IoC set (empty: no matching) */
+    atomic_uint_fast64_t intel_hits, intel_alerts, intel_suppressed, intel_expired, intel_loads, intel_failures;
 };
+#define INTEL_MAX_HITS 32          /* intel hits turned into alerts per event */
 
 static void ruleset_free(struct ruleset *rs)
 {
@@ -269,6 +277,7 @@ int vg_detect_new(struct vg_detect **out, const struct vg_detect_opts *o, struct
     d->mappings = dup_opt(o->mappings, &oom);
     d->config = dup_opt(o->config, &oom);
     d->min_level = o->min_level;
+    if (!(d->intel = vg_intel_slot_new())) oom = true;
     if (o->nrules) {
         d->rules = vg_calloc(o->nrules, sizeof *d->rules);
         if (!d->rules) oom = true;
@@ -291,6 +300,7 @@ void vg_detect_free(struct vg_detect *d)
 {
     if (!d) return;
     ruleset_unref(d->cur);
+    vg_intel_slot_free(d->intel);
     pthread_mutex_destroy(&d->cur_mu);
     pthread_mutex_destroy(&d->reload_mu);
     vg_free(d->pack);
@@ -399,10 +409,30 @@ int vg_detect_run(struct vg_detect *d, struct vg_batch *b, const char *origin_fi
     struct vg_alert **tail = &b->alerts;
     while (*tail) tail = &(*tail)->next;
     int64_t now = vg_now_ns();
-    uint64_t lv[VG_ALERT_NLEVELS] = {0}, below = 0, errors = 0;
+    uint64_t lv[VG_ALERT_NLEVELS] = {0}, below = 0, errors = 0, ialerts = 0;
     int made = 0;
+    struct vg_intel_set *iset = d->intel ? vg_intel_slot_get(d->intel) : NULL; /* once per batch */
+    struct vg_intel_match_stats ist = {0};
     for (size_t i = 0; i < b->n; i++) {
         const struct vg_event *ev = &b->ev[i];
+        if (iset) {
+            struct vg_intel_hit ih[INTEL_MAX_HITS];
+            size_t nh = vg_intel_match_event(iset, ev, ih, INTEL_MAX_HITS, &ist);
+            for (size_t k = 0; k < nh && k < INTEL_MAX_HITS; k++) {
+                struct vg_alert *a = vg_arena_alloc(&b->arena, sizeof *a);
+                if (!a || vg_intel_alert_build(a, &b->arena, &ih[k], ev, now) != 0) {
+                    errors++;
+                    continue;
+                }
+                if ((int)a->level < d->min_level) { below++; continue; }
+                *tail = a;
+                tail = &a->next;
+                b->nalerts++;
+                lv[a->level]++;
+                ialerts++;
+                made++;
+            }
+        }
         const struct vg_sigma_hit *hits;
         int h = vg_sigma_match(ctx, ev, &hits);
         if (h < 0) { errors++; continue; }
@@ -431,6 +461,13 @@ int vg_detect_run(struct vg_detect *d, struct vg_batch *b, const char *origin_fi
     }
     ctx_give(rs, ctx);
     ruleset_unref(rs);
+    if (iset) {
+        vg_intel_set_unref(iset);
+        if (ist.hits) atomic_fetch_add(&d->intel_hits, ist.hits);
+        if (ist.suppressed) atomic_fetch_add(&d->intel_suppressed, ist.suppressed);
+        if (ist.expired) atomic_fetch_add(&d->intel_expired, ist.expired);
+        if (ialerts) atomic_fetch_add(&d->intel_alerts, ialerts);
+    }
     atomic_fetch_add(&d->events, b->n);
     for (int l = 0; l < VG_ALERT_NLEVELS; l++)
         if (lv[l]) atomic_fetch_add(&d->alerts[l], lv[l]);
@@ -518,6 +555,22 @@ int vg_detect_corr_load(struct vg_detect *d, const char *path, struct vg_err *er
     return rc;
 }
 
+/* ---- threat intel ---------------------------------------------------------- */
+void vg_detect_intel_put(struct vg_detect *d, struct vg_intel_set *s)
+{
+    if (!d || !d->intel) {
+        vg_intel_set_unref(s);
+        return;
+    }
+    vg_intel_slot_put(d->intel, s);
+    if (s) atomic_fetch_add(&d->intel_loads, 1);
+}
+
+void vg_detect_intel_failed(struct vg_detect *d)
+{
+    if (d) atomic_fetch_add(&d->intel_failures, 1);
+}
+
 /* ---- figures ------------------------------------------------------------- */
 void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *o)
 {
@@ -528,6 +581,19 @@ void vg_detect_stats(struct vg_detect *d, struct vg_detect_stats *o)
     o->errors = atomic_load(&d->errors);
     o->reloads = atomic_load(&d->reloads);
     o->reload_failures = atomic_load(&d->reload_failures);
+    o->intel_hits = atomic_load(&d->intel_hits);
+    o->intel_alerts = atomic_load(&d->intel_alerts);
+    o->intel_suppressed = atomic_load(&d->intel_suppressed);
+    o->intel_expired = atomic_load(&d->intel_expired);
+    o->intel_loads = atomic_load(&d->intel_loads);
+    o->intel_load_failures = atomic_load(&d->intel_failures);
+    struct vg_intel_set *is = d->intel ? vg_intel_slot_get(d->intel) : NULL;
+    if (is) {
+        size_t n = 0;
+        vg_intel_indicators(is, &n);
+        o->intel_indicators = n;
+        vg_intel_set_unref(is);
+    }
     pthread_mutex_lock(&d->cur_mu);
     if (d->cur) o->last = d->cur->info;
     pthread_mutex_unlock(&d->cur_mu);
@@ -579,6 +645,32 @@ int vg_detect_metrics(struct vg_detect *d, struct vg_buf *out)
                          (unsigned long long)s.events, (unsigned long long)s.errors, s.last.loaded, s.last.rejected,
                          (unsigned long long)s.last.generation, s.last.ms / 1e3, (unsigned long long)s.reloads,
                          (unsigned long long)s.reload_failures);
+    if (rc == 0)
+        rc = vg_buf_addf(out,
+                         "# TYPE vigil_intel_indicators gauge\n"
+                         "# HELP vigil_intel_indicators Indicators of the current threat-intel set.\n"
+                         "vigil_intel_indicators %zu\n"
+                         "# TYPE vigil_intel_hits counter\n"
+                         "# HELP vigil_intel_hits Indicator hits on events (after warninglists and validity).\n"
+                         "vigil_intel_hits_total %llu\n"
+                         "# TYPE vigil_intel_alerts counter\n"
+                         "# HELP vigil_intel_alerts Alerts made from indicator hits.\n"
+                         "vigil_intel_alerts_total %llu\n"
+                         "# TYPE vigil_intel_suppressed counter\n"
+                         "# HELP vigil_intel_suppressed Hits suppressed because the value is on a warninglist.\n"
+                         "vigil_intel_suppressed_total %llu\n"
+                         "# TYPE vigil_intel_expired counter\n"
+                         "# HELP vigil_intel_expired Hits ignored because the event lies outside the indicator's validity.\n"
+                         "vigil_intel_expired_total %llu\n"
+                         "# TYPE vigil_intel_loads counter\n"
+                         "# HELP vigil_intel_loads Threat-intel sets loaded (start, reloads, scheduled refreshes).\n"
+                         "vigil_intel_loads_total %llu\n"
+                         "# TYPE vigil_intel_load_failures counter\n"
+                         "# HELP vigil_intel_load_failures Threat-intel loads that failed (the previous set stayed).\n"
+                         "vigil_intel_load_failures_total %llu\n",
+                         s.intel_indicators, (unsigned long long)s.intel_hits, (unsigned long long)s.intel_alerts,
+                         (unsigned long long)s.intel_suppressed, (unsigned long long)s.intel_expired,
+                         (unsigned long long)s.intel_loads, (unsigned long long)s.intel_load_failures);
     struct ruleset *rs = rc == 0 ? acquire(d) : NULL;
     if (rs && rs->corr) {
         struct vg_corr_stats cs;

@@ -4,10 +4,17 @@
  * pipeline drains and commits, the store closes). Termination signals are
  * blocked in every thread and taken synchronously with sigwait(). The
  * detect engine (rules) is created before the pipeline, whose workers call
- * it per batch; SIGHUP and POST /api/v1/rules/reload swap its rule set. */
+ * it per batch; SIGHUP and POST /api/v1/rules/reload swap its rule set.
+ *
+ * Threat intel ([intel] feeds/warninglists, --intel): the IoC set is built
+ * at start, then rebuilt on SIGHUP, on POST /api/v1/rules/reload and every
+ * [intel] refresh by a timer thread; each build happens off the hot path
+ * and is swapped into the detect engine's slot (a failed build keeps the
+ * current set). */
 #include "vigil/server.h"
 #include "vigil/api.h"
 #include "vigil/detect.h"
+#include "vigil/intel.h"
 #include "vigil/source.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -71,13 +78,138 @@ static void log_rejections(const struct vg_sigma_report *rep)
     if (rep->nrej > 50) vg_warn("detect", "... and %zu more rejected rules (vigil rules check lists them)", rep->nrej - 50);
 }
 
+/* The detect engine and what reloads it (rules and threat intel). */
+struct detect_ctl {
+    struct vg_detect *det;
+    const struct vg_config *cfg;
+    pthread_mutex_t intel_mu;      /* one intel build at a time */
+    pthread_mutex_t tmu;           /* guards stop, for the refresh timer */
+    pthread_cond_t tcv;
+    bool stop, timer_on;
+    pthread_t timer;
+};
+
+static bool intel_configured(const struct vg_config *cfg) { return cfg->nintel_feeds || cfg->nintel_warninglists; }
+
+/* Builds a new IoC set from the configured feeds and warninglists and swaps
+ * it into the engine; the set in use keeps serving until then. A feed that
+ * cannot be read fails the build (VG_EIO, the current set stays); documents
+ * and indicators that do not parse are counted rejections. With out, a
+ * JSON object summarising the build is appended. */
+static int intel_load(struct detect_ctl *dc, struct vg_buf *out, struct vg_err *err)
+{
+    const struct vg_config *cfg = dc->cfg;
+    pthread_mutex_lock(&dc->intel_mu);
+    int64_t t0 = vg_mono_ns();
+    struct vg_intel_report rep = VG_INTEL_REPORT_INIT;
+    struct vg_intel_builder *b = vg_intel_builder_new();
+    size_t indicators = 0;
+    int rc = 0;
+    if (!b) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
+    for (size_t k = 0; k < 2; k++) {
+        char *const *list = k ? cfg->intel_warninglists : cfg->intel_feeds;
+        size_t n = k ? cfg->nintel_warninglists : cfg->nintel_feeds;
+        for (size_t i = 0; i < n; i++) {
+            int lr = vg_intel_load_path(b, list[i], &rep);
+            if (lr == VG_EIO || lr == VG_ENOMEM) {
+                rc = vg_err_set(err, lr, "cannot load %s %s: %s", k ? "warninglist" : "intel feed", list[i], vg_strerror(lr));
+                goto out;
+            }
+            if (lr) vg_warn("intel", "%s: %s (counted as rejected)", list[i], vg_strerror(lr));
+        }
+    }
+    struct vg_intel_set *set = vg_intel_build(b, err);
+    b = NULL; /* freed by the build */
+    if (!set) { rc = err && err->code ? err->code : VG_ENOMEM; goto out; }
+    vg_intel_indicators(set, &indicators);
+    vg_detect_intel_put(dc->det, set);
+    for (size_t i = 0; i < rep.nrej && i < 20; i++)
+        vg_debug("intel", "rejected %s%s%s: %s", rep.rej[i].feed ? rep.rej[i].feed : "?", rep.rej[i].id ? " " : "",
+                 rep.rej[i].id ? rep.rej[i].id : "", rep.rej[i].reason);
+    vg_info("intel", "%zu indicators from %zu files (%zu rejected), %zu warninglist entries in %.0f ms", indicators,
+            rep.files, rep.rejected, rep.warninglist_entries, (double)(vg_mono_ns() - t0) / 1e6);
+out:
+    vg_intel_builder_free(b);
+    if (rc) {
+        vg_detect_intel_failed(dc->det);
+        vg_warn("intel", "threat intel not (re)loaded, the current set stays: %s", err && err->msg[0] ? err->msg : vg_strerror(rc));
+    }
+    if (out) {
+        int orc = rc ? vg_buf_adds(out, "{\"ok\":false,\"error\":")
+                     : vg_buf_addf(out, "{\"ok\":true,\"indicators\":%zu,\"rejected\":%zu,\"files\":%zu,"
+                                        "\"warninglist_entries\":%zu}",
+                                   indicators, rep.rejected, rep.files, rep.warninglist_entries);
+        if (rc && !orc) {
+            const char *m = err && err->msg[0] ? err->msg : vg_strerror(rc);
+            orc = vg_buf_add_json_str(out, m, strlen(m));
+            if (!orc) orc = vg_buf_addc(out, '}');
+        }
+    }
+    vg_intel_report_release(&rep);
+    pthread_mutex_unlock(&dc->intel_mu);
+    if (rc == 0) printf("intel %zu indicators loaded\n", indicators);
+    return rc;
+}
+
+/* The [intel] refresh timer: rebuilds the set every refresh interval
+ * until stopped. */
+static void *intel_refresh_main(void *arg)
+{
+    struct detect_ctl *dc = arg;
+    pthread_mutex_lock(&dc->tmu);
+    while (!dc->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t at = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + dc->cfg->intel_refresh_ns;
+        ts.tv_sec = (time_t)(at / 1000000000LL);
+        ts.tv_nsec = (long)(at % 1000000000LL);
+        int w = 0;
+        while (!dc->stop && w != ETIMEDOUT) w = pthread_cond_timedwait(&dc->tcv, &dc->tmu, &ts);
+        if (dc->stop) break;
+        pthread_mutex_unlock(&dc->tmu);
+        struct vg_err e = VG_ERR_INIT;
+        vg_info("intel", "scheduled refresh");
+        intel_load(dc, NULL, &e);
+        pthread_mutex_lock(&dc->tmu);
+    }
+    pthread_mutex_unlock(&dc->tmu);
+    return NULL;
+}
+
+static int intel_timer_start(struct detect_ctl *dc, struct vg_err *err)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&dc->tcv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&dc->timer, NULL, intel_refresh_main, dc) != 0) {
+        pthread_cond_destroy(&dc->tcv);
+        return vg_err_set(err, VG_EIO, "cannot start the intel refresh thread");
+    }
+    dc->timer_on = true;
+    return 0;
+}
+
+static void intel_timer_stop(struct detect_ctl *dc)
+{
+    if (!dc->timer_on) return;
+    pthread_mutex_lock(&dc->tmu);
+    dc->stop = true;
+    pthread_cond_signal(&dc->tcv);
+    pthread_mutex_unlock(&dc->tmu);
+    pthread_join(dc->timer, NULL);
+    pthread_cond_destroy(&dc->tcv);
+    dc->timer_on = false;
+}
+
 static int detect_start(const struct vg_config *cfg, struct vg_detect **out, struct vg_err *err)
 {
     *out = NULL;
     const char *pack = cfg->no_default_rules ? NULL : vg_detect_default_pack();
     if (!cfg->no_default_rules && !pack)
         vg_warn("detect", "Vigil's rule pack was not found (set VIGIL_RULES or [detect] rules)");
-    if (!pack && !cfg->nrules) {
+    if (!pack && !cfg->nrules && !intel_configured(cfg)) {
         printf("rules none (detection off)\n");
         return 0;
     }
@@ -102,10 +234,14 @@ static int detect_start(const struct vg_config *cfg, struct vg_detect **out, str
     return rc;
 }
 
-/* Reload for SIGHUP and the API; appends a JSON summary to out when given. */
+/* Reload for SIGHUP and the API (rules, then threat intel when
+ * configured); appends a JSON summary to out when given. A failed intel
+ * build is reported in the summary ("intel":{"ok":false,...}) but does not
+ * fail the rules reload. */
 static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
 {
-    struct vg_detect *d = ctx;
+    struct detect_ctl *dc = ctx;
+    struct vg_detect *d = dc->det;
     struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
     struct vg_detect_load_info li;
     int rc = vg_detect_reload(d, &rep, &li, err);
@@ -124,17 +260,31 @@ static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
                 if (!rc) rc = vg_buf_add_json_str(out, rep.rej[i].reason, strlen(rep.rej[i].reason));
                 if (!rc) rc = vg_buf_addc(out, '}');
             }
-            if (!rc) rc = vg_buf_adds(out, "]}");
+            if (!rc) rc = vg_buf_adds(out, "]");
+            if (!rc && intel_configured(dc->cfg)) {
+                struct vg_err ie = VG_ERR_INIT;
+                rc = vg_buf_adds(out, ",\"intel\":");
+                if (!rc) {
+                    size_t before = out->len;
+                    intel_load(dc, out, &ie);
+                    if (out->len == before) rc = VG_ENOMEM;
+                }
+            }
+            if (!rc) rc = vg_buf_addc(out, '}');
             if (rc) rc = vg_err_set(err, rc, "cannot build the answer");
         }
     } else {
         vg_warn("detect", "rule reload failed, previous rules stay: %s", err && err->msg[0] ? err->msg : vg_strerror(rc));
     }
+    if ((rc || !out) && intel_configured(dc->cfg)) { /* not yet done above */
+        struct vg_err ie = VG_ERR_INIT;
+        intel_load(dc, NULL, &ie);
+    }
     vg_sigma_report_release(&rep);
     return rc;
 }
 
-static int detect_metrics(void *ctx, struct vg_buf *out) { return vg_detect_metrics(ctx, out); }
+static int detect_metrics(void *ctx, struct vg_buf *out) { return vg_detect_metrics(((struct detect_ctl *)ctx)->det, out); }
 
 /* "127.0.0.1:0" + 41234 -> "127.0.0.1:41234" */
 static void with_port(const char *addr, int port, char *out, size_t sz)
@@ -150,6 +300,9 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     struct vg_pipeline *pipe = NULL;
     struct vg_api *api = NULL;
     struct vg_detect *det = NULL;
+    struct detect_ctl dc = {.cfg = cfg};
+    pthread_mutex_init(&dc.intel_mu, NULL);
+    pthread_mutex_init(&dc.tmu, NULL);
     struct vg_buf corr_path = VG_BUF_INIT; /* <data>/correlation.state */
     struct running srcs[MAX_SOURCES];
     size_t nsrc = 0;
@@ -174,6 +327,11 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
 
     rc = detect_start(cfg, &det, err);
     if (rc) goto out;
+    dc.det = det;
+    if (det && intel_configured(cfg)) {
+        if ((rc = intel_load(&dc, NULL, err))) goto out;
+        if (cfg->intel_refresh_ns > 0 && (rc = intel_timer_start(&dc, err))) goto out;
+    }
     if (det) { /* correlation windows survive a restart */
         struct vg_err ce = VG_ERR_INIT;
         if (vg_buf_addf(&corr_path, "%s/correlation.state", cfg->data) == 0) {
@@ -233,7 +391,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     if (!vg_config_off(cfg->http)) {
         struct vg_api_opts ao = {.listen = cfg->http, .store_location = cfg->data, .pipeline = pipe,
                                  .rules_reload = det ? detect_reload : NULL,
-                                 .detect_metrics = det ? detect_metrics : NULL, .detect_ctx = det};
+                                 .detect_metrics = det ? detect_metrics : NULL, .detect_ctx = &dc};
         int port = 0;
         rc = vg_api_start(&api, &ao, &port, err);
         if (rc) goto out;
@@ -249,12 +407,13 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
         if (!det) { vg_info("server", "SIGHUP: no rules to reload"); continue; }
         struct vg_err re = VG_ERR_INIT;
-        vg_info("server", "SIGHUP: reloading rules");
-        detect_reload(det, NULL, &re);
+        vg_info("server", "SIGHUP: reloading rules%s", intel_configured(cfg) ? " and threat intel" : "");
+        detect_reload(&dc, NULL, &re);
     }
     vg_info("server", "signal %d: stopping sources, draining the pipeline", sig);
     rc = 0;
 out:
+    intel_timer_stop(&dc);
     for (size_t i = nsrc; i-- > 0;) srcs[i].ops->stop(srcs[i].src);
     vg_api_stop(api);
     if (pipe) {
@@ -271,6 +430,8 @@ out:
     }
     vg_buf_release(&corr_path);
     vg_detect_free(det);   /* after the pipeline: no worker uses it any more */
+    pthread_mutex_destroy(&dc.intel_mu);
+    pthread_mutex_destroy(&dc.tmu);
     if (rc == 0) vg_info("server", "stopped cleanly");
     fflush(stdout);
     return rc;

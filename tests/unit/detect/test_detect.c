@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "vigil/detect.h"
+#include "vigil/intel.h"
 #include "vigil/store.h"
 #include <jansson.h>
 #include <pthread.h>
@@ -171,6 +172,77 @@ static void test_min_level(void **st)
     struct vg_detect_stats s;
     vg_detect_stats(d, &s);
     assert_int_equal(s.below_min, 3);
+    vg_batch_free(b);
+    vg_detect_free(d);
+}
+
+/* ---- threat intel ---------------------------------------------------------- */
+static struct vg_intel_set *intel_set(const char *ip, const char *id)
+{
+    struct vg_intel_builder *ib = vg_intel_builder_new();
+    assert_non_null(ib);
+    struct vg_intel_indicator meta = {.id = id, .name = "test c2", .feed = "unit.txt", .pattern = "ip",
+                                      .confidence = 90, .valid_from = INT64_MIN, .valid_until = INT64_MAX};
+    assert_int_equal(vg_intel_add(ib, VG_INTEL_IP, ip, strlen(ip), &meta), 0);
+    struct vg_err err = VG_ERR_INIT;
+    struct vg_intel_set *s = vg_intel_build(ib, &err);
+    assert_non_null(s);
+    return s;
+}
+
+static int count_intel(struct vg_batch *b, const char *rule_id)
+{
+    int k = 0;
+    for (struct vg_alert *a = b->alerts; a; a = a->next) k += strcmp(a->rule_id, rule_id) == 0;
+    return k;
+}
+
+/* No set: no intel alerts; a set: one alert per event carrying the address,
+ * alongside the Sigma alerts; a swapped set replaces it; NULL clears it;
+ * counters follow. */
+static void test_intel(void **st)
+{
+    (void)st;
+    struct vg_detect *d = engine(0);
+    struct vg_batch *b = make_batch(4, "root"); /* every event has source.ip 203.0.113.7 */
+    int sigma = vg_detect_run(d, b, NULL, false);
+    assert_true(sigma >= 4);
+    assert_int_equal(count_intel(b, "intel:ind-1"), 0);
+    vg_batch_free(b);
+
+    vg_detect_intel_put(d, intel_set("203.0.113.0/24", "ind-1"));
+    b = make_batch(4, "root");
+    assert_int_equal(vg_detect_run(d, b, NULL, false), sigma + 4);
+    assert_int_equal(count_intel(b, "intel:ind-1"), 4);
+    for (struct vg_alert *a = b->alerts; a; a = a->next)
+        if (strcmp(a->rule_id, "intel:ind-1") == 0) assert_int_equal(a->level, VG_ALERT_HIGH); /* confidence 90 */
+    vg_batch_free(b);
+
+    vg_detect_intel_put(d, intel_set("198.51.100.1", "ind-2")); /* swap: the old set no longer matches */
+    b = make_batch(2, "root");
+    assert_int_equal(vg_detect_run(d, b, NULL, false), sigma / 2);
+    assert_int_equal(count_intel(b, "intel:ind-1") + count_intel(b, "intel:ind-2"), 0);
+    vg_batch_free(b);
+
+    vg_detect_intel_put(d, intel_set("203.0.113.7", "ind-3"));
+    vg_detect_intel_failed(d);
+    struct vg_detect_stats s;
+    vg_detect_stats(d, &s);
+    assert_int_equal(s.intel_hits, 4);
+    assert_int_equal(s.intel_alerts, 4);
+    assert_int_equal(s.intel_loads, 3);
+    assert_int_equal(s.intel_load_failures, 1);
+    assert_int_equal(s.intel_indicators, 1);
+    struct vg_buf m = VG_BUF_INIT;
+    assert_int_equal(vg_detect_metrics(d, &m), 0);
+    assert_non_null(strstr(m.data, "vigil_intel_hits_total 4\n"));
+    assert_non_null(strstr(m.data, "vigil_intel_indicators 1\n"));
+    vg_buf_release(&m);
+
+    vg_detect_intel_put(d, NULL); /* cleared */
+    b = make_batch(1, "root");
+    vg_detect_run(d, b, NULL, false);
+    assert_int_equal(count_intel(b, "intel:ind-3"), 0);
     vg_batch_free(b);
     vg_detect_free(d);
 }
@@ -367,6 +439,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alert_record),
         cmocka_unit_test(test_min_level),
+        cmocka_unit_test(test_intel),
         cmocka_unit_test(test_reload_under_load),
         cmocka_unit_test(test_store),
     };

@@ -18,6 +18,18 @@ struct pcase {
     const char *const *neg;          /* near-misses that must not */
 };
 
+/* Rules that only feed correlations (no correlation using them says
+ * generate: true): their positives make no alert of their own. The
+ * correlations themselves are tested in tests/unit/pack/. */
+static const char *const quiet_titles[] = {"SSH Login Accepted"};
+
+static bool is_quiet(const char *title)
+{
+    for (size_t i = 0; i < VG_ARRAY_LEN(quiet_titles); i++)
+        if (strcmp(quiet_titles[i], title) == 0) return true;
+    return false;
+}
+
 #define L(...) (const char *const[]){__VA_ARGS__, NULL}
 #define SYS "Jan  5 10:00:00 web1 "
 
@@ -49,6 +61,10 @@ static const struct pcase cases[] = {
     {"SSH Login By User Not Allowed",
      L(SYS "sshd[10]: User games from 203.0.113.9 not allowed because shell /usr/sbin/nologin is not executable"),
      L(SYS "sshd[10]: Invalid user games from 203.0.113.9")},
+    {"SSH Login Accepted",
+     L(SYS "sshd[10]: Accepted password for alice from 203.0.113.9 port 4242 ssh2",
+       SYS "sshd[10]: Accepted publickey for deploy from 203.0.113.9 port 4242 ssh2: ED25519 SHA256:x"),
+     L(SYS "sshd[10]: Failed password for alice from 203.0.113.9 port 4242 ssh2")},
     {"Sudo Authentication Failure",
      L(SYS "sudo:     mike : 3 incorrect password attempts ; TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/bin/ls"),
      L(SYS "sudo:     mike : TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/bin/ls")},
@@ -234,7 +250,7 @@ static void test_cases(void **st)
     size_t failures = 0;
     for (size_t i = 0; i < VG_ARRAY_LEN(cases); i++) {
         for (const char *const *p = cases[i].pos; *p; p++)
-            if (fires(*p, cases[i].title, NULL) != 1) { printf("FAIL positive: %s: %s\n", cases[i].title, *p); failures++; }
+            if (fires(*p, cases[i].title, NULL) != (is_quiet(cases[i].title) ? 0 : 1)) { printf("FAIL positive: %s: %s\n", cases[i].title, *p); failures++; }
         for (const char *const *p = cases[i].neg; *p; p++)
             if (fires(*p, cases[i].title, NULL) != 0) { printf("FAIL near-miss fired: %s: %s\n", cases[i].title, *p); failures++; }
     }

@@ -62,6 +62,33 @@ static void test_file(void **st)
     unlink(path);
 }
 
+/* [intel]: comma-separated, repeatable paths; refresh; [agents] accepted as a section. */
+static void test_intel(void **st)
+{
+    (void)st;
+    const char *path = write_tmp("[intel]\nfeeds = /a/stix, /b/misp.json ,\nfeeds = /c\nwarninglists = /wl\nrefresh = 1h\n"
+                                 "[agents]\nsilent_after = 10s\n");
+    struct vg_config c;
+    vg_config_init(&c, "./data");
+    assert_int_equal(c.intel_refresh_ns, 0);
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(vg_config_load(&c, path, &e), 0);
+    assert_int_equal(c.nintel_feeds, 3);
+    assert_string_equal(c.intel_feeds[0], "/a/stix");
+    assert_string_equal(c.intel_feeds[1], "/b/misp.json");
+    assert_string_equal(c.intel_feeds[2], "/c");
+    assert_int_equal(c.nintel_warninglists, 1);
+    assert_string_equal(c.intel_warninglists[0], "/wl");
+    assert_int_equal(c.intel_refresh_ns, 3600LL * 1000000000LL);
+    assert_int_equal(c.agent_silent_ns, 10LL * 1000000000LL);
+    assert_int_equal(vg_config_set(&c, "intel", "refresh", "off", &e), 0);
+    assert_int_equal(c.intel_refresh_ns, 0);
+    assert_int_equal(vg_config_set(&c, "intel", "feeds", "/d", &e), 0); /* the --intel flag */
+    assert_int_equal(c.nintel_feeds, 4);
+    vg_config_release(&c);
+    unlink(path);
+}
+
 static void expect_error(const char *text, int line, const char *needle)
 {
     const char *path = write_tmp(text);
@@ -85,6 +112,9 @@ static void test_errors(void **st)
     expect_error("[files]\npoll = soon\n", 2, "duration");
     expect_error("[server]\njust words\n", 2, "key = value");
     expect_error("[server\n", 1, "section header");
+    expect_error("[intel]\nfeeds = , ,\n", 2, "at least one path");
+    expect_error("[intel]\nrefresh = 10ms\n", 2, "at least 1s");
+    expect_error("[intel]\nrefresh = often\n", 2, "duration");
     struct vg_config c;
     vg_config_init(&c, "./data");
     struct vg_err e = VG_ERR_INIT;
@@ -98,6 +128,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_file),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_intel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
