@@ -32,6 +32,17 @@ def free_port():
     return p
 
 
+def pack_rule_id(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("id:"):
+                return line.split(":", 1)[1].strip()
+    raise SystemExit("no id in " + path)
+
+
+SILENT_RULE_ID = pack_rule_id(os.path.join(os.environ.get("VG_SRC", "."), "rules", "vigil", "agent_silent.yml"))
+
+
 def vigil(*args):
     return subprocess.run([VIGIL] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
 
@@ -284,6 +295,12 @@ def main():
     check(lst.get("db-01", {}).get("status") == "silent", "stopped agent reported silent")
     sil = [e for e in dump(data, "event.action:agent_silent") if e.get("agent.name") == "db-01"]
     check(len(sil) == 1, "one agent_silent event stored for db-01 (%d)" % len(sil))
+    # ... and the pack's rule turns it into an alert (collection health)
+    r = vigil("alerts", "--data", data, "--json", "--limit", "100", "--rule", SILENT_RULE_ID)
+    rows = [json.loads(l) for l in r.stdout.decode().splitlines() if l.strip()]
+    mine = [x for x in rows if "db-01" in json.dumps(x)]
+    check(r.returncode == 0 and len(mine) == 1 and mine[0].get("level") == "medium",
+          "one medium 'agent stopped reporting' alert for db-01 (%d of %d)" % (len(mine), len(rows)))
     r = vigil("agents", "revoke", aid, "--data", data)
     check(r.returncode == 0, "revoke works")
     try:

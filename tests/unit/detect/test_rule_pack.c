@@ -258,11 +258,45 @@ static void test_cases(void **st)
     assert_int_equal(failures, 0);
 }
 
+/* Vigil's own health events are not log lines: they are built the way
+ * src/ingest/src_agent.c builds them (collector "vigil", already decoded). */
+static int health_fires(const char *action, const char *title)
+{
+    struct vg_batch *b = vg_batch_new(2);
+    struct vg_event *ev = vg_batch_push(b);
+    const char *raw = "vigil: agent db-01 (id, tenant default) is silent";
+    assert_int_equal(vg_event_set_raw(ev, raw, strlen(raw)), 0);
+    ev->tenant = "default";
+    ev->host = "db-01";
+    ev->collector = "vigil";
+    ev->format = "vigil";
+    ev->ts = ev->recv_ts = vg_now_ns();
+    assert_int_equal(vg_event_add_str(ev, VG_FID_EVENT_ACTION, VG_FF_ECS, action, strlen(action)), 0);
+    assert_int_equal(vg_event_add_named(ev, "agent.name", VG_FF_ECS, "db-01", 5), 0);
+    vg_event_finish(ev);
+    assert_true(vg_detect_run(det, b, NULL, true) >= 0);
+    int k = 0;
+    for (struct vg_alert *a = b->alerts; a; a = a->next) k += strcmp(a->title, title) == 0;
+    vg_batch_free(b);
+    return k;
+}
+
+#define HEALTH_RULES 1 /* rules/vigil/: tested by test_health below */
+
+static void test_health(void **st)
+{
+    (void)st;
+    assert_int_equal(health_fires("agent_silent", "Vigil Agent Stopped Reporting"), 1);
+    assert_int_equal(health_fires("agent_resumed", "Vigil Agent Stopped Reporting"), 0);
+    /* the same action from a log line of some other source is not a health event */
+    assert_int_equal(fires(SYS "myapp[1]: event.action=agent_silent", "Vigil Agent Stopped Reporting", NULL), 0);
+}
+
 /* Every rule of the pack has a case above (titles are unique in the pack). */
 static void test_coverage(void **st)
 {
     (void)st;
-    assert_int_equal(VG_ARRAY_LEN(cases), pack_rules);
+    assert_int_equal(VG_ARRAY_LEN(cases) + HEALTH_RULES, pack_rules);
     for (size_t i = 0; i < VG_ARRAY_LEN(cases); i++)
         for (size_t j = 0; j < i; j++) assert_string_not_equal(cases[i].title, cases[j].title);
 }
@@ -381,7 +415,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_coverage), cmocka_unit_test(test_cases), cmocka_unit_test(test_metadata),
-        cmocka_unit_test(test_openssh), cmocka_unit_test(test_wazuh),
+        cmocka_unit_test(test_openssh), cmocka_unit_test(test_wazuh), cmocka_unit_test(test_health),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
