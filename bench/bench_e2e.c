@@ -16,7 +16,7 @@
  *    each thread's share (/proc/PID/task/TID/stat; the pipeline names its
  *    threads vg-writer and vg-decode).
  *
- * usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep]
+ * usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep] [--serve-arg ARG]...
  *   PATH defaults to $VG_BIN/vigil, else ./vigil, else ../vigil. */
 #include "vigil/http_client.h"
 #include "vigil/store.h"
@@ -305,6 +305,11 @@ static uint64_t count_committed(void *ctx)
     return v;
 }
 
+/* Extra arguments for `vigil serve` (--serve-arg, repeatable), e.g.
+ * --no-default-rules to measure the pipeline without detection. */
+static const char *serve_extra[16];
+static int nserve_extra;
+
 static int start_server(struct srv *s, const char *vigil, int workers)
 {
     int pfd[2];
@@ -315,8 +320,12 @@ static int start_server(struct srv *s, const char *vigil, int workers)
     if (s->pid == 0) {
         dup2(pfd[1], 1);
         close(pfd[0]);
-        execl(vigil, vigil, "serve", "--data", s->data, "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0",
-              "--syslog-udp", "off", "--workers", wbuf, "--log-level", "warn", (char *)NULL);
+        const char *av[40] = {vigil, "serve", "--data", s->data, "--http", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0",
+                              "--syslog-udp", "off", "--workers", wbuf, "--log-level", "warn"};
+        int ac = 14;
+        for (int i = 0; i < nserve_extra; i++) av[ac++] = serve_extra[i];
+        av[ac] = NULL;
+        execv(vigil, (char *const *)av);
         perror("exec vigil");
         _exit(127);
     }
@@ -347,7 +356,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc) conns = (int)strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) workers = (int)strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--keep") == 0) keep = true;
-        else { fprintf(stderr, "usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep]\n"); return 2; }
+        else if (strcmp(argv[i], "--serve-arg") == 0 && i + 1 < argc && nserve_extra < 16) serve_extra[nserve_extra++] = argv[++i];
+        else {
+            fprintf(stderr, "usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep] [--serve-arg ARG]...\n");
+            return 2;
+        }
     }
     if (conns < 1) conns = 1;
     if (conns > 16) conns = 16;
