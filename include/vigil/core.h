@@ -133,6 +133,11 @@ bool vg_utf8_valid(const char *s, size_t n);
 int vg_strncasecmp_ascii(const char *a, const char *b, size_t n);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void vg_hex(const uint8_t *in, size_t n, char *out);
+/* Recognises a parser diagnostic of the form "<name>:LINE:COL: error: MSG"
+ * (libfyaml's, for example) in buf: copies MSG (without trailing newlines)
+ * into msg and sets *line and *col (0 when absent or out of range).
+ * Returns false, leaving the outputs alone, when buf is no such error. */
+bool vg_diag_parse_error(const char *buf, size_t len, char *msg, size_t msgsz, int *line, int *col);
 
 #include "vigil/safe.h"
 

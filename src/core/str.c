@@ -43,6 +43,31 @@ int vg_strncasecmp_ascii(const char *a, const char *b, size_t n)
     return 0;
 }
 
+bool vg_diag_parse_error(const char *buf, size_t len, char *msg, size_t msgsz, int *line, int *col)
+{
+    const char *e = len > 9 ? memmem(buf, len, ": error: ", 9) : NULL;
+    if (!e) return false;
+    const char *m = e + 9;
+    size_t ml = len - (size_t)(m - buf);
+    while (ml && (m[ml - 1] == '\n' || m[ml - 1] == '\r')) ml--;
+    snprintf(msg, msgsz, "%.*s", (int)ml, m);
+    /* walk back over ":COL" and ":LINE" */
+    const char *p = e;
+    int nums[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        const char *q = p;
+        while (q > buf && q[-1] >= '0' && q[-1] <= '9') q--;
+        int64_t v = 0;
+        if (q == p || vg_parse_i64(q, (size_t)(p - q), &v) != 0 || v > 1000000000) break;
+        nums[k] = (int)v;
+        p = q > buf ? q - 1 : q;
+        if (*p != ':') break;
+    }
+    *col = nums[0];
+    *line = nums[1];
+    return true;
+}
+
 void vg_hex(const uint8_t *in, size_t n, char *out)
 {
     static const char h[] = "0123456789abcdef";

@@ -538,27 +538,7 @@ static void diag_out(struct fy_diag *d, void *user, const char *buf, size_t len)
 {
     (void)d;
     struct diagcap *dc = user;
-    if (dc->have) return;
-    const char *e = len > 9 ? memmem(buf, len, ": error: ", 9) : NULL;
-    if (!e) return;
-    const char *m = e + 9;
-    size_t ml = len - (size_t)(m - buf);
-    while (ml && (m[ml - 1] == '\n' || m[ml - 1] == '\r')) ml--;
-    snprintf(dc->msg, sizeof dc->msg, "%.*s", (int)ml, m);
-    const char *p = e;
-    int nums[2] = {0, 0};
-    for (int k = 0; k < 2; k++) {
-        const char *q = p;
-        while (q > buf && q[-1] >= '0' && q[-1] <= '9') q--;
-        int64_t v = 0;
-        if (q == p || vg_parse_i64(q, (size_t)(p - q), &v) != 0 || v > 1000000000) break;
-        nums[k] = (int)v;
-        p = q > buf ? q - 1 : q;
-        if (*p != ':') break;
-    }
-    dc->col = nums[0];
-    dc->line = nums[1];
-    dc->have = true;
+    if (!dc->have) dc->have = vg_diag_parse_error(buf, len, dc->msg, sizeof dc->msg, &dc->line, &dc->col);
 }
 
 int vg_sca_policy_load_string(const char *text, size_t len, const char *name, struct vg_sca_policy **out,

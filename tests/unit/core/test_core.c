@@ -82,6 +82,26 @@ static void test_parse_int(void **st)
     assert_int_equal(vg_parse_i64("", 0, &v), VG_EPARSE);
 }
 
+static void test_diag_parse(void **st)
+{
+    (void)st;
+    char msg[32];
+    int line = -1, col = -1;
+    const char *d = "rule.yml:12:7: error: invalid indentation\n";
+    assert_true(vg_diag_parse_error(d, strlen(d), msg, sizeof msg, &line, &col));
+    assert_string_equal(msg, "invalid indentation");
+    assert_int_equal(line, 12);
+    assert_int_equal(col, 7);
+    const char *huge = "x:99999999999:3: error: m";
+    assert_true(vg_diag_parse_error(huge, strlen(huge), msg, sizeof msg, &line, &col));
+    assert_int_equal(line, 0); /* out of range: unknown, not truncated */
+    assert_int_equal(col, 3);
+    line = col = -1;
+    const char *w = "rule.yml:1:1: warning: something";
+    assert_false(vg_diag_parse_error(w, strlen(w), msg, sizeof msg, &line, &col));
+    assert_int_equal(line, -1);
+}
+
 static void test_intern(void **st)
 {
     (void)st;
@@ -142,7 +162,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strerror), cmocka_unit_test(test_buf_cap_and_json),
         cmocka_unit_test(test_arena),    cmocka_unit_test(test_time),
-        cmocka_unit_test(test_parse_int), cmocka_unit_test(test_intern),
+        cmocka_unit_test(test_parse_int), cmocka_unit_test(test_intern), cmocka_unit_test(test_diag_parse),
         cmocka_unit_test(test_event),    cmocka_unit_test(test_alloc_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
