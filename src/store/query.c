@@ -205,27 +205,32 @@ out:
     return t;
 }
 
+/* A parenthesised group at p->pos ('(' ... ')'); dfield is the default
+ * field of its terms (from `field:( ... )`) or NULL. */
+static struct vg_qnode *parse_group(struct parser *p, const char *dfield, int *rc)
+{
+    size_t open = p->pos++;
+    if (++p->depth > VG_QUERY_MAX_DEPTH) { *rc = perr(p, VG_ETOOBIG, open, "%snesting deeper than 64 at column %d", ""); return NULL; }
+    struct vg_qnode *e = parse_or(p, dfield, rc);
+    if (!e) return NULL;
+    skip_ws(p);
+    if (p->pos >= p->n || p->s[p->pos] != ')') {
+        node_free(e);
+        *rc = perr(p, VG_EPARSE, open, "%sunbalanced '(' opened at column %d", "");
+        return NULL;
+    }
+    p->pos++;
+    p->depth--;
+    return e;
+}
+
 static struct vg_qnode *parse_primary(struct parser *p, const char *dfield, int *rc)
 {
     skip_ws(p);
     if (p->pos >= p->n) { *rc = perr(p, VG_EPARSE, p->pos, "%sexpected a term at end of query (column %d)", ""); return NULL; }
     char c = p->s[p->pos];
     if (c == ')') { *rc = perr(p, VG_EPARSE, p->pos, "%sunexpected ')' at column %d", ""); return NULL; }
-    if (c == '(') {
-        size_t open = p->pos++;
-        if (++p->depth > VG_QUERY_MAX_DEPTH) { *rc = perr(p, VG_ETOOBIG, open, "%snesting deeper than 64 at column %d", ""); return NULL; }
-        struct vg_qnode *e = parse_or(p, dfield, rc);
-        if (!e) return NULL;
-        skip_ws(p);
-        if (p->pos >= p->n || p->s[p->pos] != ')') {
-            node_free(e);
-            *rc = perr(p, VG_EPARSE, open, "%sunbalanced '(' opened at column %d", "");
-            return NULL;
-        }
-        p->pos++;
-        p->depth--;
-        return e;
-    }
+    if (c == '(') return parse_group(p, dfield, rc);
     size_t col = p->pos;
     /* field ":" prefix? */
     size_t i = p->pos;
@@ -239,21 +244,7 @@ static struct vg_qnode *parse_primary(struct parser *p, const char *dfield, int 
         field[flen] = 0;
         if (!vg_utf8_valid(field, flen)) { *rc = perr(p, VG_EUTF8, p->pos, "%sinvalid UTF-8 at column %d", ""); return NULL; }
         p->pos = i + 1;
-        if (p->pos < p->n && p->s[p->pos] == '(') {
-            size_t open = p->pos++;
-            if (++p->depth > VG_QUERY_MAX_DEPTH) { *rc = perr(p, VG_ETOOBIG, open, "%snesting deeper than 64 at column %d", ""); return NULL; }
-            struct vg_qnode *e = parse_or(p, field, rc);
-            if (!e) return NULL;
-            skip_ws(p);
-            if (p->pos >= p->n || p->s[p->pos] != ')') {
-                node_free(e);
-                *rc = perr(p, VG_EPARSE, open, "%sunbalanced '(' opened at column %d", "");
-                return NULL;
-            }
-            p->pos++;
-            p->depth--;
-            return e;
-        }
+        if (p->pos < p->n && p->s[p->pos] == '(') return parse_group(p, field, rc);
         if (p->pos >= p->n || is_space(p->s[p->pos]) || p->s[p->pos] == ')') {
             *rc = perr(p, VG_EPARSE, p->pos, "expected a value after '%s:' at column %d", field);
             return NULL;
