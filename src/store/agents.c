@@ -142,30 +142,14 @@ int vg__agt_get(struct vg_store *base, const char *id, struct vg_agent_info *a, 
     return rc;
 }
 
+static void fill_row(sqlite3_stmt *st, void *elem) { fill(st, elem); }
+
 int vg__agt_list(struct vg_store *base, struct vg_agent_info **out, size_t *n, struct vg_err *err)
 {
-    struct vg__sq *s = (struct vg__sq *)base;
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT " AGENT_COLS " FROM agents ORDER BY enrolled_ns, id", -1, &st, NULL);
-    if (rc != SQLITE_OK) return vg__sq_err(s, rc, err, "agent_list");
-    size_t cap = 0;
-    int step;
-    rc = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            struct vg_agent_info *p = vg_realloc(*out, nc * sizeof *p);
-            if (!p) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); break; }
-            *out = p;
-            cap = nc;
-        }
-        fill(st, &(*out)[(*n)++]);
-    }
-    if (!rc && step != SQLITE_DONE) rc = vg__sq_err(s, step, err, "agent_list");
-    sqlite3_finalize(st);
-    if (rc) { vg_free(*out); *out = NULL; *n = 0; }
+    void *arr;
+    int rc = vg__sq_collect((struct vg__sq *)base, "SELECT " AGENT_COLS " FROM agents ORDER BY enrolled_ns, id",
+                            sizeof **out, fill_row, &arr, n, err, "agent_list");
+    *out = arr;
     return rc;
 }
 

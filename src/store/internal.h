@@ -195,6 +195,11 @@ struct vg__sq {
 /* Runs one SQL statement with no result rows; VG_EDB with sqlite's message. */
 int vg__sq_exec(struct vg__sq *s, const char *sql, struct vg_err *err);
 int vg__sq_err(struct vg__sq *s, int rc, struct vg_err *err, const char *what);
+/* Runs a parameterless SELECT and collects its rows into a vg_malloc'd array
+ * of elements of elem_size bytes, each filled from the current row by fill.
+ * On failure *out is NULL and *n 0; what names the operation in errors. */
+int vg__sq_collect(struct vg__sq *s, const char *sql, size_t elem_size, void (*fill)(sqlite3_stmt *st, void *elem),
+                   void **out, size_t *n, struct vg_err *err, const char *what);
 /* Asset operations (assets_sqlite.c, migration 005_assets). */
 int vg__asset_put_inventory(struct vg_store *s, const char *tenant, const char *host, const char *snap,
                             const char *changes, int64_t ts, struct vg_err *err);

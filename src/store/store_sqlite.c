@@ -101,6 +101,35 @@ int vg__sq_err(struct vg__sq *s, int rc, struct vg_err *err, const char *what)
     return vg_err_set(err, code, "%s: %s", what, s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
+int vg__sq_collect(struct vg__sq *s, const char *sql, size_t elem_size, void (*fill)(sqlite3_stmt *st, void *elem),
+                   void **out, size_t *n, struct vg_err *err, const char *what)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return vg__sq_err(s, rc, err, what);
+    char *arr = NULL;
+    size_t cap = 0;
+    int step;
+    rc = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 8;
+            char *p = vg_realloc(arr, nc * elem_size);
+            if (!p) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); break; }
+            arr = p;
+            cap = nc;
+        }
+        fill(st, arr + (*n)++ * elem_size);
+    }
+    if (!rc && step != SQLITE_DONE) rc = vg__sq_err(s, step, err, what);
+    sqlite3_finalize(st);
+    if (rc) { vg_free(arr); arr = NULL; *n = 0; }
+    *out = arr;
+    return rc;
+}
+
 int vg__sq_exec(struct vg__sq *s, const char *sql, struct vg_err *err)
 {
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);

@@ -158,31 +158,16 @@ int vg__tok_check(struct vg_store *base, const char *secret, struct vg_token_inf
     return 0;
 }
 
+static void fill_info_row(sqlite3_stmt *st, void *elem) { fill_info(st, elem); }
+
 int vg__tok_list(struct vg_store *base, struct vg_token_info **out, size_t *n, struct vg_err *err)
 {
-    struct vg__sq *s = (struct vg__sq *)base;
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT id, name, role, tenant, created_ns, last_used_ns, revoked_ns FROM tokens "
-                                       "ORDER BY created_ns, id", -1, &st, NULL);
-    if (rc != SQLITE_OK) return vg__sq_err(s, rc, err, "token_list");
-    size_t cap = 0;
-    int step;
-    rc = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            struct vg_token_info *p = vg_realloc(*out, nc * sizeof *p);
-            if (!p) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); break; }
-            *out = p;
-            cap = nc;
-        }
-        fill_info(st, &(*out)[(*n)++]);
-    }
-    if (!rc && step != SQLITE_DONE) rc = vg__sq_err(s, step, err, "token_list");
-    sqlite3_finalize(st);
-    if (rc) { vg_free(*out); *out = NULL; *n = 0; }
+    void *arr;
+    int rc = vg__sq_collect((struct vg__sq *)base,
+                            "SELECT id, name, role, tenant, created_ns, last_used_ns, revoked_ns FROM tokens "
+                            "ORDER BY created_ns, id",
+                            sizeof **out, fill_info_row, &arr, n, err, "token_list");
+    *out = arr;
     return rc;
 }
 
