@@ -115,5 +115,13 @@ int vg_sca_run(const struct vg_sca_policy *p, const struct vg_sca_opts *opts, st
 void vg_sca_report_free(struct vg_sca_report *r);
 /* Appends the report as one JSON object (schema in docs/internals/sca.md). */
 int vg_sca_report_json(const struct vg_sca_report *r, struct vg_buf *out);
+/* Appends the posture summary the agent sends and the server stores (one
+ * JSON object): policy, policy_name, policy_version, platform, ts (the
+ * caller's scan time, ns), wall_ms, score (null when unscored), checks,
+ * pass, fail, not_applicable, error, "failed": [{id, title, severity,
+ * result, evidence, remediation}] for failed and errored checks, and
+ * "results": [{id, result, evidence}] for every check (evidence capped at
+ * 1 KiB). Returns 0 or VG_ENOMEM (nothing appended). */
+int vg_sca_report_posture_json(const struct vg_sca_report *r, int64_t ts, struct vg_buf *out);
 
 #endif
