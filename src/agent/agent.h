@@ -16,7 +16,10 @@
  * plus DIR/spool/state (read position, sequence numbers, the in-flight
  * frame and loss counters). */
 #define VG_SPOOL_SEG_BYTES (4u << 20)
-#define VG_SPOOL_MAX_REC (1u << 20)
+#define VG_SPOOL_MAX_REC (3u << 20)   /* one record (a posture document may be big); below VG_AP_MAX_FRAME */
+/* Records whose source starts with this are posture documents (JSON) and
+ * travel in RECORD frames; everything else (log lines) in LOG frames. */
+#define VG_AGENT_REC_PREFIX "vigil:"
 
 struct vg_spool {
     char dir[1024];
@@ -51,7 +54,9 @@ void vg_spool_positions(const struct vg_spool *sp, void (*cb)(void *ctx, const s
                                                                const char *src, size_t srclen), void *ctx);
 /* Flushes and fdatasyncs the write segment. */
 int vg_spool_sync(struct vg_spool *sp, struct vg_err *err);
-/* Builds the next LOG frame into out: the in-flight one again when there
+/* Is this encoded vg_ap record a posture document (VG_AGENT_REC_PREFIX)? */
+bool vg_spool_is_record(const void *rec, size_t n);
+/* Builds the next LOG or RECORD frame (one kind per frame) into out: the in-flight one again when there
  * is one, else up to max_bytes of records from the read position (which
  * becomes the new in-flight frame, persisted before returning). Returns
  * 1 with a frame, 0 when there is nothing to send. Corrupt records are
@@ -99,6 +104,70 @@ int vg_tail_reconcile(struct vg_tail *t, const struct vg_spool *sp, struct vg_er
 /* Reads what is new in every file into the spool (at most max_lines this
  * call), syncs the spool, then persists the positions. Returns lines read. */
 long vg_tail_poll(struct vg_tail *t, struct vg_spool *sp, long max_lines, struct vg_err *err);
+
+/* ---- posture reports (posture.c) -------------------------------------- */
+#include "vigil/fim.h"
+#define VG_POSTURE_MAX_PATHS 256
+
+struct vg_posture_conf {
+    char root[1024];                 /* root prefix of inventory and hardening ("/") */
+    char policy[1024];               /* hardening policy; "" = vg_sca_default_policy */
+    bool inventory, hardening, fim;  /* which reports run (all by default) */
+    int64_t inventory_ns, hardening_ns, fim_scan_ns; /* intervals */
+    char *fim_paths[VG_POSTURE_MAX_PATHS];   /* owned; none = the built-in list */
+    size_t nfim_paths;
+    char *fim_ignore[VG_POSTURE_MAX_PATHS];  /* fnmatch globs, owned */
+    size_t nfim_ignore;
+};
+
+struct vg_posture {
+    const struct vg_posture_conf *conf;
+    char host[128];
+    char inv_path[1100], fim_path[1100];     /* DATA/inventory.json, DATA/fim.baseline */
+    struct vg_fim_config fim;
+    struct vg_fim_watch *watch;
+    int64_t next_inv, next_harden, next_fim_scan, fim_saved, started, last_ts;
+    bool inv_sent, fim_dirty, first_done;
+    uint64_t docs, inv_reports, harden_reports;
+};
+
+/* Prepares the reports (the first ones run on the first poll). conf must
+ * outlive p. Never fails today (0). */
+int vg_posture_open(struct vg_posture *p, const struct vg_posture_conf *conf, const char *data_dir, const char *host,
+                    struct vg_err *err);
+/* Runs what is due (FIM events, inventory, hardening) into the spool,
+ * syncing it; errors are logged, never fatal. Returns documents appended. */
+long vg_posture_poll(struct vg_posture *p, struct vg_spool *sp);
+void vg_posture_close(struct vg_posture *p);
+
+/* ---- systemd journal (journal.c) -------------------------------------- */
+struct vg_journal {
+    bool on;                         /* configured and journalctl found */
+    char cmd[1024];                  /* journalctl path */
+    char since[64];                  /* --since when there is no cursor */
+    char state_path[1100];           /* DATA/journal.cursor */
+    char cursor[512];                /* last spooled entry's __CURSOR */
+    int pid, fd;                     /* the journalctl child and its stdout (-1 none) */
+    char *buf;                       /* partial line */
+    size_t len;
+    bool skipping;                   /* discarding an over-long line */
+    int64_t next_start, backoff_ns, last_ts;
+    uint64_t entries, bad, restarts;
+};
+/* mode: "auto" (on when journalctl is found on PATH), "yes", "no". */
+int vg_journal_open(struct vg_journal *j, const char *data_dir, const char *mode, const char *cmd, const char *since,
+                    struct vg_err *err);
+/* Reads what journalctl printed (starting or restarting it as needed),
+ * appends one LOG record per entry (source "journal", time = the entry's
+ * __REALTIME_TIMESTAMP, text = an RFC 5424 line), syncs the spool, then
+ * persists the cursor. Returns entries read or a negative error. */
+long vg_journal_poll(struct vg_journal *j, struct vg_spool *sp, long max, struct vg_err *err);
+void vg_journal_close(struct vg_journal *j);
+/* Maps one `journalctl -o json` line to an RFC 5424 line in out; the
+ * cursor (may be "") and realtime (ns, 0 if absent) are returned.
+ * VG_EPARSE for a line that is not a journal entry. (Exported for tests.) */
+int vg_journal_entry_format(const char *json, size_t n, struct vg_buf *out, char *cursor, size_t cursz,
+                            int64_t *realtime_ns);
 
 /* ---- channel ---------------------------------------------------------- */
 struct vg_chan;

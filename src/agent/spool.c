@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SEG_BYTES (1u << 20)   /* segment roll size; records may not exceed it */
+#define SEG_BYTES (1u << 20)   /* segment roll size; a bigger record (a posture document) gets a segment of its own */
 #define REC_HDR 8u
 #define POS_LEN 24u   /* dev, inode, end offset of the line in its file */
 
@@ -58,7 +58,7 @@ static size_t valid_rec(const uint8_t *buf, size_t n, size_t off)
 {
     if (n - off < REC_HDR) return 0;
     uint32_t len = rd32(buf + off);
-    if (len < POS_LEN + 14 || len > SEG_BYTES || n - off - REC_HDR < len) return 0;
+    if (len < POS_LEN + 14 || len > VG_SPOOL_MAX_REC || n - off - REC_HDR < len) return 0;
     const uint8_t *pl = buf + off + REC_HDR;
     if (vg_crc32(pl, len) != rd32(buf + off + 4)) return 0;
     size_t o = 0;
@@ -79,7 +79,7 @@ static int read_seg(const struct vg_spool *sp, uint64_t seg, uint8_t **buf, size
     struct stat st;
     if (fstat(fd, &st) != 0) { close(fd); return VG_EIO; }
     size_t sz = (size_t)st.st_size;
-    if (sz > 2u * SEG_BYTES + REC_HDR) sz = 2u * SEG_BYTES + REC_HDR;   /* bigger is corrupt: read a bounded prefix */
+    if (sz > SEG_BYTES + VG_SPOOL_MAX_REC + REC_HDR) sz = SEG_BYTES + VG_SPOOL_MAX_REC + REC_HDR; /* bigger is corrupt: read a bounded prefix */
     uint8_t *b = vg_malloc(sz ? sz : 1);
     if (!b) { close(fd); return VG_ENOMEM; }
     size_t got = 0;
@@ -312,7 +312,7 @@ int vg_spool_next_frame(struct vg_spool *sp, struct vg_buf *out, size_t max_byte
         uint64_t seq = sp->fl_seq ? sp->fl_seq : sp->next_seq;
         size_t start = vg_ap_begin(out, VG_AP_LOG, seq);
         size_t nrec = 0;
-        bool in_corrupt = false;
+        bool in_corrupt = false, kind_rec = false;
         rc = start == (size_t)-1 ? VG_ENOMEM : 0;
         while (!rc && off < end) {
             size_t r = valid_rec(buf, end, off);
@@ -328,6 +328,14 @@ int vg_spool_next_frame(struct vg_spool *sp, struct vg_buf *out, size_t max_byte
             }
             in_corrupt = false;
             if (nrec && (out->len - start + r > max_bytes || nrec >= max_records)) break;
+            /* one kind per frame: log lines go in LOG frames, posture
+             * documents (source "vigil:...") in RECORD frames */
+            bool is_rec = vg_spool_is_record(buf + off + REC_HDR + POS_LEN, r - REC_HDR - POS_LEN);
+            if (nrec && is_rec != kind_rec) break;
+            if (!nrec) {
+                kind_rec = is_rec;
+                out->data[start + 4] = (char)(is_rec ? VG_AP_RECORD : VG_AP_LOG);
+            }
             rc = vg_buf_add(out, buf + off + REC_HDR + POS_LEN, r - REC_HDR - POS_LEN);
             off += r;
             nrec++;
@@ -379,6 +387,14 @@ uint64_t vg_spool_pending_bytes(const struct vg_spool *sp)
 {
     uint64_t done = sp->read_off;
     return sp->bytes > done ? sp->bytes - done : 0;
+}
+
+bool vg_spool_is_record(const void *rec, size_t n)
+{
+    size_t off = 0;
+    struct vg_ap_rec r;
+    return vg_ap_rec_next(rec, n, &off, &r) == 1 && r.srclen >= sizeof VG_AGENT_REC_PREFIX - 1 &&
+           memcmp(r.src, VG_AGENT_REC_PREFIX, sizeof VG_AGENT_REC_PREFIX - 1) == 0;
 }
 
 void vg_spool_positions(const struct vg_spool *sp, void (*cb)(void *ctx, const struct vg_spool_pos *pos,

@@ -11,9 +11,6 @@
 #include "vigil/store.h"
 #include <jansson.h>
 
-#ifndef VG_SOURCE_DIR
-#define VG_SOURCE_DIR "."
-#endif
 
 static const char usage_text[] =
     "usage: vigil posture HOST [--data DIR] [--tenant T] [--json]\n"
@@ -35,11 +32,7 @@ static const char *js(json_t *o, const char *key)
 static int collect(struct vg_store *st, const char *tenant, const char *host, const char *root, const char *policy)
 {
     char buf[4096];
-    if (!policy) {
-        const char *env = getenv("VIGIL_RULES");
-        snprintf(buf, sizeof buf, "%s/policies/debian12-baseline.yml", env && *env ? env : VG_SOURCE_DIR "/rules");
-        policy = buf;
-    }
+    if (!policy) policy = vg_sca_default_policy(buf, sizeof buf);
     struct vg_err err = VG_ERR_INIT;
     struct vg_sca_policy *p = NULL;
     struct vg_sca_report *r = NULL;
