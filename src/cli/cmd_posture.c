@@ -178,6 +178,21 @@ static int run(int argc, char **argv)
                    (long long)json_integer_value(json_object_get(r, "fail")),
                    (long long)json_integer_value(json_object_get(r, "not_applicable")),
                    (long long)json_integer_value(json_object_get(r, "error")));
+            json_t *trend = json_object_get(p, "trend");
+            if (json_array_size(trend)) {
+                printf("trend (newest first, %zu scans):", json_array_size(trend));
+                json_array_foreach(trend, k, c)
+                {
+                    char t2[48];
+                    vg_time_format(json_integer_value(json_object_get(c, "ts")), t2, sizeof t2, 0);
+                    json_t *v = json_object_get(c, "score");
+                    if (k && k % 4 == 0) printf("\n  ");
+                    if (json_is_number(v)) printf(" %.1f%% (%s)", json_number_value(v), t2);
+                    else printf(" n/a (%s)", t2);
+                    if (k == 11) break;
+                }
+                putchar('\n');
+            }
             json_array_foreach(json_object_get(r, "failed"), k, c)
             {
                 printf("  [%s] %-8s %s: %s\n", js(c, "result"), js(c, "severity"), js(c, "id"), js(c, "title"));

@@ -16,6 +16,7 @@
 #include "vigil/detect.h"
 #include "vigil/intel.h"
 #include "vigil/source.h"
+#include "posture_sink.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -300,6 +301,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     struct vg_pipeline *pipe = NULL;
     struct vg_api *api = NULL;
     struct vg_detect *det = NULL;
+    struct vg_posture_sink *sink = NULL;
     struct detect_ctl dc = {.cfg = cfg};
     pthread_mutex_init(&dc.intel_mu, NULL);
     pthread_mutex_init(&dc.tmu, NULL);
@@ -367,6 +369,11 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
         .batch_delay_ns = cfg->batch_delay_ns,
         .agent_silent_ns = cfg->agent_silent_ns,
     };
+    if (!vg_config_off(cfg->agents)) { /* agents' posture documents: assets, trend, findings, FIM */
+        if ((rc = vg__posture_sink_new(&sink, cfg->data, err))) goto out;
+        sc.agent_record = vg__posture_sink_record;
+        sc.agent_record_ctx = sink;
+    }
     const struct { const char *name; const char *listen; } want[] = {
         {"syslog-udp", cfg->syslog_udp},
         {"syslog-tcp", cfg->syslog_tcp},
@@ -415,6 +422,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
 out:
     intel_timer_stop(&dc);
     for (size_t i = nsrc; i-- > 0;) srcs[i].ops->stop(srcs[i].src);
+    vg__posture_sink_free(sink);   /* after the agent listener: no connection uses it */
     vg_api_stop(api);
     if (pipe) {
         vg_pipeline_stop(pipe);

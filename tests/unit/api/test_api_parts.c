@@ -229,6 +229,24 @@ static void routes_lookup(void **state)
     assert_int_equal(vg__api_route_find("GET", "/nope", allow, sizeof allow), -1);
     assert_int_equal(vg__api_route_find("GET", "/healthz/", allow, sizeof allow), -1);
     assert_true(vg__api_route_find("HEAD", "/metrics", allow, sizeof allow) >= 0);
+    /* path parameters: one non-empty segment, decoded, nothing else */
+    i = vg__api_route_find("GET", "/api/v1/assets/web-01", allow, sizeof allow);
+    assert_true(i >= 0);
+    assert_string_equal(vg__api_routes[i].path, "/api/v1/assets/{host}");
+    assert_true(vg__api_route_find("GET", "/api/v1/assets", allow, sizeof allow) >= 0);
+    assert_int_equal(vg__api_route_find("GET", "/api/v1/assets/", allow, sizeof allow), -1);
+    assert_int_equal(vg__api_route_find("GET", "/api/v1/assets/a/b", allow, sizeof allow), -1);
+    assert_int_equal(vg__api_route_find("POST", "/api/v1/posture/x", allow, sizeof allow), -2);
+    char arg[16];
+    assert_true(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/db%2D01", arg, sizeof arg));
+    assert_string_equal(arg, "db-01");
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/a%00b", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/a%2fb", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/%zz", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/%4", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/aaaaaaaaaaaaaaaaaaaa", arg, sizeof arg));
+    assert_true(vg__api_route_match("/x/{a}/y", "/x/1/y", arg, sizeof arg));
+    assert_false(vg__api_route_match("/x/{a}/y", "/x/1/z", arg, sizeof arg));
     /* every route except the health probe needs a token */
     for (size_t k = 0; k < vg__api_nroutes; k++)
         if (strcmp(vg__api_routes[k].path, "/healthz") != 0) assert_true(vg__api_routes[k].roles != 0);
