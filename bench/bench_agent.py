@@ -55,6 +55,15 @@ def rss_kb(pid):
     return 0
 
 
+def rss_parts_kb(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
+                out[line.split(":")[0]] = int(line.split()[1])
+    return out
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -112,6 +121,7 @@ def main():
     time.sleep(10)
     idle_cpu = (cpu_s(ag.pid) - c0) / (time.time() - t0)
     idle_rss = rss_kb(ag.pid)
+    parts = rss_parts_kb(ag.pid)
     # shipping RATE lines/s
     peak = 0
     c0, t0 = cpu_s(ag.pid), time.time()
@@ -136,6 +146,8 @@ def main():
     print("agent shipping %d lines/s for %d s (%d lines, %s stored), posture %s" %
           (rate, seconds, n, cnt, "on" if posture else "off"))
     print("  RSS peak      %7.1f MB   (idle %.1f MB, ratio %.2f)" % (peak / 1024, idle_rss / 1024, peak / max(idle_rss, 1)))
+    print("  RSS idle split: anonymous %.1f MB, file-backed (code of the shared libraries) %.1f MB" %
+          (parts.get("RssAnon", 0) / 1024, parts.get("RssFile", 0) / 1024))
     print("  CPU shipping  %7.2f %%   of one core" % (ship_cpu * 100))
     print("  CPU idle      %7.2f %%   (baseline: connected, heartbeats only)" % (idle_cpu * 100))
     print("  CPU per 1,000 lines  %.2f ms" % (ship_cpu * 1000 / rate * 1000))

@@ -39,6 +39,7 @@
 #include "vigil/agent_ca.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -575,6 +576,12 @@ static int cmd_status(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A fixed mmap threshold: the spool's segment reads and the posture
+     * reports' big buffers are mapped and unmapped instead of growing the
+     * heap for good (glibc raises the threshold after each freed mapping
+     * otherwise); freed heap above 128 KiB is returned at once. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
     vg_log_set_level(VG_LOG_INFO);
     const char *lvl = getenv("VIGIL_AGENT_LOG");
     if (lvl && strcmp(lvl, "debug") == 0) vg_log_set_level(VG_LOG_DEBUG);
