@@ -76,6 +76,8 @@ static void log_rejections(const struct vg_sigma_report *rep)
         vg_warn("detect", "rule rejected: %s:%d:%d%s%s: %s", rep->rej[i].file, rep->rej[i].line, rep->rej[i].col,
                 rep->rej[i].rule_id ? " " : "", rep->rej[i].rule_id ? rep->rej[i].rule_id : "", rep->rej[i].reason);
     if (rep->nrej > 50) vg_warn("detect", "... and %zu more rejected rules (vigil rules check lists them)", rep->nrej - 50);
+    for (size_t i = 0; i < rep->nwarn && i < 50; i++)
+        vg_warn("detect", "%s:%d:%d: %s", rep->warn[i].file, rep->warn[i].line, rep->warn[i].col, rep->warn[i].reason);
 }
 
 /* The detect engine and what reloads it (rules and threat intel). */
@@ -227,8 +229,8 @@ static int detect_start(const struct vg_config *cfg, struct vg_detect **out, str
         log_rejections(&rep);
         printf("rules %zu loaded, %zu rejected in %.0f ms%s%s%s\n", li.loaded, li.rejected, li.ms,
                pack ? " (pack " : "", pack ? pack : "", pack ? ")" : "");
-        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations evaluated, %zu filters not applied yet",
-                li.loaded, li.rejected, li.correlations, li.filters);
+        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations evaluated, %zu filters (applied %zu times, %zu warnings)",
+                li.loaded, li.rejected, li.correlations, li.filters, li.filters_applied, li.warnings);
     }
     vg_sigma_report_release(&rep);
     return rc;
