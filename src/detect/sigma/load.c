@@ -253,13 +253,26 @@ static void split_tags(struct vg_arena *ar, struct vg_sigma_rule *r)
             char *c = vg_arena_strndup(ar, v, n);
             if (!c) return;
             c[0] = 'T';
-            tec[r->ntechniques++] = c;
+            bool dup = false;
+            for (size_t k = 0; k < r->ntechniques; k++) dup |= strcmp(tec[k], c) == 0;
+            if (!dup) tec[r->ntechniques++] = c;
             continue;
         }
-        bool name = n > 0;
-        for (size_t k = 0; k < n; k++)
-            if (!(islower((unsigned char)v[k]) || v[k] == '-' || v[k] == '_')) name = false;
-        if (name) tac[r->ntactics++] = v; /* points into the tag, which lives in the arena */
+        /* a tactic is a name of letters, '-' and '_' (attack.gNNNN groups,
+         * attack.sNNNN software, attack.taNNNN ids have digits and stay
+         * tags only). SigmaHQ writes credential-access, older rules and
+         * Vigil's pack credential_access: one form, '_', so searches and
+         * counts by tactic agree. */
+        bool name = n > 0 && n <= 64;
+        for (size_t k = 0; name && k < n; k++)
+            if (!(isalpha((unsigned char)v[k]) || v[k] == '-' || v[k] == '_')) name = false;
+        if (!name) continue;
+        char *c = vg_arena_strndup(ar, v, n);
+        if (!c) return;
+        for (size_t k = 0; k < n; k++) c[k] = c[k] == '-' ? '_' : (char)tolower((unsigned char)c[k]);
+        bool dup = false;
+        for (size_t k = 0; k < r->ntactics; k++) dup |= strcmp(tac[k], c) == 0;
+        if (!dup) tac[r->ntactics++] = c;
     }
     r->tactics = tac;
     r->techniques = tec;
