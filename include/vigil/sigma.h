@@ -162,8 +162,10 @@ int vg_sigma_load_mappings(struct vg_sigma_set *set, const char *path, struct vg
 
 /* Loads a rule file or, recursively, every *.yml / *.yaml file under a
  * directory (sorted by name). Rejected documents are added to rep; they do
- * not make the call fail. Returns 0, or VG_EIO when path cannot be read at
- * all (also recorded in rep), VG_ESTATE after compile, VG_ENOMEM. */
+ * not make the call fail. Returns 0, or VG_EIO when path, or any file or
+ * directory under it, cannot be read (each recorded in rep; everything
+ * readable is still loaded, so a caller may keep or drop the result),
+ * VG_ESTATE after compile, VG_ENOMEM. */
 int vg_sigma_load_path(struct vg_sigma_set *set, const char *path, struct vg_sigma_report *rep);
 /* Loads filter documents only (`vigil scan --filters PATH`): like
  * vg_sigma_load_path, but any other kind of document is rejected. */

@@ -177,7 +177,7 @@ static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_repo
     struct vg_sigma_report local = VG_SIGMA_REPORT_INIT;
     struct vg_sigma_report *r = rep ? rep : &local;
     size_t files0 = r->files, docs0 = r->documents, loaded0 = r->loaded, rej0 = r->rejected, cor0 = r->correlations,
-           fil0 = r->filters;
+           fil0 = r->filters, warn0 = r->nwarn, fap0 = r->filters_applied, skip0 = r->skipped;
     struct ruleset *rs = vg_calloc(1, sizeof *rs);
     int rc = 0;
     if (!rs || !(rs->set = vg_sigma_set_new())) { vg_free(rs); rs = NULL; rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
@@ -198,7 +198,6 @@ static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_repo
         if ((rc = load_rules_path(rs->set, d->rules[i], false, r, err))) goto out;
     for (size_t i = 0; i < d->nfilters; i++)
         if ((rc = load_rules_path(rs->set, d->filters[i], true, r, err))) goto out;
-    size_t warn0 = r->nwarn, fap0 = r->filters_applied, skip0 = r->skipped;
     if ((rc = vg_sigma_compile_report(rs->set, r, err))) goto out;
     if ((rc = corr_build(rs, err))) goto out;
     for (size_t i = 0; i < vg_sigma_rule_count(rs->set); i++)

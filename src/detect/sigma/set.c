@@ -372,21 +372,33 @@ static int load_dir(struct vg_sigma_set *s, const char *path, struct vg_sigma_re
     }
     closedir(d);
     if (n) qsort(names, n, sizeof *names, cmp_str);
+    bool io = false; /* something could not be read: recorded, loading goes on, VG_EIO at the end */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char full[4096];
         int k = snprintf(full, sizeof full, "%s/%s", path, names[i]);
-        if (k < 0 || (size_t)k >= sizeof full) continue;
-        struct stat st;
-        if (stat(full, &st) != 0) continue;
-        if (S_ISDIR(st.st_mode)) rc = load_dir(s, full, rep, depth + 1);
-        else if (S_ISREG(st.st_mode) && vg_sigma_is_rule_file(names[i])) {
-            rc = load_file(s, full, rep);
-            if (rc == VG_EIO) rc = 0; /* recorded in the report */
+        if (k < 0 || (size_t)k >= sizeof full) {
+            rc = reject(rep, path, 0, 0, NULL, NULL, "an entry's path is longer than 4095 bytes", false);
+            io = true;
+            continue;
         }
+        struct stat st;
+        int r = 0;
+        if (stat(full, &st) != 0) {
+            if (!vg_sigma_is_rule_file(names[i])) continue; /* e.g. a dangling link that is no rule file */
+            char reason[300];
+            snprintf(reason, sizeof reason, "cannot read: %s", strerror(errno));
+            rc = reject(rep, full, 0, 0, NULL, NULL, reason, false);
+            io = true;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) r = load_dir(s, full, rep, depth + 1);
+        else if (S_ISREG(st.st_mode) && vg_sigma_is_rule_file(names[i])) r = load_file(s, full, rep);
+        if (r == VG_EIO) io = true; /* recorded in the report */
+        else rc = r;
     }
     for (size_t i = 0; i < n; i++) vg_free(names[i]);
     vg_free(names);
-    return rc;
+    return rc ? rc : io ? VG_EIO : 0;
 }
 
 int vg_sigma_load_path(struct vg_sigma_set *s, const char *path, struct vg_sigma_report *rep)
