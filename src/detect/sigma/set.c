@@ -234,7 +234,9 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
             break;
         }
         struct fy_node *root = fy_document_root(fyd);
-        if (!root && ndoc > 0) { fy_parse_document_destroy(fyp, fyd); continue; } /* trailing '---' */
+        size_t rl = 1;
+        const char *rs = root && fy_node_get_type(root) == FYNT_SCALAR && !fy_node_is_alias(root) ? fy_node_get_scalar(root, &rl) : "";
+        if (ndoc > 0 && (!root || !rs || rl == 0)) { fy_parse_document_destroy(fyp, fyd); continue; } /* '---' with nothing after it */
         if (rep) rep->documents++;
         seen++;
         struct vg_sigma_rule *r = NULL;
