@@ -582,24 +582,61 @@ static const char *foreign_doc(struct fy_node *root)
     return NULL;
 }
 
-/* The first alias anywhere under n (aliases are never resolved, so a
- * billion-laughs document costs nothing, but it is not a rule either). */
-static struct fy_node *find_alias(struct fy_node *n, int depth)
+/* Keys of one map, for the duplicate check (the parser runs with
+ * FYPCF_ALLOW_DUPLICATE_KEYS: libfyaml's own check is quadratic in the
+ * number of keys, 20,000 keys took 14-30 s, so set.c turns it off and this
+ * linear one replaces it). Returns the first repeated scalar key, NULL if
+ * none; *oom on allocation failure. */
+static struct fy_node *dup_key(struct fy_node *map, bool *oom)
 {
-    if (!n || depth > 128) return NULL;
-    if (fy_node_is_alias(n)) return n;
+    int n = fy_node_mapping_item_count(map);
+    if (n < 2) return NULL;
+    size_t cap = 16;
+    while (cap < (size_t)n * 2) cap *= 2;
+    struct slot { uint64_t h; const char *s; size_t l; } *tab = vg_calloc(cap, sizeof *tab);
+    if (!tab) { *oom = true; return NULL; }
+    struct fy_node *hit = NULL;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while (!hit && (p = fy_node_mapping_iterate(map, &it)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(p);
+        size_t l = 0;
+        const char *t = (k && fy_node_get_type(k) == FYNT_SCALAR && !fy_node_is_alias(k)) ? fy_node_get_scalar(k, &l) : NULL;
+        if (!t) continue;
+        uint64_t h = 1469598103934665603ull;
+        for (size_t i = 0; i < l; i++) h = (h ^ (unsigned char)t[i]) * 1099511628211ull;
+        h |= 1; /* 0 marks an empty slot */
+        size_t j = (size_t)h & (cap - 1);
+        for (; tab[j].h; j = (j + 1) & (cap - 1))
+            if (tab[j].h == h && tab[j].l == l && memcmp(tab[j].s, t, l) == 0) { hit = k; break; }
+        if (!hit) tab[j] = (struct slot){h, t, l};
+    }
+    vg_free(tab);
+    return hit;
+}
+
+/* Checks a whole document before it is read as Sigma: the first alias
+ * anywhere (aliases are never resolved, so a billion-laughs document costs
+ * nothing, but it is not a rule either) or repeated key of a map. Returns
+ * the offending node with *why set, or NULL; *oom on allocation failure. */
+static struct fy_node *check_tree(struct fy_node *n, int depth, const char **why, bool *oom)
+{
+    if (!n || depth > 128 || *oom) return NULL;
+    if (fy_node_is_alias(n)) { *why = "YAML aliases are not supported in Sigma documents"; return n; }
     void *it = NULL;
     if (fy_node_get_type(n) == FYNT_MAPPING) {
+        struct fy_node *d = dup_key(n, oom);
+        if (d) { *why = "duplicate key in a map"; return d; }
         struct fy_node_pair *p;
         while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
-            struct fy_node *a = find_alias(fy_node_pair_key(p), depth + 1);
-            if (!a) a = find_alias(fy_node_pair_value(p), depth + 1);
+            struct fy_node *a = check_tree(fy_node_pair_key(p), depth + 1, why, oom);
+            if (!a) a = check_tree(fy_node_pair_value(p), depth + 1, why, oom);
             if (a) return a;
         }
     } else if (fy_node_get_type(n) == FYNT_SEQUENCE) {
         struct fy_node *e;
         while ((e = fy_node_sequence_iterate(n, &it)) != NULL) {
-            struct fy_node *a = find_alias(e, depth + 1);
+            struct fy_node *a = check_tree(e, depth + 1, why, oom);
             if (a) return a;
         }
     }
@@ -653,9 +690,12 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
     }
     *out = r;
     if (!r->title && (b->foreign = foreign_doc(root)) != NULL) return 0;
-    struct fy_node *alias = find_alias(root, 0);
-    if (alias) {
-        vg__sig_fail(b, alias, "YAML aliases are not supported in Sigma documents");
+    const char *why = NULL;
+    bool oom = false;
+    struct fy_node *bad = check_tree(root, 0, &why, &oom);
+    if (oom) return -1;
+    if (bad) {
+        vg__sig_fail(b, bad, "%s", why);
         return 0;
     }
     if (coll) {
@@ -669,6 +709,12 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
     }
     if (!r->title) {
         vg__sig_fail(b, root, "missing title");
+        return 0;
+    }
+    size_t tl = 0;
+    struct fy_node *tn = get(root, "title");
+    if (fy_node_get_scalar(tn, &tl) && tl > 4096) { /* the specification allows 256 characters */
+        vg__sig_fail(b, tn, "title longer than 4096 bytes");
         return 0;
     }
     if (has_key(root, "correlation")) {

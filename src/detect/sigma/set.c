@@ -210,7 +210,9 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
     dcfg.colorize = false;
     struct fy_diag *diag = fy_diag_create(&dcfg);
     struct fy_parse_cfg cfg = {0};
-    cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO;
+    /* duplicate keys are checked by the loader in linear time (load.c:
+     * dup_key); libfyaml's check is quadratic in the keys of a map */
+    cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO | FYPCF_ALLOW_DUPLICATE_KEYS;
     cfg.diag = diag;
     struct fy_parser *fyp = diag ? fy_parser_create(&cfg) : NULL;
     struct vg__sig_build b;
