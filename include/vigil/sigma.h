@@ -30,6 +30,9 @@
 #define VG_SIGMA_MAX_COND_LEN   16384       /* bytes per condition */
 #define VG_SIGMA_MAX_EXPAND     4096        /* windash/base64offset alternatives per value */
 #define VG_SIGMA_MAX_IDENTS     1024        /* search identifiers per rule */
+#define VG_SIGMA_MAX_NODES      100000      /* YAML nodes (scalars, lists, maps) per file: bounds the
+                                               parser's memory (hundreds of bytes a node); SigmaHQ's
+                                               largest rule has about 4,500 */
 
 enum vg_sigma_kind {
     VG_SIGMA_RULE = 0,      /* detection rule: evaluated */

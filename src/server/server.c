@@ -253,8 +253,10 @@ static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
                 (unsigned long long)li.generation, li.loaded, li.rejected, li.ms);
         if (out) {
             rc = vg_buf_addf(out, "{\"ok\":true,\"generation\":%llu,\"loaded\":%zu,\"rejected\":%zu,"
-                                  "\"correlations\":%zu,\"filters\":%zu,\"ms\":%.1f,\"rejections\":[",
-                             (unsigned long long)li.generation, li.loaded, li.rejected, li.correlations, li.filters, li.ms);
+                                  "\"correlations\":%zu,\"filters\":%zu,\"filters_applied\":%zu,\"warnings\":%zu,"
+                                  "\"ms\":%.1f,\"rejections\":[",
+                             (unsigned long long)li.generation, li.loaded, li.rejected, li.correlations, li.filters,
+                             li.filters_applied, li.warnings, li.ms);
             for (size_t i = 0; rc == 0 && i < rep.nrej && i < 100; i++) {
                 rc = vg_buf_adds(out, i ? ",{\"file\":" : "{\"file\":");
                 if (!rc) rc = vg_buf_add_json_str(out, rep.rej[i].file, strlen(rep.rej[i].file));
