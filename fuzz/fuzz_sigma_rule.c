@@ -1,5 +1,5 @@
-/* libFuzzer target: Sigma rule YAML -> loader + compiler (including the
- * prefilter: covers, Vectorscan databases) + matching. The input is loaded
+/* libFuzzer target: Sigma rule YAML -> loader + compiler (filters applied,
+ * the prefilter: covers, Vectorscan databases) + matching. The input is loaded
  * as a rule file; when something loads, the set is compiled and a small
  * fixed event is matched through the fast path and the naive evaluator,
  * which must agree (a difference aborts: differential fuzzing of the
@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vg_sigma_set_placeholder(set, "admins", vals, 2);
     struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
     vg_sigma_load_string(set, (const char *)data, size, "fuzz.yml", &rep);
-    if (rep.loaded && vg_sigma_compile(set, NULL) == 0) {
+    if (rep.loaded && vg_sigma_compile_report(set, &rep, NULL) == 0) {
         struct vg_sigma_ctx *ctx = vg_sigma_ctx_new(set);
         if (ctx) {
             struct vg_arena ar;

@@ -77,6 +77,8 @@ static void log_rejections(const struct vg_sigma_report *rep)
         vg_warn("detect", "rule rejected: %s:%d:%d%s%s: %s", rep->rej[i].file, rep->rej[i].line, rep->rej[i].col,
                 rep->rej[i].rule_id ? " " : "", rep->rej[i].rule_id ? rep->rej[i].rule_id : "", rep->rej[i].reason);
     if (rep->nrej > 50) vg_warn("detect", "... and %zu more rejected rules (vigil rules check lists them)", rep->nrej - 50);
+    for (size_t i = 0; i < rep->nwarn && i < 50; i++)
+        vg_warn("detect", "%s:%d:%d: %s", rep->warn[i].file, rep->warn[i].line, rep->warn[i].col, rep->warn[i].reason);
 }
 
 /* The detect engine and what reloads it (rules and threat intel). */
@@ -228,8 +230,8 @@ static int detect_start(const struct vg_config *cfg, struct vg_detect **out, str
         log_rejections(&rep);
         printf("rules %zu loaded, %zu rejected in %.0f ms%s%s%s\n", li.loaded, li.rejected, li.ms,
                pack ? " (pack " : "", pack ? pack : "", pack ? ")" : "");
-        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations evaluated, %zu filters not applied yet",
-                li.loaded, li.rejected, li.correlations, li.filters);
+        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations evaluated, %zu filters (applied %zu times, %zu warnings)",
+                li.loaded, li.rejected, li.correlations, li.filters, li.filters_applied, li.warnings);
     }
     vg_sigma_report_release(&rep);
     return rc;
@@ -252,8 +254,10 @@ static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
                 (unsigned long long)li.generation, li.loaded, li.rejected, li.ms);
         if (out) {
             rc = vg_buf_addf(out, "{\"ok\":true,\"generation\":%llu,\"loaded\":%zu,\"rejected\":%zu,"
-                                  "\"correlations\":%zu,\"filters\":%zu,\"ms\":%.1f,\"rejections\":[",
-                             (unsigned long long)li.generation, li.loaded, li.rejected, li.correlations, li.filters, li.ms);
+                                  "\"correlations\":%zu,\"filters\":%zu,\"filters_applied\":%zu,\"warnings\":%zu,"
+                                  "\"ms\":%.1f,\"rejections\":[",
+                             (unsigned long long)li.generation, li.loaded, li.rejected, li.correlations, li.filters,
+                             li.filters_applied, li.warnings, li.ms);
             for (size_t i = 0; rc == 0 && i < rep.nrej && i < 100; i++) {
                 rc = vg_buf_adds(out, i ? ",{\"file\":" : "{\"file\":");
                 if (!rc) rc = vg_buf_add_json_str(out, rep.rej[i].file, strlen(rep.rej[i].file));
