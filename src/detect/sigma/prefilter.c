@@ -1387,8 +1387,8 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
          * field), adds nothing: every unanchored literal that occurs in it
          * occurs in what was scanned already. Decoders point most values
          * into the raw text, so this skips most of a decoded event. */
-        const char *raw = ev->raw, *rawend = ev->raw + ev->raw_len;
-        bool skip = ev->raw_len && !pf->kw_anchored;
+        bool skip = ev->raw && ev->raw_len && !pf->kw_anchored;
+        uintptr_t raw = (uintptr_t)ev->raw, rawend = skip ? raw + ev->raw_len : 0; /* addresses: values may live elsewhere */
         const char *prev = NULL;
         uint32_t prevlen = 0;
         for (uint32_t i = 0; i < ev->nfields && rc == 0; i++) {
@@ -1397,7 +1397,7 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
             if (t == VG_V_STR || t == VG_V_IP) {
                 const char *v = f->v.u.s;
                 if (!pf->kw_anchored && v && ((v == prev && f->v.len <= prevlen) ||
-                                              (skip && v >= raw && v + f->v.len <= rawend))) continue;
+                                              (skip && (uintptr_t)v >= raw && (uintptr_t)v + f->v.len <= rawend))) continue;
                 prev = v;
                 prevlen = f->v.len;
                 rc = seg_field(x, f);
