@@ -27,7 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             static const char raw[] = "C:\\Windows\\System32\\cmd.exe /c whoami -enc Zm9vYmFy";
             vg_event_set_raw(&ev, raw, sizeof raw - 1);
             vg_event_add_str(&ev, vg_fid("Image", 5), 0, "C:\\Windows\\System32\\cmd.exe", 27);
-            vg_event_add_str(&ev, vg_fid("CommandLine", 11), 0, raw, sizeof raw - 1);
+            /* as decoders do: a value pointing into the raw text, its ECS
+             * copy (same bytes), and a value that is not in the raw text */
+            vg_event_add_str(&ev, vg_fid("CommandLine", 11), 0, ev.raw, ev.raw_len);
+            vg_event_add_str(&ev, vg_fid("process.command_line", 20), 1, ev.raw, ev.raw_len);
+            vg_event_add_str(&ev, vg_fid("User", 4), 0, "NT AUTHORITY\\SYSTEM sekurlsa::x", 31);
             vg_event_add_int(&ev, vg_fid("EventID", 7), 0, 1);
             vg_event_add_ip(&ev, vg_fid("ip", 2), 0, "10.1.2.3", 8);
             vg_event_add_null(&ev, vg_fid("N", 1), 0);

@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BATCH 1024
+/* Events decoded ahead of matching. Small, so a decoded event is still in
+ * the CPU cache when it is matched (1,024 measured 15-20 % slower). */
+#define BATCH 64
 #define MAX_RECORD (16u << 20)
 #define MAX_PATHS 4096
 #define MAX_DEPTH 32
