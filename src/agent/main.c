@@ -29,6 +29,7 @@
  *   hardening = yes
  *   hardening_interval = 1h
  *   policy = /usr/share/vigil/rules/policies/debian12-baseline.yml  # default: the baseline
+ *   scan_timeout = 5m                 # an inventory / hardening scan child is killed after this
  *   [fim]
  *   enabled = yes
  *   path = /etc                       # repeat; none = a built-in list of critical files
@@ -40,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -305,6 +307,8 @@ static int load_conf(struct agent_conf *c, const char *path, struct vg_err *err)
             c->posture.inventory_ns = d;
         else if (!strcmp(sec, "posture") && !strcmp(k, "hardening_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
             c->posture.hardening_ns = d;
+        else if (!strcmp(sec, "posture") && !strcmp(k, "scan_timeout") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
+            c->posture.scan_timeout_ns = d;
         else if (!strcmp(sec, "fim") && !strcmp(k, "enabled") && yes_no(v, &c->posture.fim)) {}
         else if (!strcmp(sec, "fim") && !strcmp(k, "scan_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
             c->posture.fim_scan_ns = d;
@@ -468,6 +472,7 @@ static int cmd_run(int argc, char **argv)
     r.conf.posture.inventory_ns = 600000000000LL;     /* 10 min */
     r.conf.posture.hardening_ns = 3600000000000LL;    /* 1 h */
     r.conf.posture.fim_scan_ns = 21600000000000LL;    /* 6 h */
+    r.conf.posture.scan_timeout_ns = 300000000000LL;  /* 5 min */
     bool journal_open = false, posture_open = false;
     int64_t t_start = vg_mono_ns();
     if (load_identity(r.data, &r.id, &err) != 0) { fprintf(stderr, "vigil-agent run: %s\n", err.msg); return 1; }
@@ -536,9 +541,10 @@ static int cmd_run(int argc, char **argv)
             r.reported_corrupt = r.sp.corrupt;
         }
         if (lines <= 0 && !more) {
-            struct timespec ts = {0, (long)(r.conf.poll_ns % 1000000000LL)};
-            ts.tv_sec = (time_t)(r.conf.poll_ns / 1000000000LL);
-            nanosleep(&ts, NULL);
+            /* idle: sleep one poll period, or until a scan child writes */
+            struct pollfd pf = {vg_posture_wait_fd(&r.posture), POLLIN, 0};
+            int64_t ms = r.conf.poll_ns / 1000000LL;
+            poll(&pf, 1, ms < 1 ? 1 : ms > 60000 ? 60000 : (int)ms);
         }
     }
     vg_info("agent", "stopping");
