@@ -55,6 +55,14 @@ def rss_kb(pid):
     return 0
 
 
+def hwm_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
 def rss_parts_kb(pid):
     out = {}
     with open("/proc/%d/status" % pid) as f:
@@ -122,6 +130,7 @@ def main():
     idle_cpu = (cpu_s(ag.pid) - c0) / (time.time() - t0)
     idle_rss = rss_kb(ag.pid)
     parts = rss_parts_kb(ag.pid)
+    hwm_start = hwm_kb(ag.pid)
     # shipping RATE lines/s
     peak = 0
     c0, t0 = cpu_s(ag.pid), time.time()
@@ -137,6 +146,7 @@ def main():
                 time.sleep(max(0, tick + (k + 1) / 10 - time.time()))
             peak = max(peak, rss_kb(ag.pid))
     ship_cpu = (cpu_s(ag.pid) - c0) / (time.time() - t0)
+    hwm_end = hwm_kb(ag.pid)
     time.sleep(3)
     ag.terminate()
     ag.wait()
@@ -146,6 +156,8 @@ def main():
     print("agent shipping %d lines/s for %d s (%d lines, %s stored), posture %s" %
           (rate, seconds, n, cnt, "on" if posture else "off"))
     print("  RSS peak      %7.1f MB   (idle %.1f MB, ratio %.2f)" % (peak / 1024, idle_rss / 1024, peak / max(idle_rss, 1)))
+    print("  RSS high-water mark (VmHWM, every page ever resident at once): %.1f MB before shipping, %.1f MB after" %
+          (hwm_start / 1024, hwm_end / 1024))
     print("  RSS idle split: anonymous %.1f MB, file-backed (code of the shared libraries) %.1f MB" %
           (parts.get("RssAnon", 0) / 1024, parts.get("RssFile", 0) / 1024))
     print("  CPU shipping  %7.2f %%   of one core" % (ship_cpu * 100))

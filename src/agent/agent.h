@@ -34,6 +34,7 @@ struct vg_spool {
     uint64_t bytes;                  /* current total segment bytes */
     uint64_t lost_records;           /* dropped because the spool was full */
     uint64_t corrupt;                /* corrupt regions skipped */
+    bool in_corrupt;                 /* the read position is inside a corrupt region (counted already) */
     uint64_t spooled;                /* records appended (this run) */
     uint64_t acked;                  /* records acknowledged (this run) */
 };

@@ -380,8 +380,8 @@ static void child_done(struct vg_posture *p, struct vg_spool *sp, int st, const 
         p->harden_reports++;
     }
     if (!why[0])
-        vg_info("agent", "%s scan child: %s in %.0f ms (child peak RSS %.1f MB)", name,
-                p->child.out.len ? "report spooled" : "no change", ms, (double)ru->ru_maxrss / 1024.0);
+        vg_log(p->child.out.len ? VG_LOG_INFO : VG_LOG_DEBUG, "agent", "%s scan child: %s in %.0f ms (child peak RSS %.1f MB)",
+               name, p->child.out.len ? "report spooled" : "no change", ms, (double)ru->ru_maxrss / 1024.0);
     vg_buf_release(&p->child.out);
     p->child.pid = -1;
     malloc_trim(0); /* the document's buffer: back to the OS */
