@@ -109,6 +109,7 @@ long vg_tail_poll(struct vg_tail *t, struct vg_spool *sp, long max_lines, struct
 /* ---- posture reports (posture.c) -------------------------------------- */
 #include "vigil/fim.h"
 #define VG_POSTURE_MAX_PATHS 256
+#define VG_POSTURE_DOC_MAX (VG_SPOOL_MAX_REC - 4096) /* a posture document must fit one spool record */
 
 struct vg_posture_conf {
     char root[1024];                 /* root prefix of inventory and hardening ("/") */
@@ -116,6 +117,7 @@ struct vg_posture_conf {
     bool inventory, hardening, fim;  /* which reports run (all by default) */
     int64_t inventory_ns, hardening_ns, fim_scan_ns; /* intervals */
     int64_t scan_timeout_ns;         /* a scan child still running after this is killed */
+    char scanner[1024];              /* the scan helper; "" = VG_AGENT_SCANNER next to vigil-agent */
     char *fim_paths[VG_POSTURE_MAX_PATHS];   /* owned; none = the built-in list */
     size_t nfim_paths;
     char *fim_ignore[VG_POSTURE_MAX_PATHS];  /* fnmatch globs, owned */
@@ -123,6 +125,7 @@ struct vg_posture_conf {
 };
 
 enum { VG_SCAN_INVENTORY, VG_SCAN_HARDENING, VG_SCAN_KINDS };
+#define VG_AGENT_SCANNER "vigil-agent-scan"
 
 /* The scan child running (one at a time): docs/internals/agent.md. */
 struct vg_scan_child {
@@ -138,6 +141,7 @@ struct vg_posture {
     char host[128];
     char inv_path[1100], fim_path[1100];     /* DATA/inventory.json, DATA/fim.baseline */
     char inv_next[1100];                     /* DATA/inventory.json.new, written by the inventory child */
+    char scanner[1100];                      /* the scan helper's path */
     struct vg_scan_child child;
     uint64_t runs[VG_SCAN_KINDS], scan_failures;
     struct vg_fim_config fim;

@@ -30,6 +30,7 @@
  *   hardening_interval = 1h
  *   policy = /usr/share/vigil/rules/policies/debian12-baseline.yml  # default: the baseline
  *   scan_timeout = 5m                 # an inventory / hardening scan child is killed after this
+ *   scanner = /usr/sbin/vigil-agent-scan   # default: vigil-agent-scan next to vigil-agent
  *   [fim]
  *   enabled = yes
  *   path = /etc                       # repeat; none = a built-in list of critical files
@@ -307,6 +308,8 @@ static int load_conf(struct agent_conf *c, const char *path, struct vg_err *err)
             c->posture.inventory_ns = d;
         else if (!strcmp(sec, "posture") && !strcmp(k, "hardening_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
             c->posture.hardening_ns = d;
+        else if (!strcmp(sec, "posture") && !strcmp(k, "scanner") && *v == '/' && strlen(v) < sizeof c->posture.scanner)
+            snprintf(c->posture.scanner, sizeof c->posture.scanner, "%s", v);
         else if (!strcmp(sec, "posture") && !strcmp(k, "scan_timeout") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
             c->posture.scan_timeout_ns = d;
         else if (!strcmp(sec, "fim") && !strcmp(k, "enabled") && yes_no(v, &c->posture.fim)) {}

@@ -11,14 +11,11 @@
  * hardening runs at start and every interval; FIM keeps its baseline in
  * DATA/fim.baseline, reports what changed while the agent was stopped,
  * then follows inotify with periodic full scans. FIM runs in the agent's
- * loop; inventory and hardening each run in a forked child that hands its
- * document back over a pipe (below), so the agent itself never touches the
- * collectors', the YAML parser's and PCRE2's pages. Nothing here talks to
- * the network. */
+ * loop; inventory and hardening each run in a child process, the helper
+ * vigil-agent-scan, that hands its document back over a pipe (below).
+ * Nothing here talks to the network. */
 #include "agent.h"
 #include "vigil/fim.h"
-#include "vigil/inventory.h"
-#include "vigil/sca.h"
 #include "vigil/json.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DOC_MAX (VG_SPOOL_MAX_REC - 4096) /* a document must fit one spool record */
+#define DOC_MAX VG_POSTURE_DOC_MAX
 #define FIM_SAVE_NS (5 * 1000000000LL)    /* baseline saved at most this often while changes flow */
 
 static const char *const default_fim_paths[] = {
@@ -58,225 +55,55 @@ static int emit(struct vg_posture *p, struct vg_spool *sp, const char *type, int
     return rc;
 }
 
-/* ---- inventory -------------------------------------------------------- */
-
-static int read_file(const char *path, struct vg_buf *b)
-{
-    FILE *f = fopen(path, "re");
-    if (!f) return errno == ENOENT ? VG_ENOENT : VG_EIO;
-    char tmp[65536];
-    size_t r;
-    int rc = 0;
-    b->cap_limit = VG_INV_MAX_FILE * 4;
-    while (!rc && (r = fread(tmp, 1, sizeof tmp, f)) > 0) rc = vg_buf_add(b, tmp, r);
-    if (ferror(f)) rc = VG_EIO;
-    fclose(f);
-    return rc;
-}
-
-static int write_file(const char *path, const char *data, size_t len)
-{
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "we");
-    if (!f) return VG_EIO;
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = fflush(f) == 0 && ok;
-    ok = fdatasync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) { unlink(tmp); return VG_EIO; }
-    return 0;
-}
-
 /* ---- scans in a child process ------------------------------------------
- * Inventory and hardening run in a forked child: the collectors, the YAML
- * policy parser, PCRE2 and their buffers touch pages the agent would
- * otherwise keep resident for good (~1.5 MB), and a collector that crashes
- * or hangs takes only its child down. The child builds the whole document
- * (the parent picked its ts), writes it to a pipe and _exit()s: 0 with the
- * document, 0 with nothing (inventory unchanged), 1 on a scan error it
- * logged itself. The parent reads the pipe in its loop (at most DOC_MAX
- * bytes), kills the child after scan_timeout, and spools the document only
- * when the child exited 0 and the output is one valid JSON object starting
- * {"type":"<kind>","ts":<the ts it chose>,. Anything else is logged,
- * counted and dropped; the next interval tries again. */
+ * Inventory and hardening run in a child: fork, then exec of the helper
+ * vigil-agent-scan (src/agent/scan/scan.c) with stdout on a pipe. The
+ * collectors, the YAML policy parser, PCRE2, SQLite (rpm database) and
+ * their buffers live only there: the agent neither links those libraries
+ * nor touches their pages, and a collector that crashes or hangs takes
+ * only its child down. The parent picks the document's ts, reads the pipe
+ * in its loop (at most DOC_MAX bytes), kills the child after scan_timeout,
+ * and spools the document only when the child exited 0 and the output is
+ * empty (inventory: no change) or one valid JSON object opening with
+ * {"type":"<kind>","ts":<that ts>,. Anything else is logged, counted and
+ * dropped; the next interval tries again. */
 
 static const char *const scan_names[VG_SCAN_KINDS] = {"inventory", "hardening"};
 
-/* Writes all of [p, p+n) to fd; false on error (the parent went away). */
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-/* Inventory child: collects, diffs against DATA/inventory.json and builds
- * the document into doc (left empty when nothing changed since the last
- * report); the snapshot goes to DATA/inventory.json.new, which the parent
- * renames over inventory.json once the document is durable in the spool. */
-static int inventory_doc(const struct vg_posture *p, int64_t ts, struct vg_buf *doc, struct vg_err *err)
-{
-    int64_t t0 = vg_mono_ns();
-    struct vg_inv_snapshot *cur = vg_inv_snapshot_new(p->conf->root), *old = NULL;
-    struct vg_inv_changes ch = VG_INV_CHANGES_INIT;
-    struct vg_buf snap = VG_BUF_INIT, prev = VG_BUF_INIT;
-    snap.cap_limit = (size_t)VG_SPOOL_MAX_REC * 2;
-    int rc = 0;
-    if (!cur) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
-    if ((rc = vg_inv_collect(cur, VG_INV_ALL, err))) goto out;
-    if (read_file(p->inv_path, &prev) == 0 && prev.len) {
-        struct vg_err pe = VG_ERR_INIT;
-        if (vg_inv_from_json(prev.data, prev.len, &old, &pe) != 0) {
-            vg_warn("agent", "%s: %s: sending a full inventory without changes", p->inv_path, pe.msg);
-            old = NULL;
-        }
-    }
-    vg_buf_release(&prev);
-    if ((rc = vg_inv_diff(old, cur, &ch))) { rc = vg_err_set(err, rc, "inventory diff failed"); goto out; }
-    if (p->inv_sent && ch.n == 0) goto out; /* nothing new since the last report */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        vg_buf_reset(&snap);
-        vg_buf_reset(doc);
-        if ((rc = vg_inv_to_json(cur, &snap))) break;
-        rc = vg_buf_addf(doc, "{\"type\":\"inventory\",\"ts\":%lld,\"snapshot\":", (long long)ts);
-        if (!rc) rc = vg_buf_add(doc, snap.data, snap.len);
-        if (!rc) rc = vg_buf_adds(doc, ",\"changes\":[");
-        for (size_t i = 0; !rc && i < ch.n; i++) {
-            if (i) rc = vg_buf_addc(doc, ',');
-            if (!rc) rc = vg_inv_change_json(&ch.v[i], p->host, doc);
-        }
-        if (!rc) rc = vg_buf_adds(doc, "]}");
-        if (rc) break;
-        if (doc->len > DOC_MAX && attempt == 0 && cur->nprocs) {
-            vg_warn("agent", "inventory of %zu bytes: sending it without the process list", doc->len);
-            cur->nprocs = 0;
-            continue;
-        }
-        break;
-    }
-    if (rc) { rc = vg_err_set(err, rc, "cannot build the inventory report"); goto out; }
-    if (doc->len > DOC_MAX) { rc = vg_err_set(err, VG_ETOOBIG, "report of %zu bytes exceeds %u", doc->len, DOC_MAX); goto out; }
-    if (write_file(p->inv_next, snap.data, snap.len) != 0) { rc = vg_err_set(err, VG_EIO, "cannot write %s", p->inv_next); goto out; }
-    vg_info("agent", "inventory: %zu packages, %zu users, %zu ports, %zu services; %zu changes (%.0f ms)",
-            cur->pkgs_known, cur->nusers, cur->nports, cur->nservices, ch.n, (double)(vg_mono_ns() - t0) / 1e6);
-out:
-    if (rc) vg_buf_reset(doc);
-    vg_buf_release(&snap);
-    vg_inv_changes_release(&ch);
-    vg_inv_snapshot_free(old);
-    vg_inv_snapshot_free(cur);
-    return rc;
-}
-
-/* Hardening child: loads the policy (read anew each time), runs it and
- * builds the document into doc. */
-static int hardening_doc(const struct vg_posture *p, int64_t ts, struct vg_buf *doc, struct vg_err *err)
-{
-    char buf[4096];
-    const char *path = p->conf->policy[0] ? p->conf->policy : vg_sca_default_policy(buf, sizeof buf);
-    struct vg_sca_policy *pol = NULL;
-    struct vg_sca_report *r = NULL;
-    int rc = vg_sca_policy_load_file(path, &pol, err);
-    if (rc) goto out;
-    struct vg_sca_opts o = VG_SCA_OPTS_INIT;
-    o.root = p->conf->root;
-    if ((rc = vg_sca_run(pol, &o, &r, err))) goto out;
-    rc = vg_buf_addf(doc, "{\"type\":\"hardening\",\"ts\":%lld,\"report\":", (long long)ts);
-    if (!rc) rc = vg_sca_report_posture_json(r, ts, doc);
-    if (!rc) rc = vg_buf_addc(doc, '}');
-    if (rc) { rc = vg_err_set(err, rc, "cannot build the hardening report"); goto out; }
-    if (doc->len > DOC_MAX) { rc = vg_err_set(err, VG_ETOOBIG, "report of %zu bytes exceeds %u", doc->len, DOC_MAX); goto out; }
-    if (r->scored) vg_info("agent", "hardening: %s score %.1f%% (%zu pass, %zu fail) in %.0f ms", r->policy_id, r->score,
-                           r->count[VG_SCA_PASS], r->count[VG_SCA_FAIL], (double)r->wall_ns / 1e6);
-    else vg_info("agent", "hardening: %s not scored (no check applied)", r->policy_id);
-out:
-    vg_sca_report_free(r);
-    vg_sca_policy_free(pol);
-    return rc;
-}
-
-/* Test hook (used by tests/integration/test_agent_scan_child.py, harmless
- * elsewhere): VIGIL_AGENT_TEST_SCAN=KIND:ACTION[:N][,...] makes the child
- * of KIND (inventory, hardening) misbehave on its first N runs (all when
- * N is absent): abort (SIGABRT, no core), hang (until killed), garbage
- * (a truncated document, exit 0), big (output over the size cap), fail
- * (exit 1). Runs in the child only. */
-static void test_hook(const struct vg_posture *p, int kind, int fd)
-{
-    const char *h = getenv("VIGIL_AGENT_TEST_SCAN");
-    if (!h || !*h) return;
-    const char *name = scan_names[kind];
-    size_t nl = strlen(name);
-    for (const char *s = h; s && *s; s = strchr(s, ',') ? strchr(s, ',') + 1 : NULL) {
-        const char *e = strchr(s, ',');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        if (len <= nl || strncmp(s, name, nl) != 0 || s[nl] != ':') continue;
-        const char *act = s + nl + 1;
-        size_t al = len - nl - 1;
-        const char *colon = memchr(act, ':', al);
-        int64_t upto = 0;
-        if (colon) {
-            if (vg_parse_i64(colon + 1, (size_t)(act + al - colon - 1), &upto) != 0) continue;
-            al = (size_t)(colon - act);
-        }
-        if (upto > 0 && p->runs[kind] > (uint64_t)upto) continue;
-        vg_warn("agent", "%s child: test hook %.*s (run %llu)", name, (int)al, act, (unsigned long long)p->runs[kind]);
-        if (al == 5 && !memcmp(act, "abort", 5)) {
-            struct rlimit rl = {0, 0};
-            setrlimit(RLIMIT_CORE, &rl);
-            abort();
-        }
-        if (al == 4 && !memcmp(act, "hang", 4))
-            for (;;) pause();
-        if (al == 7 && !memcmp(act, "garbage", 7)) {
-            char g[128];
-            int n = snprintf(g, sizeof g, "{\"type\":\"%s\",\"ts\":%lld,\"report\":{\"cut", name, (long long)p->child.ts);
-            write_all(fd, g, (size_t)n);
-            _exit(0);
-        }
-        if (al == 3 && !memcmp(act, "big", 3)) {
-            static char blank[65536];
-            memset(blank, ' ', sizeof blank);
-            for (size_t w = 0; w <= DOC_MAX && write_all(fd, blank, sizeof blank); w += sizeof blank) {}
-            _exit(0);
-        }
-        if (al == 4 && !memcmp(act, "fail", 4)) _exit(1);
-    }
-}
-
-/* The child's whole life: never returns. */
-static _Noreturn void child_main(struct vg_posture *p, int kind, int fd)
-{
-    /* the agent's SIGTERM handler only sets a flag; a child must just die */
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    test_hook(p, kind, fd);
-    struct vg_err err = VG_ERR_INIT;
-    struct vg_buf doc = VG_BUF_INIT;
-    doc.cap_limit = (size_t)VG_SPOOL_MAX_REC * 2;
-    int rc = kind == VG_SCAN_INVENTORY ? inventory_doc(p, p->child.ts, &doc, &err)
-                                       : hardening_doc(p, p->child.ts, &doc, &err);
-    if (rc) vg_warn("agent", "%s: %s", scan_names[kind], err.msg[0] ? err.msg : vg_strerror(rc));
-    if (!rc && doc.len && !write_all(fd, doc.data, doc.len)) rc = VG_EIO;
-    /* _exit: no atexit handlers, no flush of the stdio buffers (the spool's
-     * FILE) inherited from the agent */
-    _exit(rc ? 1 : 0);
-}
-
 static int child_start(struct vg_posture *p, int kind, struct vg_err *err)
 {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return vg_err_set(err, VG_EIO, "pipe: %s", strerror(errno));
+    const struct vg_posture_conf *c = p->conf;
+    char ts[24], run[24];
     p->runs[kind]++;
     p->child.ts = next_ts(p);
     p->child.kind = kind;
+    snprintf(ts, sizeof ts, "%lld", (long long)p->child.ts);
+    snprintf(run, sizeof run, "%llu", (unsigned long long)p->runs[kind]);
+    const char *argv[20];
+    size_t n = 0;
+    argv[n++] = p->scanner;
+    argv[n++] = scan_names[kind];
+    argv[n++] = "--ts";
+    argv[n++] = ts;
+    argv[n++] = "--root";
+    argv[n++] = c->root;
+    argv[n++] = "--run";
+    argv[n++] = run;
+    if (kind == VG_SCAN_INVENTORY) {
+        argv[n++] = "--host";
+        argv[n++] = p->host;
+        argv[n++] = "--prev";
+        argv[n++] = p->inv_path;
+        argv[n++] = "--next";
+        argv[n++] = p->inv_next;
+        if (p->inv_sent) argv[n++] = "--sent";
+    } else if (c->policy[0]) {
+        argv[n++] = "--policy";
+        argv[n++] = c->policy;
+    }
+    argv[n] = NULL;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return vg_err_set(err, VG_EIO, "pipe: %s", strerror(errno));
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -284,15 +111,21 @@ static int child_start(struct vg_posture *p, int kind, struct vg_err *err)
         return vg_err_set(err, VG_EIO, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
-        close(fds[0]);
-        child_main(p, kind, fds[1]);
+        /* stdin /dev/null, stdout the pipe, stderr the agent's log; no
+         * other descriptor of the agent (socket, spool, lock) goes along */
+        int dn = open("/dev/null", O_RDONLY);
+        if (dn >= 0) dup2(dn, 0);
+        dup2(fds[1], 1);
+        close_range(3, ~0u, 0);
+        execv(p->scanner, (char *const *)argv);
+        _exit(127);
     }
     close(fds[1]);
     fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     p->child.pid = pid;
     p->child.fd = fds[0];
     p->child.started = vg_mono_ns();
-    p->child.deadline = p->child.started + p->conf->scan_timeout_ns;
+    p->child.deadline = p->child.started + c->scan_timeout_ns;
     p->child.fail = NULL;
     p->child.killed = false;
     vg_buf_reset(&p->child.out);
@@ -350,11 +183,12 @@ static void child_done(struct vg_posture *p, struct vg_spool *sp, int st, const 
     int kind = p->child.kind;
     const char *name = scan_names[kind];
     double ms = (double)(vg_mono_ns() - p->child.started) / 1e6;
-    char why[600] = "";
+    char why[1400] = "";
     const char *bad = NULL;
     if (p->child.fail) snprintf(why, sizeof why, "%s", p->child.fail);
     else if (WIFSIGNALED(st)) snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(st));
     else if (!WIFEXITED(st)) snprintf(why, sizeof why, "ended abnormally");
+    else if (WEXITSTATUS(st) == 127) snprintf(why, sizeof why, "could not run %s", p->scanner);
     else if (WEXITSTATUS(st) != 0) snprintf(why, sizeof why, "failed (exit status %d)", WEXITSTATUS(st));
     else if ((bad = child_output_bad(p)))
         snprintf(why, sizeof why, "malformed output rejected (%s, %zu bytes)", bad, p->child.out.len);
@@ -494,6 +328,19 @@ int vg_posture_open(struct vg_posture *p, const struct vg_posture_conf *c, const
     snprintf(p->inv_path, sizeof p->inv_path, "%s/inventory.json", data_dir);
     snprintf(p->inv_next, sizeof p->inv_next, "%s/inventory.json.new", data_dir);
     snprintf(p->fim_path, sizeof p->fim_path, "%s/fim.baseline", data_dir);
+    if (c->scanner[0]) snprintf(p->scanner, sizeof p->scanner, "%s", c->scanner);
+    else {
+        /* the helper installed next to vigil-agent */
+        char exe[1024];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) slash[1] = 0;
+        snprintf(p->scanner, sizeof p->scanner, "%s%s", slash ? exe : "", VG_AGENT_SCANNER);
+    }
+    if ((c->inventory || c->hardening) && access(p->scanner, X_OK) != 0)
+        vg_warn("agent", "cannot run the posture scanner %s (%s): inventory and hardening reports will fail", p->scanner,
+                strerror(errno));
     p->fim.paths = c->nfim_paths ? (const char *const *)c->fim_paths : default_fim_paths;
     p->fim.npaths = c->nfim_paths ? c->nfim_paths : VG_ARRAY_LEN(default_fim_paths);
     p->fim.ignore = (const char *const *)c->fim_ignore;

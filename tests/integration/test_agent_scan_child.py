@@ -1,10 +1,12 @@
-"""vigil-agent runs its inventory and hardening scans in a forked child that
-hands the document back over a pipe. The test hook VIGIL_AGENT_TEST_SCAN
-(src/agent/posture.c) makes a child abort, hang, write a truncated document,
-write more than the size cap or fail; each time the agent logs the failure,
-keeps running, spools nothing from that child (the server sees no rejected
-record) and the next interval's child delivers the report. An agent stopped
-while a child hangs exits at once and takes the child with it."""
+"""vigil-agent runs its inventory and hardening scans in a child process
+(fork + exec of the helper vigil-agent-scan) that hands the document back
+over a pipe. The test hook VIGIL_AGENT_TEST_SCAN (src/agent/scan/scan.c)
+makes a scan abort, hang, write a truncated document, write more than the
+size cap or fail; each time the agent logs the failure, keeps running,
+spools nothing from that child (the server sees no rejected record) and the
+next interval's child delivers the report. An agent stopped while a child
+hangs exits at once and takes the child with it; a missing helper is
+reported and the agent runs on."""
 import os
 import signal
 import subprocess
@@ -109,7 +111,7 @@ def main():
         pc, adir_c, err_c = start_agent(base, data, server, "hangs", root, "hardening:hang",
                                         "inventory = no\nscan_timeout = 1h\n")
         procs.append(pc)
-        kids = wait_for(lambda: "hardening child: test hook hang" in log_of(err_c) and children(pc.pid), 60)
+        kids = wait_for(lambda: "hardening scan: test hook hang" in log_of(err_c) and children(pc.pid), 60)
         check(bool(kids), "a hardening child hangs (%s)" % kids)
         pc.send_signal(signal.SIGTERM)
         try:
@@ -119,6 +121,15 @@ def main():
         check(rc == 0, "the agent stops at once while its scan child hangs (rc %s)" % rc)
         gone = wait_for(lambda: not any(alive(k) for k in (kids or [])), 10)
         check(bool(gone), "the hung child is gone with the agent")
+
+        # ---- the scan helper is missing ----------------------------------
+        pd, adir_d, err_d = start_agent(base, data, server, "noscan", root, "",
+                                        "scanner = %s\n" % os.path.join(base, "no-such-scanner"))
+        procs.append(pd)
+        ld = wait_for(lambda: "hardening scan child could not run" in log_of(err_d) and log_of(err_d), 60) or ""
+        check("cannot run the posture scanner" in ld and "inventory scan child could not run" in ld and
+              "hardening scan child could not run" in ld, "a missing scan helper is reported at start and at each scan")
+        check(pd.poll() is None, "the agent runs on without its scan helper")
     finally:
         for p in procs:
             if p.poll() is None:
