@@ -1,7 +1,9 @@
 /* vigil-agent internals: the on-disk spool (spool.c), file tailing
  * (tail.c), the TLS channel to the server (channel.c) and the command line
- * (main.c). Single-threaded: one loop tails files into the spool and ships
- * the spool to the server. Design: docs/internals/agent.md. */
+ * (main.c), the journal (journal.c) and the posture reports (posture.c,
+ * whose inventory and hardening scans run in the helper vigil-agent-scan,
+ * scan/scan.c). Single-threaded: one loop tails files into the spool and
+ * ships the spool to the server. Design: docs/internals/agent.md. */
 #ifndef VG_AGENT_H
 #define VG_AGENT_H
 
@@ -87,7 +89,7 @@ struct vg_tail_file {
 
 struct vg_tail {
     char state_path[1100];
-    struct vg_tail_file f[VG_TAIL_MAX_FILES];
+    struct vg_tail_file *f;          /* n of them (allocated: most agents tail few files) */
     size_t n;
     bool from_end;
     int64_t last_ts;

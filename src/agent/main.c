@@ -342,8 +342,9 @@ struct runner {
     struct vg_posture posture;
     struct vg_chan *ch;
     char cert[1100], key[1100], ca[1100];
-    int64_t backoff_ns, next_try, last_io;
+    int64_t backoff_ns, next_try, last_io, trimmed;
     uint64_t reported_lost, reported_corrupt;
+    bool worked;                     /* lines read or frames acknowledged since the last malloc_trim */
 };
 
 static void disconnect(struct runner *r, const char *why)
@@ -520,6 +521,7 @@ static int cmd_run(int argc, char **argv)
     printf("running\n");
     fflush(stdout);
     code = 0;
+    uint64_t seen_seq = 0;            /* next_seq moves on each acknowledged frame */
     while (!g_stop) {
         long lines = vg_tail_poll(&r.tail, &r.sp, 20000, &err);
         if (lines < 0) { vg_error("agent", "%s", err.msg); lines = 0; }
@@ -543,8 +545,19 @@ static int cmd_run(int argc, char **argv)
             r.reported_lost = r.sp.lost_records;
             r.reported_corrupt = r.sp.corrupt;
         }
+        if (lines > 0 || r.sp.next_seq != seen_seq) r.worked = true;
+        seen_seq = r.sp.next_seq;
         if (lines <= 0 && !more) {
-            /* idle: sleep one poll period, or until a scan child writes */
+            /* idle: give the pages freed by the work since the last time
+             * back to the OS (at most once a second: glibc keeps them
+             * otherwise, ~80 KB of TLS and frame buffers), then sleep one
+             * poll period or until a scan child writes */
+            int64_t now = vg_mono_ns();
+            if (r.worked && now - r.trimmed >= 1000000000LL) {
+                malloc_trim(0);
+                r.trimmed = now;
+                r.worked = false;
+            }
             struct pollfd pf = {vg_posture_wait_fd(&r.posture), POLLIN, 0};
             int64_t ms = r.conf.poll_ns / 1000000LL;
             poll(&pf, 1, ms < 1 ? 1 : ms > 60000 ? 60000 : (int)ms);
