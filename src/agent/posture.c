@@ -113,9 +113,10 @@ static int child_start(struct vg_posture *p, int kind, struct vg_err *err)
     if (pid == 0) {
         /* stdin /dev/null, stdout the pipe, stderr the agent's log; no
          * other descriptor of the agent (socket, spool, lock) goes along */
+        if (fds[1] == 1) fcntl(1, F_SETFD, 0); /* the agent ran with stdout closed */
+        else dup2(fds[1], 1);
         int dn = open("/dev/null", O_RDONLY);
-        if (dn >= 0) dup2(dn, 0);
-        dup2(fds[1], 1);
+        if (dn > 0) dup2(dn, 0);
         close_range(3, ~0u, 0);
         execv(p->scanner, (char *const *)argv);
         _exit(127);
