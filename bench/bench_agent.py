@@ -9,7 +9,11 @@ Posture reports are on (the defaults: inventory of this host, the Debian 12
 baseline, FIM of the built-in critical files); the first figure is the time
 from the agent's start until the server holds its full report (inventory
 and hardening score), and the RSS right after it. --no-posture turns them
-off for comparison.
+off for comparison. Besides the sampled peak it prints the kernel's
+high-water mark (VmHWM) before and after shipping, which also catches
+short spikes between samples. The posture scans run in the helper
+vigil-agent-scan, whose memory is not the agent's (the agent logs the
+helper's peak RSS per scan).
 
 usage: bench/bench_agent.py [BUILD_DIR] [--rate N] [--seconds S] [--no-posture]"""
 import os
@@ -47,20 +51,20 @@ def cpu_s(pid):
     return (int(parts[11]) + int(parts[12])) / HZ
 
 
-def rss_kb(pid):
+def status_kb(pid, field):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def rss_kb(pid):
+    return status_kb(pid, "VmRSS")
 
 
 def hwm_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
+    return status_kb(pid, "VmHWM")
 
 
 def rss_parts_kb(pid):
