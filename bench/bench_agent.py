@@ -9,7 +9,11 @@ Posture reports are on (the defaults: inventory of this host, the Debian 12
 baseline, FIM of the built-in critical files); the first figure is the time
 from the agent's start until the server holds its full report (inventory
 and hardening score), and the RSS right after it. --no-posture turns them
-off for comparison.
+off for comparison. Besides the sampled peak it prints the kernel's
+high-water mark (VmHWM) before and after shipping, which also catches
+short spikes between samples. The posture scans run in the helper
+vigil-agent-scan, whose memory is not the agent's (the agent logs the
+helper's peak RSS per scan).
 
 usage: bench/bench_agent.py [BUILD_DIR] [--rate N] [--seconds S] [--no-posture]"""
 import os
@@ -47,12 +51,20 @@ def cpu_s(pid):
     return (int(parts[11]) + int(parts[12])) / HZ
 
 
-def rss_kb(pid):
+def status_kb(pid, field):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def rss_kb(pid):
+    return status_kb(pid, "VmRSS")
+
+
+def hwm_kb(pid):
+    return status_kb(pid, "VmHWM")
 
 
 def rss_parts_kb(pid):
@@ -122,6 +134,7 @@ def main():
     idle_cpu = (cpu_s(ag.pid) - c0) / (time.time() - t0)
     idle_rss = rss_kb(ag.pid)
     parts = rss_parts_kb(ag.pid)
+    hwm_start = hwm_kb(ag.pid)
     # shipping RATE lines/s
     peak = 0
     c0, t0 = cpu_s(ag.pid), time.time()
@@ -137,6 +150,7 @@ def main():
                 time.sleep(max(0, tick + (k + 1) / 10 - time.time()))
             peak = max(peak, rss_kb(ag.pid))
     ship_cpu = (cpu_s(ag.pid) - c0) / (time.time() - t0)
+    hwm_end = hwm_kb(ag.pid)
     time.sleep(3)
     ag.terminate()
     ag.wait()
@@ -146,6 +160,8 @@ def main():
     print("agent shipping %d lines/s for %d s (%d lines, %s stored), posture %s" %
           (rate, seconds, n, cnt, "on" if posture else "off"))
     print("  RSS peak      %7.1f MB   (idle %.1f MB, ratio %.2f)" % (peak / 1024, idle_rss / 1024, peak / max(idle_rss, 1)))
+    print("  RSS high-water mark (VmHWM, every page ever resident at once): %.1f MB before shipping, %.1f MB after" %
+          (hwm_start / 1024, hwm_end / 1024))
     print("  RSS idle split: anonymous %.1f MB, file-backed (code of the shared libraries) %.1f MB" %
           (parts.get("RssAnon", 0) / 1024, parts.get("RssFile", 0) / 1024))
     print("  CPU shipping  %7.2f %%   of one core" % (ship_cpu * 100))

@@ -29,6 +29,8 @@
  *   hardening = yes
  *   hardening_interval = 1h
  *   policy = /usr/share/vigil/rules/policies/debian12-baseline.yml  # default: the baseline
+ *   scan_timeout = 5m                 # an inventory / hardening scan child is killed after this
+ *   scanner = /usr/sbin/vigil-agent-scan   # default: vigil-agent-scan next to vigil-agent
  *   [fim]
  *   enabled = yes
  *   path = /etc                       # repeat; none = a built-in list of critical files
@@ -40,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -305,6 +308,10 @@ static int load_conf(struct agent_conf *c, const char *path, struct vg_err *err)
             c->posture.inventory_ns = d;
         else if (!strcmp(sec, "posture") && !strcmp(k, "hardening_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
             c->posture.hardening_ns = d;
+        else if (!strcmp(sec, "posture") && !strcmp(k, "scanner") && *v == '/' && strlen(v) < sizeof c->posture.scanner)
+            snprintf(c->posture.scanner, sizeof c->posture.scanner, "%s", v);
+        else if (!strcmp(sec, "posture") && !strcmp(k, "scan_timeout") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
+            c->posture.scan_timeout_ns = d;
         else if (!strcmp(sec, "fim") && !strcmp(k, "enabled") && yes_no(v, &c->posture.fim)) {}
         else if (!strcmp(sec, "fim") && !strcmp(k, "scan_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
             c->posture.fim_scan_ns = d;
@@ -335,8 +342,9 @@ struct runner {
     struct vg_posture posture;
     struct vg_chan *ch;
     char cert[1100], key[1100], ca[1100];
-    int64_t backoff_ns, next_try, last_io;
+    int64_t backoff_ns, next_try, last_io, trimmed;
     uint64_t reported_lost, reported_corrupt;
+    bool worked;                     /* lines read or frames acknowledged since the last malloc_trim */
 };
 
 static void disconnect(struct runner *r, const char *why)
@@ -468,6 +476,7 @@ static int cmd_run(int argc, char **argv)
     r.conf.posture.inventory_ns = 600000000000LL;     /* 10 min */
     r.conf.posture.hardening_ns = 3600000000000LL;    /* 1 h */
     r.conf.posture.fim_scan_ns = 21600000000000LL;    /* 6 h */
+    r.conf.posture.scan_timeout_ns = 300000000000LL;  /* 5 min */
     bool journal_open = false, posture_open = false;
     int64_t t_start = vg_mono_ns();
     if (load_identity(r.data, &r.id, &err) != 0) { fprintf(stderr, "vigil-agent run: %s\n", err.msg); return 1; }
@@ -512,6 +521,7 @@ static int cmd_run(int argc, char **argv)
     printf("running\n");
     fflush(stdout);
     code = 0;
+    uint64_t seen_seq = 0;            /* next_seq moves on each acknowledged frame */
     while (!g_stop) {
         long lines = vg_tail_poll(&r.tail, &r.sp, 20000, &err);
         if (lines < 0) { vg_error("agent", "%s", err.msg); lines = 0; }
@@ -535,10 +545,22 @@ static int cmd_run(int argc, char **argv)
             r.reported_lost = r.sp.lost_records;
             r.reported_corrupt = r.sp.corrupt;
         }
+        if (lines > 0 || r.sp.next_seq != seen_seq) r.worked = true;
+        seen_seq = r.sp.next_seq;
         if (lines <= 0 && !more) {
-            struct timespec ts = {0, (long)(r.conf.poll_ns % 1000000000LL)};
-            ts.tv_sec = (time_t)(r.conf.poll_ns / 1000000000LL);
-            nanosleep(&ts, NULL);
+            /* idle: give the pages freed by the work since the last time
+             * back to the OS (at most once a second: glibc keeps them
+             * otherwise, ~80 KB of TLS and frame buffers), then sleep one
+             * poll period or until a scan child writes */
+            int64_t now = vg_mono_ns();
+            if (r.worked && now - r.trimmed >= 1000000000LL) {
+                malloc_trim(0);
+                r.trimmed = now;
+                r.worked = false;
+            }
+            struct pollfd pf = {vg_posture_wait_fd(&r.posture), POLLIN, 0};
+            int64_t ms = r.conf.poll_ns / 1000000LL;
+            poll(&pf, 1, ms < 1 ? 1 : ms > 60000 ? 60000 : (int)ms);
         }
     }
     vg_info("agent", "stopping");

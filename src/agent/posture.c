@@ -10,18 +10,23 @@
  * the last one sent (DATA/inventory.json, written after the spool sync);
  * hardening runs at start and every interval; FIM keeps its baseline in
  * DATA/fim.baseline, reports what changed while the agent was stopped,
- * then follows inotify with periodic full scans. Everything runs in the
- * agent's single loop; nothing here talks to the network. */
+ * then follows inotify with periodic full scans. FIM runs in the agent's
+ * loop; inventory and hardening each run in a child process, the helper
+ * vigil-agent-scan, that hands its document back over a pipe (below).
+ * Nothing here talks to the network. */
 #include "agent.h"
 #include "vigil/fim.h"
-#include "vigil/inventory.h"
-#include "vigil/sca.h"
+#include "vigil/json.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#define DOC_MAX (VG_SPOOL_MAX_REC - 4096) /* a document must fit one spool record */
+#define DOC_MAX VG_POSTURE_DOC_MAX
 #define FIM_SAVE_NS (5 * 1000000000LL)    /* baseline saved at most this often while changes flow */
 
 static const char *const default_fim_paths[] = {
@@ -50,126 +55,206 @@ static int emit(struct vg_posture *p, struct vg_spool *sp, const char *type, int
     return rc;
 }
 
-/* ---- inventory -------------------------------------------------------- */
+/* ---- scans in a child process ------------------------------------------
+ * Inventory and hardening run in a child: fork, then exec of the helper
+ * vigil-agent-scan (src/agent/scan/scan.c) with stdout on a pipe. The
+ * collectors, the YAML policy parser, PCRE2, SQLite (rpm database) and
+ * their buffers live only there: the agent neither links those libraries
+ * nor touches their pages, and a collector that crashes or hangs takes
+ * only its child down. The parent picks the document's ts, reads the pipe
+ * in its loop (at most DOC_MAX bytes), kills the child after scan_timeout,
+ * and spools the document only when the child exited 0 and the output is
+ * empty (inventory: no change) or one valid JSON object opening with
+ * {"type":"<kind>","ts":<that ts>,. Anything else is logged, counted and
+ * dropped; the next interval tries again. */
 
-static int read_file(const char *path, struct vg_buf *b)
-{
-    FILE *f = fopen(path, "re");
-    if (!f) return errno == ENOENT ? VG_ENOENT : VG_EIO;
-    char tmp[65536];
-    size_t r;
-    int rc = 0;
-    b->cap_limit = VG_INV_MAX_FILE * 4;
-    while (!rc && (r = fread(tmp, 1, sizeof tmp, f)) > 0) rc = vg_buf_add(b, tmp, r);
-    if (ferror(f)) rc = VG_EIO;
-    fclose(f);
-    return rc;
-}
+static const char *const scan_names[VG_SCAN_KINDS] = {"inventory", "hardening"};
 
-static int write_file(const char *path, const char *data, size_t len)
+static int child_start(struct vg_posture *p, int kind, struct vg_err *err)
 {
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "we");
-    if (!f) return VG_EIO;
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = fflush(f) == 0 && ok;
-    ok = fdatasync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) { unlink(tmp); return VG_EIO; }
+    const struct vg_posture_conf *c = p->conf;
+    char ts[24], run[24];
+    p->runs[kind]++;
+    p->child.ts = next_ts(p);
+    p->child.kind = kind;
+    snprintf(ts, sizeof ts, "%lld", (long long)p->child.ts);
+    snprintf(run, sizeof run, "%llu", (unsigned long long)p->runs[kind]);
+    const char *argv[20];
+    size_t n = 0;
+    argv[n++] = p->scanner;
+    argv[n++] = scan_names[kind];
+    argv[n++] = "--ts";
+    argv[n++] = ts;
+    argv[n++] = "--root";
+    argv[n++] = c->root;
+    argv[n++] = "--run";
+    argv[n++] = run;
+    if (kind == VG_SCAN_INVENTORY) {
+        argv[n++] = "--host";
+        argv[n++] = p->host;
+        argv[n++] = "--prev";
+        argv[n++] = p->inv_path;
+        argv[n++] = "--next";
+        argv[n++] = p->inv_next;
+        if (p->inv_sent) argv[n++] = "--sent";
+    } else if (c->policy[0]) {
+        argv[n++] = "--policy";
+        argv[n++] = c->policy;
+    }
+    argv[n] = NULL;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return vg_err_set(err, VG_EIO, "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return vg_err_set(err, VG_EIO, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        /* stdin /dev/null, stdout the pipe, stderr the agent's log; no
+         * other descriptor of the agent (socket, spool, lock) goes along */
+        if (fds[1] == 1) fcntl(1, F_SETFD, 0); /* the agent ran with stdout closed */
+        else dup2(fds[1], 1);
+        int dn = open("/dev/null", O_RDONLY);
+        if (dn > 0) dup2(dn, 0);
+        close_range(3, ~0u, 0);
+        execv(p->scanner, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+    p->child.pid = pid;
+    p->child.fd = fds[0];
+    p->child.started = vg_mono_ns();
+    p->child.deadline = p->child.started + c->scan_timeout_ns;
+    p->child.fail = NULL;
+    p->child.killed = false;
+    vg_buf_reset(&p->child.out);
+    p->child.out.cap_limit = DOC_MAX + 1;
     return 0;
 }
 
-static int inventory_report(struct vg_posture *p, struct vg_spool *sp, struct vg_err *err)
+static void child_kill(struct vg_posture *p, const char *why)
 {
-    int64_t t0 = vg_mono_ns();
-    struct vg_inv_snapshot *cur = vg_inv_snapshot_new(p->conf->root), *old = NULL;
-    struct vg_inv_changes ch = VG_INV_CHANGES_INIT;
-    struct vg_buf doc = VG_BUF_INIT, snap = VG_BUF_INIT, prev = VG_BUF_INIT;
-    doc.cap_limit = snap.cap_limit = (size_t)VG_SPOOL_MAX_REC * 2;
-    int rc = 0;
-    if (!cur) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
-    if ((rc = vg_inv_collect(cur, VG_INV_ALL, err))) goto out;
-    if (read_file(p->inv_path, &prev) == 0 && prev.len) {
-        struct vg_err pe = VG_ERR_INIT;
-        if (vg_inv_from_json(prev.data, prev.len, &old, &pe) != 0) {
-            vg_warn("agent", "%s: %s: sending a full inventory without changes", p->inv_path, pe.msg);
-            old = NULL;
-        }
-    }
-    vg_buf_release(&prev);
-    if ((rc = vg_inv_diff(old, cur, &ch))) { rc = vg_err_set(err, rc, "inventory diff failed"); goto out; }
-    if (p->inv_sent && ch.n == 0) goto out; /* nothing new since the last report */
-    const char *host = p->host;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        vg_buf_reset(&snap);
-        vg_buf_reset(&doc);
-        if ((rc = vg_inv_to_json(cur, &snap))) break;
-        int64_t ts = next_ts(p);
-        rc = vg_buf_addf(&doc, "{\"type\":\"inventory\",\"ts\":%lld,\"snapshot\":", (long long)ts);
-        if (!rc) rc = vg_buf_add(&doc, snap.data, snap.len);
-        if (!rc) rc = vg_buf_adds(&doc, ",\"changes\":[");
-        for (size_t i = 0; !rc && i < ch.n; i++) {
-            if (i) rc = vg_buf_addc(&doc, ',');
-            if (!rc) rc = vg_inv_change_json(&ch.v[i], host, &doc);
-        }
-        if (!rc) rc = vg_buf_adds(&doc, "]}");
-        if (rc) break;
-        if (doc.len > DOC_MAX && attempt == 0 && cur->nprocs) {
-            vg_warn("agent", "inventory of %zu bytes: sending it without the process list", doc.len);
-            cur->nprocs = 0;
-            continue;
-        }
-        rc = emit(p, sp, "inventory", ts, &doc, err);
-        break;
-    }
-    if (rc) { if (!err || !err->code) vg_err_set(err, rc, "cannot build the inventory report"); goto out; }
-    if ((rc = vg_spool_sync(sp, err))) goto out;
-    /* only now: a crash before this line re-sends the changes (same content) */
-    if (write_file(p->inv_path, snap.data, snap.len) != 0) vg_warn("agent", "cannot write %s", p->inv_path);
-    p->inv_sent = true;
-    p->inv_reports++;
-    vg_info("agent", "inventory: %zu packages, %zu users, %zu ports, %zu services; %zu changes reported (%.0f ms)",
-            cur->pkgs_known, cur->nusers, cur->nports, cur->nservices, ch.n, (double)(vg_mono_ns() - t0) / 1e6);
-out:
-    vg_buf_release(&doc);
-    vg_buf_release(&snap);
-    vg_inv_changes_release(&ch);
-    vg_inv_snapshot_free(old);
-    vg_inv_snapshot_free(cur);
-    return rc;
+    if (!p->child.killed) kill(p->child.pid, SIGKILL);
+    p->child.killed = true;
+    if (!p->child.fail) p->child.fail = why;
+    if (p->child.fd >= 0) close(p->child.fd);
+    p->child.fd = -1;
 }
 
-/* ---- hardening -------------------------------------------------------- */
-
-static int hardening_report(struct vg_posture *p, struct vg_spool *sp, struct vg_err *err)
+/* Reads what the child wrote so far; closes the pipe at EOF. */
+static void child_read(struct vg_posture *p)
 {
-    char buf[4096];
-    const char *path = p->conf->policy[0] ? p->conf->policy : vg_sca_default_policy(buf, sizeof buf);
-    struct vg_sca_policy *pol = NULL;
-    struct vg_sca_report *r = NULL;
-    struct vg_buf doc = VG_BUF_INIT;
-    doc.cap_limit = (size_t)VG_SPOOL_MAX_REC * 2;
-    int rc = vg_sca_policy_load_file(path, &pol, err);
-    if (rc) goto out;
-    struct vg_sca_opts o = VG_SCA_OPTS_INIT;
-    o.root = p->conf->root;
-    if ((rc = vg_sca_run(pol, &o, &r, err))) goto out;
-    int64_t ts = next_ts(p);
-    rc = vg_buf_addf(&doc, "{\"type\":\"hardening\",\"ts\":%lld,\"report\":", (long long)ts);
-    if (!rc) rc = vg_sca_report_posture_json(r, ts, &doc);
-    if (!rc) rc = vg_buf_addc(&doc, '}');
-    if (rc) { rc = vg_err_set(err, rc, "cannot build the hardening report"); goto out; }
-    if ((rc = emit(p, sp, "hardening", ts, &doc, err))) goto out;
-    p->harden_reports++;
-    if (r->scored) vg_info("agent", "hardening: %s score %.1f%% (%zu pass, %zu fail) in %.0f ms", r->policy_id, r->score,
-                           r->count[VG_SCA_PASS], r->count[VG_SCA_FAIL], (double)r->wall_ns / 1e6);
-    else vg_info("agent", "hardening: %s not scored (no check applied)", r->policy_id);
-out:
-    vg_buf_release(&doc);
-    vg_sca_report_free(r);
-    vg_sca_policy_free(pol);
-    return rc;
+    char tmp[16384];
+    while (p->child.fd >= 0) {
+        ssize_t r = read(p->child.fd, tmp, sizeof tmp);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) return;
+        if (r <= 0) {
+            close(p->child.fd);
+            p->child.fd = -1;
+            return;
+        }
+        if (p->child.out.len + (size_t)r > DOC_MAX || vg_buf_add(&p->child.out, tmp, (size_t)r) != 0) {
+            child_kill(p, "output over the size cap");
+            return;
+        }
+    }
+}
+
+/* Checks the output of a child that exited 0: empty (inventory only: no
+ * change) or exactly one JSON object opening with the expected type and
+ * ts. Returns NULL when acceptable, else why not. */
+static const char *child_output_bad(const struct vg_posture *p)
+{
+    const struct vg_buf *o = &p->child.out;
+    if (o->len == 0) return p->child.kind == VG_SCAN_INVENTORY ? NULL : "empty output";
+    char head[96];
+    int n = snprintf(head, sizeof head, "{\"type\":\"%s\",\"ts\":%lld,", scan_names[p->child.kind], (long long)p->child.ts);
+    if (o->len < (size_t)n || memcmp(o->data, head, (size_t)n) != 0) return "not the expected document";
+    struct vg_err e = VG_ERR_INIT;
+    if (vg_json_validate(o->data, o->len, &e) != 0) return "not valid JSON";
+    return NULL;
+}
+
+/* The child exited (status st): spools its document or rejects it. */
+static void child_done(struct vg_posture *p, struct vg_spool *sp, int st, const struct rusage *ru)
+{
+    int kind = p->child.kind;
+    const char *name = scan_names[kind];
+    double ms = (double)(vg_mono_ns() - p->child.started) / 1e6;
+    char why[1400] = "";
+    const char *bad = NULL;
+    if (p->child.fail) snprintf(why, sizeof why, "%s", p->child.fail);
+    else if (WIFSIGNALED(st)) snprintf(why, sizeof why, "killed by signal %d", WTERMSIG(st));
+    else if (!WIFEXITED(st)) snprintf(why, sizeof why, "ended abnormally");
+    else if (WEXITSTATUS(st) == 127) snprintf(why, sizeof why, "could not run %s", p->scanner);
+    else if (WEXITSTATUS(st) != 0) snprintf(why, sizeof why, "failed (exit status %d)", WEXITSTATUS(st));
+    else if ((bad = child_output_bad(p)))
+        snprintf(why, sizeof why, "malformed output rejected (%s, %zu bytes)", bad, p->child.out.len);
+    struct vg_err err = VG_ERR_INIT;
+    if (!why[0] && p->child.out.len) {
+        int rc = emit(p, sp, name, p->child.ts, &p->child.out, &err);
+        if (!rc) rc = vg_spool_sync(sp, &err);
+        if (rc) snprintf(why, sizeof why, "cannot spool the report: %s", err.msg);
+    }
+    if (why[0]) {
+        p->scan_failures++;
+        vg_warn("agent", "%s scan child %s after %.0f ms; next try in one interval (%llu scan failures so far)", name, why,
+                ms, (unsigned long long)p->scan_failures);
+        if (kind == VG_SCAN_INVENTORY) unlink(p->inv_next);
+    } else if (kind == VG_SCAN_INVENTORY) {
+        if (p->child.out.len) {
+            /* only now: a crash before this line re-sends the changes (same content) */
+            if (rename(p->inv_next, p->inv_path) != 0) vg_warn("agent", "cannot write %s: %s", p->inv_path, strerror(errno));
+            p->inv_sent = true;
+            p->inv_reports++;
+        }
+    } else {
+        p->harden_reports++;
+    }
+    if (!why[0])
+        vg_log(p->child.out.len ? VG_LOG_INFO : VG_LOG_DEBUG, "agent", "%s scan child: %s in %.0f ms (child peak RSS %.1f MB)",
+               name, p->child.out.len ? "report spooled" : "no change", ms, (double)ru->ru_maxrss / 1024.0);
+    vg_buf_release(&p->child.out);
+    p->child.pid = -1;
+    malloc_trim(0); /* the document's buffer: back to the OS */
+}
+
+/* Advances the running child, if any: reads its output, enforces the
+ * timeout, reaps it. */
+static void child_poll(struct vg_posture *p, struct vg_spool *sp)
+{
+    if (p->child.pid <= 0) return;
+    child_read(p);
+    if (!p->child.killed && vg_mono_ns() > p->child.deadline) child_kill(p, "timed out");
+    int st = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    pid_t w = wait4(p->child.pid, &st, WNOHANG, &ru);
+    if (w == 0) return;
+    if (w < 0) { st = 0; if (!p->child.fail) p->child.fail = "lost (wait failed)"; }
+    /* exited: whatever it wrote is in the pipe now */
+    child_read(p);
+    if (p->child.fd >= 0) {
+        /* a grandchild still holds the pipe open: do not wait for it */
+        close(p->child.fd);
+        p->child.fd = -1;
+        if (!p->child.fail) p->child.fail = "left its output open";
+    }
+    child_done(p, sp, st, &ru);
+}
+
+static void child_stop(struct vg_posture *p)
+{
+    if (p->child.pid <= 0) return;
+    child_kill(p, "stopped");
+    int st;
+    while (waitpid(p->child.pid, &st, 0) < 0 && errno == EINTR) {}
+    p->child.pid = -1;
+    vg_buf_release(&p->child.out);
+    unlink(p->inv_next);
 }
 
 /* ---- file integrity --------------------------------------------------- */
@@ -239,9 +324,24 @@ int vg_posture_open(struct vg_posture *p, const struct vg_posture_conf *c, const
     (void)err;
     memset(p, 0, sizeof *p);
     p->conf = c;
+    p->child.pid = p->child.fd = -1;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->inv_path, sizeof p->inv_path, "%s/inventory.json", data_dir);
+    snprintf(p->inv_next, sizeof p->inv_next, "%s/inventory.json.new", data_dir);
     snprintf(p->fim_path, sizeof p->fim_path, "%s/fim.baseline", data_dir);
+    if (c->scanner[0]) snprintf(p->scanner, sizeof p->scanner, "%s", c->scanner);
+    else {
+        /* the helper installed next to vigil-agent */
+        char exe[1024];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[n > 0 ? n : 0] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) slash[1] = 0;
+        snprintf(p->scanner, sizeof p->scanner, "%s%s", slash ? exe : "", VG_AGENT_SCANNER);
+    }
+    if ((c->inventory || c->hardening) && access(p->scanner, X_OK) != 0)
+        vg_warn("agent", "cannot run the posture scanner %s (%s): inventory and hardening reports will fail", p->scanner,
+                strerror(errno));
     p->fim.paths = c->nfim_paths ? (const char *const *)c->fim_paths : default_fim_paths;
     p->fim.npaths = c->nfim_paths ? c->nfim_paths : VG_ARRAY_LEN(default_fim_paths);
     p->fim.ignore = (const char *const *)c->fim_ignore;
@@ -256,10 +356,13 @@ int vg_posture_open(struct vg_posture *p, const struct vg_posture_conf *c, const
 
 void vg_posture_close(struct vg_posture *p)
 {
+    child_stop(p);
     if (p->watch && p->fim_dirty) fim_save(p);
     vg_fim_watch_free(p->watch);
     p->watch = NULL;
 }
+
+int vg_posture_wait_fd(const struct vg_posture *p) { return p->child.pid > 0 ? p->child.fd : -1; }
 
 long vg_posture_poll(struct vg_posture *p, struct vg_spool *sp)
 {
@@ -280,24 +383,24 @@ long vg_posture_poll(struct vg_posture *p, struct vg_spool *sp)
     if (now >= p->next_fim_scan) {
         ran = true;
         p->next_fim_scan = now + p->conf->fim_scan_ns;
+        err = (struct vg_err)VG_ERR_INIT;
         if (fim_rescan(p, sp, &err) != 0) vg_warn("agent", "fim: %s", err.msg);
     }
-    if (now >= p->next_inv) {
-        ran = true;
-        p->next_inv = now + p->conf->inventory_ns;
+    child_poll(p, sp);
+    /* one scan child at a time, inventory first; a failed start (or a
+     * failed scan) waits for the next interval */
+    int kind = -1;
+    if (now >= p->next_inv) kind = VG_SCAN_INVENTORY;
+    else if (now >= p->next_harden) kind = VG_SCAN_HARDENING;
+    if (kind >= 0 && p->child.pid <= 0) {
+        if (kind == VG_SCAN_INVENTORY) p->next_inv = now + p->conf->inventory_ns;
+        else p->next_harden = now + p->conf->hardening_ns;
         err = (struct vg_err)VG_ERR_INIT;
-        if (inventory_report(p, sp, &err) != 0) vg_warn("agent", "inventory: %s", err.msg);
+        if (child_start(p, kind, &err) != 0) vg_warn("agent", "%s: cannot start the scan: %s", scan_names[kind], err.msg);
     }
-    if (now >= p->next_harden) {
-        ran = true;
-        p->next_harden = now + p->conf->hardening_ns;
-        err = (struct vg_err)VG_ERR_INIT;
-        if (hardening_report(p, sp, &err) != 0) vg_warn("agent", "hardening: %s", err.msg);
-        else if (vg_spool_sync(sp, &err) != 0) vg_warn("agent", "%s", err.msg);
-    }
-    /* a collection or scan allocates a few MB and frees it all: give the
-     * freed pages back (glibc keeps them otherwise), so the agent's resident
-     * size stays near its idle size between reports */
+    /* a full FIM scan allocates and frees a few hundred KB: give the freed
+     * pages back (glibc keeps them otherwise), so the agent's resident size
+     * stays near its idle size */
     if (ran) malloc_trim(0);
     if (!p->first_done && p->docs) {
         p->first_done = true;
