@@ -86,6 +86,7 @@ struct vg_sigma_rule {
     const struct vg_sigma_correlation *correlation; /* kind == CORRELATION */
     uint32_t index;                 /* position in the set */
     struct vg_sigma_prog *prog;     /* compiled detection (opaque) */
+    const char *risk_score;         /* custom field `risk_score:` (1..100) as written, or NULL (issue 4) */
 };
 
 /* Why a document was rejected (or noted, for correlations). */

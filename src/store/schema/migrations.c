@@ -20,6 +20,9 @@ static const char m004_token_roles[] =
 static const char m005_assets[] =
 #include "005_assets.sql.h"
     ;
+static const char m013_incidents[] =
+#include "013_incidents.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
@@ -27,6 +30,7 @@ static const struct vg__migration migrations[] = {
     {3, "agents", m003_agents},
     {4, "token_roles", m004_token_roles},
     {5, "assets", m005_assets},
+    {13, "incidents", m013_incidents},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)
