@@ -31,6 +31,8 @@ struct vg_inc_alert {
     int level, risk;               /* risk 0 = from level */
     uint32_t count;                /* events folded in (>= 1) */
     bool suppressed;
+    const char *facts;             /* the processor's digest of json (tactics, techniques, confidence,
+                                      extra entities; src/respond/case.c), NULL until grouped */
 };
 typedef int (*vg_inc_alert_cb)(void *ctx, const struct vg_inc_alert *a);
 

@@ -219,17 +219,23 @@ struct vg_store_ops {
      * "ip:X"; NULL = all), newest first, at most limit. */
     int (*inc_alerts_window)(struct vg_store *s, const char *tenant, int64_t since, const char *entity, size_t limit,
                              vg_inc_alert_cb cb, void *ctx, struct vg_err *err);
-    /* Sets the incident (NULL = none) and the suppressed flag of an alert row. */
+    /* Sets the incident (NULL = none), the suppressed flag and, when facts
+     * is not NULL, the facts of an alert row. */
     int (*inc_alert_set)(struct vg_store *s, const uint8_t id[16], const char *incident, bool suppressed,
-                         struct vg_err *err);
+                         const char *facts, struct vg_err *err);
     /* Incidents (not closed or merged) linked through entity since `since`
      * (up to max ids into out, newest link first). */
     int (*inc_entity_find)(struct vg_store *s, const char *tenant, const char *entity, int64_t since,
                            char (*out)[VG_INC_ID_MAX], size_t max, size_t *n, struct vg_err *err);
-    /* Adds one alert to the entity's count for UTC hour `hour` (add = 0 only
-     * reads) and returns in *total the count over hours >= since_hour. */
-    int (*inc_entity_bump)(struct vg_store *s, const char *tenant, const char *entity, int64_t hour, int add,
+    /* Adds add alert rows of risk score `score` to the entity's counts for
+     * UTC hour `hour` (add = 0 only reads) and returns in *total (optional)
+     * the rows over hours >= since_hour. */
+    int (*inc_entity_bump)(struct vg_store *s, const char *tenant, const char *entity, int64_t hour, int score, int add,
                            int64_t since_hour, uint64_t *total, struct vg_err *err);
+    /* The risk scores of the entity's alert rows over hours >= since_hour,
+     * highest first, expanded one per row into scores (at most max). */
+    int (*inc_entity_scores)(struct vg_store *s, const char *tenant, const char *entity, int64_t since_hour, int *scores,
+                             size_t max, size_t *n, struct vg_err *err);
     /* Inserts or replaces an incident row and replaces its entity links. */
     int (*inc_put)(struct vg_store *s, const struct vg_incident *inc, const struct vg_inc_entity *ent, size_t nent,
                    struct vg_err *err);

@@ -11,6 +11,9 @@
 #include <sodium.h>
 
 /* ---- small helpers -------------------------------------------------------- */
+#define HOUR_NS (3600LL * 1000000000LL)
+#define MAX_INC_ENTITIES 256   /* entities an incident keeps (most recent) */
+#define MAX_RISK_ENTITIES 64   /* of which the risk of the most recent host/user/ip is scored */
 static const char *tenant_of(const char *t) { return t && *t ? t : "default"; }
 
 int vg__rsp_tx(struct vg_store *s, int what, struct vg_err *err)
@@ -97,6 +100,7 @@ struct acc {
     size_t nents, capents;
     struct rule_conf *rc;
     size_t nrc, caprc;
+    uint32_t *slots;               /* entity name hash -> index + 1 */
     int rc_err;
     struct vg_err *err;
 };
@@ -124,13 +128,148 @@ static double alert_conf(json_t *j)
     return 0.3;
 }
 
+/* Appends s (or n bytes of it) when it fits, else marks the buffer full. */
+static void fput(char *out, size_t *len, const char *s, size_t n, bool *full)
+{
+    if (*full || *len + n + 1 >= VG__FACTS_MAX) { *full = true; return; }
+    memcpy(out + *len, s, n);
+    *len += n;
+    out[*len] = 0;
+}
+
+static void flist(char *out, size_t *len, json_t *arr, const char *extra, bool *full)
+{
+    size_t i, k = 0;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        const char *x = json_string_value(v);
+        if (!x || !*x || strpbrk(x, ",\n")) continue;
+        if (k++) fput(out, len, ",", 1, full);
+        fput(out, len, x, strlen(x), full);
+    }
+    if (extra) {
+        if (k) fput(out, len, ",", 1, full);
+        fput(out, len, extra, strlen(extra), full);
+    }
+    fput(out, len, "\n", 1, full);
+}
+
+void vg__rsp_facts(const struct vg_inc_alert *a, char out[VG__FACTS_MAX])
+{
+    size_t len = 0;
+    bool full = false;
+    out[0] = 0;
+    json_t *j = a->json ? json_loadb(a->json, a->json_len, 0, NULL) : NULL;
+    const char *extra = NULL, *k;
+    json_t *v;
+    /* an indicator hit on where a host connected to is command and control */
+    if (j && a->rule_id && !strncmp(a->rule_id, "intel:", 6))
+        json_object_foreach(json_object_get(j, "matched"), k, v)
+            if (!strncmp(k, "destination.", 12) || !strncmp(k, "dns.", 4) || !strncmp(k, "url.", 4)) extra = "command_and_control";
+    flist(out, &len, json_object_get(j, "tactics"), extra, &full);
+    flist(out, &len, json_object_get(j, "techniques"), NULL, &full);
+    char c[32];
+    int cn = snprintf(c, sizeof c, "%.3f\n", j ? alert_conf(j) : 0.4);
+    fput(out, &len, c, (size_t)cn, &full);
+    if (full) { /* lists too long: keep the confidence line shape at least */
+        snprintf(out, VG__FACTS_MAX, "\n\n%.3f\n", j ? alert_conf(j) : 0.4);
+        json_decref(j);
+        return;
+    }
+    char ents[8][VG_INC_ENTITY_MAX];
+    struct vg_inc_alert only = *a;
+    only.host = only.user = only.source_ip = NULL;
+    size_t ne = vg_alert_entities(&only, ents, 8);
+    for (size_t i = 0; i < ne; i++) {
+        size_t l0 = len;
+        fput(out, &len, ents[i], strlen(ents[i]), &full);
+        fput(out, &len, "\n", 1, &full);
+        if (full) { out[l0] = 0; break; }
+    }
+    json_decref(j);
+}
+
+/* The n-th line of facts (without its newline). */
+static const char *fline(const char *facts, int n, size_t *len)
+{
+    const char *p = facts;
+    for (int i = 0; i < n && p; i++) {
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    if (!p) { *len = 0; return ""; }
+    const char *e = strchr(p, '\n');
+    *len = e ? (size_t)(e - p) : strlen(p);
+    return p;
+}
+
+size_t vg__rsp_row_entities(const struct vg_inc_alert *a, const char *facts, char (*out)[VG_INC_ENTITY_MAX], size_t max)
+{
+    struct vg_inc_alert cols = *a;
+    cols.json = NULL;
+    cols.json_len = 0;
+    size_t n = vg_alert_entities(&cols, out, max);
+    const char *p = facts;
+    for (int i = 0; i < 3 && p; i++) {
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    while (p && *p && n < max) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l && l < VG_INC_ENTITY_MAX) {
+            bool dup = false;
+            for (size_t i = 0; i < n && !dup; i++) dup = strlen(out[i]) == l && !memcmp(out[i], p, l);
+            if (!dup) {
+                memcpy(out[n], p, l);
+                out[n++][l] = 0;
+            }
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return n;
+}
+
+/* Adds each name of a comma-separated list to the set. */
+static int strset_add_list(struct strset *s, const char *p, size_t len)
+{
+    int rc = 0;
+    while (len && !rc) {
+        const char *c = memchr(p, ',', len);
+        size_t l = c ? (size_t)(c - p) : len;
+        if (l && l < 128) {
+            char w[128];
+            memcpy(w, p, l);
+            w[l] = 0;
+            rc = strset_add(s, w);
+        }
+        if (!c) break;
+        len -= l + 1;
+        p = c + 1;
+    }
+    return rc;
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
 static int ent_add(struct acc *a, const char *name, int64_t last)
 {
-    for (size_t i = 0; i < a->nents; i++)
-        if (!strcmp(a->ents[i].name, name)) {
-            if (last > a->ents[i].last_ns) a->ents[i].last_ns = last;
+    enum { SLOTS = 8192 }; /* > 2 * 4096 entities */
+    if (!a->slots && !(a->slots = vg_calloc(SLOTS, sizeof *a->slots))) return VG_ENOMEM;
+    size_t k = (size_t)name_hash(name) & (SLOTS - 1);
+    while (a->slots[k]) {
+        struct ent *e = &a->ents[a->slots[k] - 1];
+        if (!strcmp(e->name, name)) {
+            if (last > e->last_ns) e->last_ns = last;
             return 0;
         }
+        k = (k + 1) & (SLOTS - 1);
+    }
     if (a->nents == 4096) return 0; /* bounded */
     if (a->nents == a->capents) {
         size_t nc = a->capents ? a->capents * 2 : 32;
@@ -140,9 +279,10 @@ static int ent_add(struct acc *a, const char *name, int64_t last)
         a->capents = nc;
     }
     struct ent *e = &a->ents[a->nents++];
-    snprintf(e->name, sizeof e->name, "%s", name);
+    snprintf(e->name, sizeof e->name, "%.*s", (int)sizeof e->name - 1, name);
     e->last_ns = last;
     e->strength = -1; /* decided after the scan */
+    a->slots[k] = (uint32_t)a->nents;
     return 0;
 }
 
@@ -160,45 +300,42 @@ static int acc_alert(void *ctx, const struct vg_inc_alert *x)
         a->top_ts = x->ts;
         snprintf(a->top_title, sizeof a->top_title, "%s", x->title ? x->title : x->rule_id);
     }
+    char own[VG__FACTS_MAX];
+    const char *facts = x->facts;
+    if (!facts) { /* rows grouped before facts existed, or moved without them */
+        vg__rsp_facts(x, own);
+        facts = own;
+    }
     char ents[8][VG_INC_ENTITY_MAX];
-    size_t ne = vg_alert_entities(x, ents, 8);
+    size_t ne = vg__rsp_row_entities(x, facts, ents, 8);
     for (size_t i = 0; !rc && i < ne; i++) {
         rc = ent_add(a, ents[i], x->last_ns);
         if (!rc && !strncmp(ents[i], "host:", 5)) rc = strset_add(&a->hosts, ents[i] + 5);
     }
-    json_t *j = json_loadb(x->json, x->json_len, 0, NULL);
-    if (j) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(j, "tactics"), i, v) if (!rc) rc = strset_add(&a->tactics, json_string_value(v));
-        json_array_foreach(json_object_get(j, "techniques"), i, v) if (!rc) rc = strset_add(&a->techniques, json_string_value(v));
-        /* an indicator hit on where a host connected to is command and control */
-        if (!strncmp(x->rule_id, "intel:", 6)) {
-            const char *k;
-            json_object_foreach(json_object_get(j, "matched"), k, v) {
-                if (!rc && (!strncmp(k, "destination.", 12) || !strncmp(k, "dns.", 4) || !strncmp(k, "url.", 4)))
-                    rc = strset_add(&a->tactics, "command_and_control");
-            }
+    size_t l;
+    const char *p = fline(facts, 0, &l);
+    if (!rc) rc = strset_add_list(&a->tactics, p, l);
+    p = fline(facts, 1, &l);
+    if (!rc) rc = strset_add_list(&a->techniques, p, l);
+    p = fline(facts, 2, &l);
+    double c = l ? strtod(p, NULL) : 0.4;
+    if (!(c >= 0 && c <= 1)) c = 0.4;
+    size_t k;
+    for (k = 0; k < a->nrc; k++)
+        if (!strncmp(a->rc[k].rule, x->rule_id, sizeof a->rc[k].rule - 1)) break;
+    if (!rc && k == a->nrc && a->nrc < 256) {
+        if (a->nrc == a->caprc) {
+            size_t nc = a->caprc ? a->caprc * 2 : 16;
+            struct rule_conf *nv = vg_realloc(a->rc, nc * sizeof *nv);
+            if (!nv) rc = VG_ENOMEM;
+            else { a->rc = nv; a->caprc = nc; }
         }
-        double c = alert_conf(j);
-        size_t k;
-        for (k = 0; k < a->nrc; k++)
-            if (!strncmp(a->rc[k].rule, x->rule_id, sizeof a->rc[k].rule - 1)) break;
-        if (k == a->nrc && a->nrc < 256) {
-            if (a->nrc == a->caprc) {
-                size_t nc = a->caprc ? a->caprc * 2 : 16;
-                struct rule_conf *nv = vg_realloc(a->rc, nc * sizeof *nv);
-                if (!nv) rc = VG_ENOMEM;
-                else { a->rc = nv; a->caprc = nc; }
-            }
-            if (!rc) {
-                snprintf(a->rc[a->nrc].rule, sizeof a->rc[a->nrc].rule, "%s", x->rule_id);
-                a->rc[a->nrc++].c = c;
-            }
-        } else if (k < a->nrc && c > a->rc[k].c) {
-            a->rc[k].c = c;
+        if (!rc) {
+            snprintf(a->rc[a->nrc].rule, sizeof a->rc[a->nrc].rule, "%s", x->rule_id);
+            a->rc[a->nrc++].c = c;
         }
-        json_decref(j);
+    } else if (k < a->nrc && c > a->rc[k].c) {
+        a->rc[k].c = c;
     }
     if (rc) a->rc_err = rc;
     return rc ? 1 : 0;
@@ -211,38 +348,24 @@ static void acc_release(struct acc *a)
     strset_free(&a->hosts);
     vg_free(a->ents);
     vg_free(a->rc);
-}
-
-struct scores {
-    int *v;
-    size_t n, cap;
-};
-
-static int collect_score(void *ctx, const struct vg_inc_alert *x)
-{
-    struct scores *s = ctx;
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 64;
-        int *nv = vg_realloc(s->v, nc * sizeof *nv);
-        if (!nv) return VG_ENOMEM;
-        s->v = nv;
-        s->cap = nc;
-    }
-    s->v[s->n++] = x->risk > 0 ? x->risk : vg_alert_level_risk(x->level);
-    return 0;
+    vg_free(a->slots);
 }
 
 int vg__rsp_entity_risk(struct vg_store *s, const char *tenant, const char *entity, int64_t end,
                         const struct vg_respond_opts *o, double *base, double *risk, char *crit, size_t critsz,
                         struct vg_err *err)
 {
-    struct scores sc = {0};
     *base = *risk = 0;
     if (critsz) crit[0] = 0;
-    int rc = s->ops->inc_alerts_window(s, tenant, end - o->risk_window_ns, entity, 1000, collect_score, &sc, err);
-    if (rc == VG_ENOMEM) rc = vg_err_set(err, rc, "out of memory");
+    /* per-hour score counts (entity_stats): the window is whole UTC hours */
+    enum { MAX_SCORES = 1000 }; /* beyond, each adds less than 100/1000^1.5 = 0.003 */
+    int *sv = vg_malloc(MAX_SCORES * sizeof *sv);
+    if (!sv) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    int64_t hour = end / HOUR_NS, hours = o->risk_window_ns / HOUR_NS;
+    size_t ns = 0;
+    int rc = s->ops->inc_entity_scores(s, tenant, entity, hour - (hours > 0 ? hours - 1 : 0), sv, MAX_SCORES, &ns, err);
     if (rc == 0) {
-        *base = vg_risk_score(sc.v, sc.n);
+        *base = vg_risk_score(sv, ns);
         double m = 1.0;
         if (!strncmp(entity, "host:", 5) || !strncmp(entity, "user:", 5)) {
             char lv[16];
@@ -256,7 +379,7 @@ int vg__rsp_entity_risk(struct vg_store *s, const char *tenant, const char *enti
         }
         *risk = vg_risk_apply_modifier(*base, m);
     }
-    vg_free(sc.v);
+    vg_free(sv);
     return rc;
 }
 
@@ -275,11 +398,17 @@ int vg__rsp_strength(struct vg_store *s, const char *tenant, const char *entity,
                      const struct vg_respond_opts *o, struct vg_err *err)
 {
     if (vg_entity_static_weak(entity)) return VG_ENTITY_WEAK_STATIC;
-    int64_t hour = at / (3600LL * 1000000000LL);
+    int64_t hour = at / HOUR_NS;
     uint64_t total = 0;
-    int rc = s->ops->inc_entity_bump(s, tenant, entity, hour, 0, hour - 23, &total, err);
+    int rc = s->ops->inc_entity_bump(s, tenant, entity, hour, 0, 0, hour - 23, &total, err);
     if (rc) return rc;
     return (int)vg_entity_strength(entity, total, o->hub_alerts);
+}
+
+static int cmp_ent_recent(const void *x, const void *y)
+{
+    int64_t a = ((const struct ent *)x)->last_ns, b = ((const struct ent *)y)->last_ns;
+    return (a < b) - (a > b);
 }
 
 static int ent_json(struct vg_buf *b, const struct ent *e)
@@ -322,6 +451,10 @@ int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, co
     char crit[16] = "";
     size_t nlinks = 0;
     if (a.nents && !(links = vg_calloc(a.nents, sizeof *links))) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
+    /* the most recently seen entities first; an incident keeps MAX_INC_ENTITIES */
+    if (a.nents > 1) qsort(a.ents, a.nents, sizeof *a.ents, cmp_ent_recent);
+    if (a.nents > MAX_INC_ENTITIES) a.nents = MAX_INC_ENTITIES;
+    size_t nrisk = 0;
     rc = vg_buf_addc(&eb, '[');
     for (size_t i = 0; !rc && i < a.nents; i++) {
         struct ent *e = &a.ents[i];
@@ -334,6 +467,7 @@ int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, co
         links[nlinks].entity = e->name;
         links[nlinks++].last_ns = e->last_ns;
         if (strncmp(e->name, "host:", 5) && strncmp(e->name, "user:", 5) && strncmp(e->name, "ip:", 3)) continue;
+        if (nrisk++ == MAX_RISK_ENTITIES) continue; /* the risk of the most recent ones */
         double base, r;
         char c[16];
         if ((rc = vg__rsp_entity_risk(s, tenant, e->name, inc.last_ns ? inc.last_ns : now, o, &base, &r, c, sizeof c, err)))

@@ -34,6 +34,15 @@ int vg__rsp_strength(struct vg_store *s, const char *tenant, const char *entity,
 int vg__rsp_entity_risk(struct vg_store *s, const char *tenant, const char *entity, int64_t end,
                         const struct vg_respond_opts *o, double *base, double *risk, char *crit, size_t critsz,
                         struct vg_err *err);
+/* Facts of an alert row, built once from its JSON record when it is first
+ * grouped and kept in alerts.facts so recomputing an incident parses no
+ * JSON: "TACTICS\nTECHNIQUES\nCONFIDENCE\nENTITY\n..." with comma-separated
+ * lists, the confidence as a number, then the proc:/hash: entities of its
+ * matched fields. At most VG__FACTS_MAX bytes (extra entities dropped first). */
+#define VG__FACTS_MAX 1024
+void vg__rsp_facts(const struct vg_inc_alert *a, char out[VG__FACTS_MAX]);
+/* Entities of a row: host, user, ip from its columns, then those of facts. */
+size_t vg__rsp_row_entities(const struct vg_inc_alert *a, const char *facts, char (*out)[VG_INC_ENTITY_MAX], size_t max);
 /* True when an active suppression (at now) covers rule and one of ents. */
 bool vg__rsp_suppressed(const struct vg_suppression *sp, size_t nsp, const char *rule, int64_t now,
                         char (*ents)[VG_INC_ENTITY_MAX], size_t nents);

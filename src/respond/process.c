@@ -14,6 +14,7 @@
 #define CURSOR_KEY "incidents.seq"
 #define MAX_ENTS 8
 #define MAX_CAND 16
+#define MAX_INC_ALERTS 1000    /* alert rows an incident takes; then linked alerts open a new one */
 
 struct row {
     uint8_t id[16];
@@ -21,11 +22,12 @@ struct row {
     char tenant[64];
     char rule[256];
     char incident[VG_INC_ID_MAX];
-    int level;
+    int level, score;              /* score: risk score (rule's, else from level) */
     int64_t ts, first, last;
     bool suppressed;
     char ents[MAX_ENTS][VG_INC_ENTITY_MAX];
     size_t nents;
+    char facts[VG__FACTS_MAX];     /* computed now for a new row, kept in alerts.facts */
 };
 
 struct rows {
@@ -45,11 +47,15 @@ static int read_row(void *ctx, const struct vg_inc_alert *a)
     snprintf(w->rule, sizeof w->rule, "%s", a->rule_id);
     if (a->incident) snprintf(w->incident, sizeof w->incident, "%s", a->incident);
     w->level = a->level;
+    w->score = a->risk > 0 ? a->risk : vg_alert_level_risk(a->level);
     w->ts = a->ts;
     w->first = a->first_ns;
     w->last = a->last_ns;
     w->suppressed = a->suppressed;
-    w->nents = vg_alert_entities(a, w->ents, MAX_ENTS);
+    if (!a->incident && !a->suppressed) { /* new: digest the record once */
+        vg__rsp_facts(a, w->facts);
+        w->nents = vg__rsp_row_entities(a, w->facts, w->ents, MAX_ENTS);
+    }
     return 0;
 }
 
@@ -163,7 +169,7 @@ static int group(struct round *r, struct row *w)
     if (!sp) return r->err && r->err->code ? r->err->code : vg_err_set(r->err, VG_ENOMEM, "out of memory");
     if (vg__rsp_suppressed(sp->v, sp->n, w->rule, r->now, w->ents, w->nents)) {
         r->c->suppressed++;
-        return s->ops->inc_alert_set(s, w->id, NULL, true, r->err);
+        return s->ops->inc_alert_set(s, w->id, NULL, true, w->facts, r->err);
     }
     /* count every entity (the hub rule), keep the strong ones as links */
     int64_t hour = w->ts / (3600LL * 1000000000LL);
@@ -171,7 +177,7 @@ static int group(struct round *r, struct row *w)
     for (size_t i = 0; i < w->nents; i++) {
         if (vg_entity_static_weak(w->ents[i])) continue;
         uint64_t total = 0;
-        if ((rc = s->ops->inc_entity_bump(s, w->tenant, w->ents[i], hour, 1, hour - 23, &total, r->err))) return rc;
+        if ((rc = s->ops->inc_entity_bump(s, w->tenant, w->ents[i], hour, w->score, 1, hour - 23, &total, r->err))) return rc;
         strong[i] = vg_entity_strength(w->ents[i], total, o->hub_alerts) == VG_ENTITY_STRONG;
     }
     /* candidate incidents: in the store and linked earlier in this round */
@@ -196,19 +202,22 @@ static int group(struct round *r, struct row *w)
     int64_t best = INT64_MAX;
     bool target_locked = false;
     bool locked[MAX_CAND] = {0}, usable[MAX_CAND] = {0};
+    int64_t size_k[MAX_CAND] = {0}, target_size = 0;
     for (size_t k = 0; k < nc; k++) {
         struct vg_incident inc;
         int g = s->ops->inc_get(s, w->tenant, cand[k], &inc, r->err);
         if (g == VG_ENOENT) continue;
         if (g) return g;
-        usable[k] = strcmp(inc.status, "closed") && strcmp(inc.status, "merged");
+        usable[k] = strcmp(inc.status, "closed") && strcmp(inc.status, "merged") && inc.nalerts < MAX_INC_ALERTS;
         locked[k] = inc.locked;
+        size_k[k] = inc.nalerts;
         int64_t created = inc.created_ns;
         vg_incident_release(&inc);
         if (!usable[k]) continue;
         if (!locked[k] && (created < best || target_locked || !target[0])) {
             best = created;
             target_locked = false;
+            target_size = size_k[k];
             snprintf(target, sizeof target, "%s", cand[k]);
         } else if (locked[k] && !target[0]) {
             target_locked = true;
@@ -222,6 +231,8 @@ static int group(struct round *r, struct row *w)
     } else if (!target_locked) {
         for (size_t k = 0; k < nc; k++) {
             if (!usable[k] || locked[k] || !strcmp(cand[k], target)) continue;
+            if (target_size + size_k[k] > MAX_INC_ALERTS) continue; /* would pass the size cap: both stay */
+            target_size += size_k[k];
             if ((rc = vg__rsp_merge_into(s, w->tenant, target, cand[k], r->now, r->err))) return rc;
             r->c->merges++;
             for (size_t i = 0; i < r->nlinks; i++) /* links of the merged incident now lead to the target */
@@ -230,7 +241,7 @@ static int group(struct round *r, struct row *w)
                 if (!strcmp(r->t[i].id, cand[k])) snprintf(r->t[i].id, sizeof r->t[i].id, "%s", target);
         }
     }
-    if ((rc = s->ops->inc_alert_set(s, w->id, target, false, r->err))) return rc;
+    if ((rc = s->ops->inc_alert_set(s, w->id, target, false, w->facts, r->err))) return rc;
     for (size_t i = 0; i < w->nents; i++)
         if (strong[i] && (rc = link_add(r, w->tenant, w->ents[i], target, w->last))) return rc;
     return touch(r, w->tenant, target);

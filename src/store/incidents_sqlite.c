@@ -8,14 +8,14 @@
 #include "internal.h"
 
 enum {
-    S_AFTER, S_OF, S_WIN_ALL, S_WIN_HOST, S_WIN_USER, S_WIN_IP, S_SET, S_EFIND, S_BUMP, S_BSUM,
+    S_AFTER, S_OF, S_WIN_ALL, S_WIN_HOST, S_WIN_USER, S_WIN_IP, S_SET, S_EFIND, S_BUMP, S_BSUM, S_SCORES,
     S_PUT, S_EDEL, S_EINS, S_GET, S_MOVE_ALL, S_MOVE_ONE, S_SUPADD, S_SUPLIST, S_CRITSET, S_CRITGET, S_CRITASSET,
     S_CRITASSETSET, S_N
 };
 
 #define ALERT_COLS                                                                                                     \
     "SELECT id, seq, tenant, rule_id, title, status, host, user_name, source_ip, incident, json, ts, first_ns, last_ns, " \
-    "level, risk, count, suppressed FROM alerts "
+    "level, risk, count, suppressed, facts FROM alerts "
 
 static const char *const sqls[S_N] = {
     [S_AFTER] = ALERT_COLS "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -27,13 +27,15 @@ static const char *const sqls[S_N] = {
                               "ORDER BY last_ns DESC LIMIT ?3",
     [S_WIN_IP] = ALERT_COLS "WHERE tenant = ?1 AND last_ns >= ?2 AND suppressed = 0 AND source_ip = ?4 "
                             "ORDER BY last_ns DESC LIMIT ?3",
-    [S_SET] = "UPDATE alerts SET incident = ?2, suppressed = ?3 WHERE id = ?1",
+    [S_SET] = "UPDATE alerts SET incident = ?2, suppressed = ?3, facts = coalesce(?4, facts) WHERE id = ?1",
     [S_EFIND] = "SELECT e.incident FROM incident_entities e JOIN incidents i ON i.id = e.incident "
                 "WHERE e.tenant = ?1 AND e.entity = ?2 AND e.last_ns >= ?3 AND i.status NOT IN ('closed', 'merged') "
                 "ORDER BY e.last_ns DESC LIMIT ?4",
-    [S_BUMP] = "INSERT INTO entity_stats(tenant, entity, hour, alerts) VALUES (?1, ?2, ?3, ?4) "
-               "ON CONFLICT(tenant, entity, hour) DO UPDATE SET alerts = alerts + excluded.alerts",
+    [S_BUMP] = "INSERT INTO entity_stats(tenant, entity, hour, score, alerts) VALUES (?1, ?2, ?3, ?5, ?4) "
+               "ON CONFLICT(tenant, entity, hour, score) DO UPDATE SET alerts = alerts + excluded.alerts",
     [S_BSUM] = "SELECT coalesce(sum(alerts), 0) FROM entity_stats WHERE tenant = ?1 AND entity = ?2 AND hour >= ?3",
+    [S_SCORES] = "SELECT score, sum(alerts) FROM entity_stats WHERE tenant = ?1 AND entity = ?2 AND hour >= ?3 "
+                 "GROUP BY score ORDER BY score DESC",
     [S_PUT] = "INSERT OR REPLACE INTO incidents(id, tenant, title, status, raised, priority, severity, risk, confidence, "
               "criticality, nalerts, nevents, first_ns, last_ns, created_ns, updated_ns, locked, merged_into, tactics, "
               "techniques, entities) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
@@ -143,6 +145,7 @@ static int alert_rows(struct vg__sq *s, sqlite3_stmt *st, vg_inc_alert_cb cb, vo
         int64_t c = sqlite3_column_int64(st, 16);
         a.count = c < 1 ? 1 : c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
         a.suppressed = sqlite3_column_int(st, 17) != 0;
+        a.facts = col(st, 18);
         if (!a.tenant || !a.rule_id || !a.json) continue;
         if (!a.first_ns) a.first_ns = a.ts;
         if (!a.last_ns) a.last_ns = a.ts;
@@ -199,7 +202,7 @@ int vg__inc_alerts_window(struct vg_store *base, const char *tenant, int64_t sin
 }
 
 int vg__inc_alert_set(struct vg_store *base, const uint8_t id[16], const char *incident, bool suppressed,
-                      struct vg_err *err)
+                      const char *facts, struct vg_err *err)
 {
     struct vg__sq *s = (struct vg__sq *)base;
     sqlite3_stmt *st = stmt(s, S_SET, err);
@@ -208,6 +211,8 @@ int vg__inc_alert_set(struct vg_store *base, const uint8_t id[16], const char *i
     if (incident) sqlite3_bind_text(st, 2, incident, -1, SQLITE_TRANSIENT);
     else sqlite3_bind_null(st, 2);
     sqlite3_bind_int(st, 3, suppressed);
+    if (facts) sqlite3_bind_text(st, 4, facts, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, 4);
     return run(s, st, err, "set alert incident");
 }
 
@@ -233,7 +238,7 @@ int vg__inc_entity_find(struct vg_store *base, const char *tenant, const char *e
     return rc;
 }
 
-int vg__inc_entity_bump(struct vg_store *base, const char *tenant, const char *entity, int64_t hour, int add,
+int vg__inc_entity_bump(struct vg_store *base, const char *tenant, const char *entity, int64_t hour, int score, int add,
                         int64_t since_hour, uint64_t *total, struct vg_err *err)
 {
     struct vg__sq *s = (struct vg__sq *)base;
@@ -246,6 +251,7 @@ int vg__inc_entity_bump(struct vg_store *base, const char *tenant, const char *e
         sqlite3_bind_text(st, 2, entity, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 3, hour);
         sqlite3_bind_int(st, 4, add);
+        sqlite3_bind_int(st, 5, score);
         if ((rc = run(s, st, err, "entity count"))) return rc;
     }
     if (!total) return 0;
@@ -258,6 +264,29 @@ int vg__inc_entity_bump(struct vg_store *base, const char *tenant, const char *e
     *total = step == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
     done(st);
     return step == SQLITE_ROW ? 0 : vg__sq_err(s, step, err, "entity count");
+}
+
+int vg__inc_entity_scores(struct vg_store *base, const char *tenant, const char *entity, int64_t since_hour, int *scores,
+                          size_t max, size_t *n, struct vg_err *err)
+{
+    struct vg__sq *s = (struct vg__sq *)base;
+    *n = 0;
+    sqlite3_stmt *st = stmt(s, S_SCORES, err);
+    if (!st) return err ? err->code : VG_EDB;
+    sqlite3_bind_text(st, 1, t_or_default(tenant), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, entity, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, since_hour);
+    int rc = 0;
+    for (;;) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) break;
+        if (step != SQLITE_ROW) { rc = vg__sq_err(s, step, err, "entity scores"); break; }
+        int score = sqlite3_column_int(st, 0);
+        int64_t k = sqlite3_column_int64(st, 1);
+        for (int64_t i = 0; i < k && *n < max; i++) scores[(*n)++] = score;
+    }
+    done(st);
+    return rc;
 }
 
 int vg__inc_put(struct vg_store *base, const struct vg_incident *i, const struct vg_inc_entity *ent, size_t nent,

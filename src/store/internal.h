@@ -273,11 +273,14 @@ int vg__inc_alerts_of(struct vg_store *s, const char *tenant, const char *incide
                       void *ctx, struct vg_err *err);
 int vg__inc_alerts_window(struct vg_store *s, const char *tenant, int64_t since, const char *entity, size_t limit,
                           vg_inc_alert_cb cb, void *ctx, struct vg_err *err);
-int vg__inc_alert_set(struct vg_store *s, const uint8_t id[16], const char *incident, bool suppressed, struct vg_err *err);
+int vg__inc_alert_set(struct vg_store *s, const uint8_t id[16], const char *incident, bool suppressed,
+                      const char *facts, struct vg_err *err);
 int vg__inc_entity_find(struct vg_store *s, const char *tenant, const char *entity, int64_t since,
                         char (*out)[VG_INC_ID_MAX], size_t max, size_t *n, struct vg_err *err);
-int vg__inc_entity_bump(struct vg_store *s, const char *tenant, const char *entity, int64_t hour, int add,
+int vg__inc_entity_bump(struct vg_store *s, const char *tenant, const char *entity, int64_t hour, int score, int add,
                         int64_t since_hour, uint64_t *total, struct vg_err *err);
+int vg__inc_entity_scores(struct vg_store *s, const char *tenant, const char *entity, int64_t since_hour, int *scores,
+                          size_t max, size_t *n, struct vg_err *err);
 int vg__inc_put(struct vg_store *s, const struct vg_incident *inc, const struct vg_inc_entity *ent, size_t nent,
                 struct vg_err *err);
 int vg__inc_get(struct vg_store *s, const char *tenant, const char *id, struct vg_incident *out, struct vg_err *err);

@@ -1175,6 +1175,7 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .inc_alert_set = vg__inc_alert_set,
     .inc_entity_find = vg__inc_entity_find,
     .inc_entity_bump = vg__inc_entity_bump,
+    .inc_entity_scores = vg__inc_entity_scores,
     .inc_put = vg__inc_put,
     .inc_get = vg__inc_get,
     .inc_list = vg__inc_list,

@@ -13,6 +13,7 @@ ALTER TABLE alerts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;     -- bumped on i
 ALTER TABLE alerts ADD COLUMN risk INTEGER NOT NULL DEFAULT 0;    -- risk score 0..100 (0 = from level)
 ALTER TABLE alerts ADD COLUMN incident TEXT;                      -- incident id once grouped
 ALTER TABLE alerts ADD COLUMN suppressed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN facts TEXT;                         -- what grouping needs, set once (src/respond/case.c)
 UPDATE alerts SET first_ns = ts, last_ns = ts, seq = rowid, samples = lower(hex(event_id));
 CREATE INDEX alerts_agg ON alerts(tenant, agg_key, last_ns) WHERE agg_key IS NOT NULL;
 CREATE INDEX alerts_seq ON alerts(seq);
@@ -50,13 +51,16 @@ CREATE TABLE incident_entities (
     last_ns  INTEGER NOT NULL,
     PRIMARY KEY (tenant, entity, incident)
 ) WITHOUT ROWID;
--- Alerts per entity and UTC hour, for the weak-entity rule.
+-- Alert rows per entity, UTC hour and risk score: the weak-entity rule
+-- (rows in the last 24 h) and entity risk (the scores in the risk window)
+-- read a few rows here instead of the alerts.
 CREATE TABLE entity_stats (
     tenant TEXT NOT NULL,
     entity TEXT NOT NULL,
     hour   INTEGER NOT NULL,
+    score  INTEGER NOT NULL,
     alerts INTEGER NOT NULL,
-    PRIMARY KEY (tenant, entity, hour)
+    PRIMARY KEY (tenant, entity, hour, score)
 ) WITHOUT ROWID;
 CREATE TABLE suppressions (
     id         INTEGER PRIMARY KEY,
