@@ -28,7 +28,7 @@ struct vg_respond_opts {
     int min_level;            /* alerts below this level are not grouped (default low) */
     unsigned hub_alerts;      /* an entity in more alert rows than this in 24 h is weak (default 50;
                                  half for private addresses) */
-    size_t batch;             /* alert rows per round (default 500) */
+    size_t batch;             /* alert rows per round, one transaction each (default 200) */
 };
 
 /* Fills defaults into zero fields. */
@@ -87,7 +87,9 @@ void vg_respond_notify(void *ctx);
  * thread is not started, or while it is: rounds are serialised).
  * *processed (optional) = rows handled. */
 int vg_respond_run(struct vg_respond *r, size_t *processed, struct vg_err *err);
-/* Stops the thread after a last round and frees. NULL is a no-op. */
+/* Stops the thread and frees: rounds go on while alerts are left, for at
+ * most 5 s; what is left then is grouped after the next start (the cursor
+ * is in the store). NULL is a no-op. */
 void vg_respond_free(struct vg_respond *r);
 
 struct vg_respond_stats {

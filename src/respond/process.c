@@ -14,6 +14,7 @@
 #define CURSOR_KEY "incidents.seq"
 #define MAX_ENTS 8
 #define MAX_CAND 16
+#define DRAIN_NS (5LL * 1000000000LL) /* at stop: group what is left for up to this long */
 #define MAX_INC_ALERTS 1000    /* alert rows an incident takes; then linked alerts open a new one */
 
 struct row {
@@ -309,6 +310,7 @@ struct vg_respond {
     pthread_mutex_t mu;           /* guards wake/stop and serialises rounds */
     pthread_cond_t cv;
     bool wake, stop;
+    int64_t drain_deadline;       /* mono ns: at stop, rounds go on until this */
     pthread_mutex_t run_mu;
     atomic_uint_fast64_t rounds, alerts, suppressed, created, merges, errors;
 };
@@ -338,15 +340,23 @@ int vg_respond_new(struct vg_respond **out, const char *store_location, const st
     return 0;
 }
 
-int vg_respond_run(struct vg_respond *r, size_t *processed, struct vg_err *err)
+/* Rounds until nothing is left, the deadline (mono ns, 0 = none) passes,
+ * or (in the thread) a stop is requested past the drain deadline. Between
+ * rounds the write lock is free for a moment: the pipeline's writer, which
+ * acknowledges events, goes first. */
+static int run_rounds(struct vg_respond *r, size_t *processed, int64_t deadline, bool yield, bool *more,
+                      struct vg_err *err)
 {
     size_t total = 0;
     int rc = 0;
+    *more = false;
     pthread_mutex_lock(&r->run_mu);
-    for (int guard = 0; guard < 100000; guard++) {
+    for (;;) {
         size_t n = 0;
         struct vg__rsp_counts c = {0};
+        int64_t t0 = vg_mono_ns();
         rc = vg__rsp_round(r->s, &r->o, &n, &c, err);
+        int64_t took = vg_mono_ns() - t0;
         atomic_fetch_add(&r->rounds, 1);
         if (rc) {
             atomic_fetch_add(&r->errors, 1);
@@ -357,11 +367,32 @@ int vg_respond_run(struct vg_respond *r, size_t *processed, struct vg_err *err)
         atomic_fetch_add(&r->created, c.created);
         atomic_fetch_add(&r->merges, c.merges);
         total += n;
-        if (n < r->o.batch) break;
+        *more = n == r->o.batch;
+        if (!*more || (deadline && vg_mono_ns() > deadline)) break;
+        if (yield) {
+            pthread_mutex_lock(&r->mu);
+            bool stop = r->stop;
+            pthread_mutex_unlock(&r->mu);
+            if (stop && vg_mono_ns() > r->drain_deadline) break; /* the rest waits for the next start (cursor) */
+            /* a backlog: at most a quarter of a core, so grouping never
+             * starves decoding and the writer (it catches up later) */
+            int64_t pause = 3 * took;
+            if (pause < 2000000) pause = 2000000;
+            if (pause > 500000000) pause = 500000000;
+            if (stop) pause = 0; /* draining at shutdown: nothing else runs */
+            struct timespec ts = {pause / 1000000000, pause % 1000000000};
+            if (pause) nanosleep(&ts, NULL);
+        }
     }
     pthread_mutex_unlock(&r->run_mu);
     if (processed) *processed = total;
     return rc;
+}
+
+int vg_respond_run(struct vg_respond *r, size_t *processed, struct vg_err *err)
+{
+    bool more;
+    return run_rounds(r, processed, 0, false, &more, err);
 }
 
 static void *thread_main(void *arg)
@@ -380,11 +411,18 @@ static void *thread_main(void *arg)
         r->wake = false;
         pthread_mutex_unlock(&r->mu);
         struct vg_err e = VG_ERR_INIT;
-        if (vg_respond_run(r, NULL, &e) != 0) {
+        /* at most a second of rounds before looking at stop and wake again */
+        bool more = false;
+        if (run_rounds(r, NULL, vg_mono_ns() + 1000000000LL, true, &more, &e) != 0) {
             uint64_t n = atomic_load(&r->errors);
             if (n == 1 || n % 100 == 0) vg_warn("incidents", "round failed (%llu so far; retried): %s", (unsigned long long)n, e.msg);
         }
-        if (stop) break;
+        if (stop && !(more && vg_mono_ns() < r->drain_deadline)) break;
+        if (more) { /* a backlog: no waiting before the next rounds */
+            pthread_mutex_lock(&r->mu);
+            r->wake = true;
+            pthread_mutex_unlock(&r->mu);
+        }
     }
     return NULL;
 }
@@ -413,6 +451,7 @@ void vg_respond_free(struct vg_respond *r)
     if (r->started) {
         pthread_mutex_lock(&r->mu);
         r->stop = true;
+        r->drain_deadline = vg_mono_ns() + DRAIN_NS;
         pthread_cond_signal(&r->cv);
         pthread_mutex_unlock(&r->mu);
         pthread_join(r->th, NULL);

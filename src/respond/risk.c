@@ -17,7 +17,7 @@ void vg_respond_opts_defaults(struct vg_respond_opts *o)
     if (o->raise_level <= 0) o->raise_level = VG_ALERT_HIGH;
     if (o->min_level <= 0) o->min_level = VG_ALERT_LOW;
     if (!o->hub_alerts) o->hub_alerts = 50;
-    if (!o->batch) o->batch = 500;
+    if (!o->batch) o->batch = 200;
 }
 
 /* ---- risk ------------------------------------------------------------------ */

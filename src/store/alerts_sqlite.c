@@ -11,8 +11,20 @@
 
 #define MAX_PARAMS 2048
 
+/* Writer-side cache of open aggregate rows: key -> rowid and last repeat.
+ * It replaces an index lookup per alert; a key it no longer holds (evicted,
+ * or after a restart) starts a new row (docs/internals/incidents.md). */
+#define AGG_SLOTS 65536u
+#define AGG_PROBE 8u
+struct agg_slot {
+    uint8_t key[16];
+    int64_t rowid;                 /* 0 = empty */
+    int64_t last_ns;
+};
+
 struct vg__alerts {
-    sqlite3_stmt *ins, *find, *upd, *upd_id;
+    sqlite3_stmt *ins, *upd, *upd_id;
+    struct agg_slot *cache;        /* AGG_SLOTS entries, allocated on first use */
     const struct vg_alert *const *staged;
     size_t nstaged;
     int64_t window_ns;             /* repeat aggregation window; < 0 off */
@@ -38,10 +50,10 @@ void vg__alerts_close(struct vg__sq *s)
 {
     if (!s->alerts) return;
     sqlite3_finalize(s->alerts->ins);
-    sqlite3_finalize(s->alerts->find);
     sqlite3_finalize(s->alerts->upd);
     sqlite3_finalize(s->alerts->upd_id);
     vg_free(s->alerts->dup);
+    vg_free(s->alerts->cache);
     vg_free(s->alerts);
     s->alerts = NULL;
 }
@@ -184,13 +196,11 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
                         "event_id, host, user_name, source_ip, json, agg_key, count, first_ns, last_ns, samples, seq, risk) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
                         err)) ||
-        (rc = prep_once(s, &al->find,
-                        "SELECT rowid, samples FROM alerts WHERE tenant = ?1 AND agg_key = ?2 AND last_ns >= ?3 "
-                        "AND status = 'open' AND suppressed = 0 ORDER BY last_ns DESC LIMIT 1",
-                        err)) ||
         (rc = prep_once(s, &al->upd,
                         "UPDATE alerts SET count = count + ?1, first_ns = min(first_ns, ?2), last_ns = max(last_ns, ?3), "
-                        "samples = ?4, seq = ?5 WHERE rowid = ?6",
+                        "samples = CASE WHEN length(samples) < 263 THEN samples || ',' || ?4 "
+                        "ELSE substr(samples, 1, 230) || ',' || ?4 END, seq = ?5 "
+                        "WHERE rowid = ?6 AND agg_key = ?7 AND status = 'open' AND suppressed = 0 AND last_ns >= ?8",
                         err)) ||
         (rc = prep_once(s, &al->upd_id,
                         "UPDATE alerts SET count = count + ?1, last_ns = max(last_ns, ?3), seq = ?4 WHERE id = ?2", err)))
@@ -220,35 +230,39 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
         agg_key(x, t, key);
         uint64_t seq = 0;
         if ((rc = next_seq(s, &seq, err))) return rc;
+        struct agg_slot *slot = NULL;
         if (aggregate && al->window_ns >= 0) {
-            sqlite3_bind_text(al->find, 1, t, -1, SQLITE_STATIC);
-            sqlite3_bind_blob(al->find, 2, key, 16, SQLITE_STATIC);
-            sqlite3_bind_int64(al->find, 3, first > INT64_MIN + al->window_ns ? first - al->window_ns : INT64_MIN);
-            int step = sqlite3_step(al->find);
-            if (step == SQLITE_ROW) {
-                int64_t rowid = sqlite3_column_int64(al->find, 0);
-                const char *old = (const char *)sqlite3_column_text(al->find, 1);
-                char merged[MAX_SAMPLES * 33 + 8];
-                snprintf(merged, sizeof merged, "%s", old ? old : "");
-                for (const char *p = samples; strlen(p) >= 32;) {
-                    sample_add_hex(merged, sizeof merged, p);
-                    p += 32;
-                    if (*p == ',') p++;
-                }
-                sqlite3_reset(al->find);
-                sqlite3_clear_bindings(al->find);
+            if (!al->cache && !(al->cache = vg_calloc(AGG_SLOTS, sizeof *al->cache)))
+                return vg_err_set(err, VG_ENOMEM, "out of memory");
+            uint32_t h;
+            memcpy(&h, key, sizeof h);
+            int64_t since = first > INT64_MIN + al->window_ns ? first - al->window_ns : INT64_MIN;
+            struct agg_slot *oldest = NULL;
+            for (uint32_t p = 0; p < AGG_PROBE && !slot; p++) {
+                struct agg_slot *c = &al->cache[(h + p) & (AGG_SLOTS - 1)];
+                if (c->rowid && !memcmp(c->key, key, 16)) slot = c;
+                else if (!oldest || !c->rowid || (oldest->rowid && c->last_ns < oldest->last_ns)) oldest = c;
+            }
+            if (slot && slot->last_ns >= since) {
+                /* newest sample of this batch alert */
+                const char *newest = samples[0] ? strrchr(samples, ',') : NULL;
+                newest = newest ? newest + 1 : samples;
                 sqlite3_bind_int64(al->upd, 1, count);
                 sqlite3_bind_int64(al->upd, 2, first);
                 sqlite3_bind_int64(al->upd, 3, last);
-                sqlite3_bind_text(al->upd, 4, merged, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(al->upd, 4, newest, 32, SQLITE_TRANSIENT);
                 sqlite3_bind_int64(al->upd, 5, (int64_t)seq);
-                sqlite3_bind_int64(al->upd, 6, rowid);
+                sqlite3_bind_int64(al->upd, 6, slot->rowid);
+                sqlite3_bind_blob(al->upd, 7, key, 16, SQLITE_STATIC);
+                sqlite3_bind_int64(al->upd, 8, since);
                 if ((rc = step_done(s, al->upd, err, "count alert repeat"))) return rc;
-                continue;
+                if (sqlite3_changes(s->db) == 1) {
+                    if (last > slot->last_ns) slot->last_ns = last;
+                    continue;
+                }
+                /* closed, suppressed or outside the window by now: a new row */
             }
-            sqlite3_reset(al->find);
-            sqlite3_clear_bindings(al->find);
-            if (step != SQLITE_DONE) return vg__sq_err(s, step, err, "find alert repeat");
+            if (!slot) slot = oldest;
         }
         sqlite3_stmt *st = al->ins;
         sqlite3_bind_blob(st, 1, x->id, 16, SQLITE_STATIC);
@@ -274,6 +288,11 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
         if ((rc = step_done(s, st, err, "insert alert"))) return rc;
         int changed = sqlite3_changes(s->db);
         if (stored) *stored += (size_t)changed;
+        if (changed && slot) {
+            memcpy(slot->key, key, 16);
+            slot->rowid = sqlite3_last_insert_rowid(s->db);
+            slot->last_ns = last;
+        }
         if (!changed && aggregate) { /* the row of this very alert exists (outside the window, or closed): count there */
             sqlite3_bind_int64(al->upd_id, 1, count);
             sqlite3_bind_blob(al->upd_id, 2, x->id, 16, SQLITE_STATIC);

@@ -2,7 +2,8 @@
 -- Alerts: agg_key = BLAKE2b-128(tenant, rule, host, user, source ip) of
 -- the record; repeats of the same key within the aggregation window are
 -- counted into the open row (count, first_ns, last_ns, samples) instead of
--- new rows. seq orders inserts and updates for the incident processor
+-- new rows (the writer finds the row through an in-memory cache, so
+-- agg_key needs no index). seq orders inserts and updates for the incident processor
 -- (src/respond/case.c), which sets incident, risk and suppressed.
 ALTER TABLE alerts ADD COLUMN agg_key BLOB;
 ALTER TABLE alerts ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
@@ -15,7 +16,6 @@ ALTER TABLE alerts ADD COLUMN incident TEXT;                      -- incident id
 ALTER TABLE alerts ADD COLUMN suppressed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alerts ADD COLUMN facts TEXT;                         -- what grouping needs, set once (src/respond/case.c)
 UPDATE alerts SET first_ns = ts, last_ns = ts, seq = rowid, samples = lower(hex(event_id));
-CREATE INDEX alerts_agg ON alerts(tenant, agg_key, last_ns) WHERE agg_key IS NOT NULL;
 CREATE INDEX alerts_seq ON alerts(seq);
 CREATE INDEX alerts_incident ON alerts(tenant, incident, ts) WHERE incident IS NOT NULL;
 -- One row per incident; the derived columns are recomputed from its alerts.

@@ -449,8 +449,18 @@ static void test_aggregation(void **s)
     r = agg_rows();
     assert_int_equal(r.n, 1);
     assert_int_equal(r.count[0], 17);
-    /* samples stay bounded (8) */
+    /* samples: the first batch's and the newest repeat, never more than 8 */
     int ns = 0;
+    for (const char *p = strstr(r.json, "\"samples\":["); p && *p && *p != ']'; p++) ns += *p == ',';
+    assert_int_equal(ns + 1, 6);
+    for (int k = 0; k < 4; k++) {
+        struct vg_batch *bk = batch(3, T0 + (20 + k) * 60 * 1000000000LL, 10 + k);
+        stage_and_put(bk, 0, NULL);
+        vg_batch_free(bk);
+    }
+    r = agg_rows();
+    assert_int_equal(r.count[0], 29);
+    ns = 0;
     for (const char *p = strstr(r.json, "\"samples\":["); p && *p && *p != ']'; p++) ns += *p == ',';
     assert_int_equal(ns + 1, 8);
     /* beyond the window (1 h): a new row */
