@@ -17,6 +17,7 @@
  *    threads vg-writer and vg-decode).
  *
  * usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep] [--serve-arg ARG]...
+ *                  [--sources N]   (failed logins from N addresses: a storm of repeats)
  *   PATH defaults to $VG_BIN/vigil, else ./vigil, else ../vigil. */
 #include "vigil/http_client.h"
 #include "vigil/store.h"
@@ -38,12 +39,18 @@ struct gen { int port; int id; uint64_t sent; };
 
 static const char *users[] = {"root", "admin", "oracle", "test", "ubuntu", "deploy", "git", "postgres"};
 
+/* --sources N: the failed logins come from N addresses only (0: ~63,000),
+ * so the same rule fires again and again on the same host, user and source
+ * (an alert storm that repeat aggregation folds; docs/internals/incidents.md). */
+static uint64_t nsources;
+
 /* One realistic line, unique by (id, n). */
 static int make_line(char *out, size_t sz, int id, uint64_t n, const struct vg_tm *tm)
 {
     static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     const char *u = users[n % VG_ARRAY_LEN(users)];
     unsigned ip3 = (unsigned)(n / 7 % 250) + 1, ip4 = (unsigned)(n % 253) + 1;
+    if (nsources) ip3 = 1, ip4 = (unsigned)(n / 5 % nsources % 253) + 1;
     /* pid and port together are unique for n < 2.4e11 */
     unsigned long long pid = 100 + n % 4000000ull, port = 1024 + (n / 4000000ull) % 60000;
     switch (n % 5) {
@@ -357,8 +364,9 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) workers = (int)strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--keep") == 0) keep = true;
         else if (strcmp(argv[i], "--serve-arg") == 0 && i + 1 < argc && nserve_extra < 16) serve_extra[nserve_extra++] = argv[++i];
+        else if (strcmp(argv[i], "--sources") == 0 && i + 1 < argc) nsources = strtoull(argv[++i], NULL, 10);
         else {
-            fprintf(stderr, "usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep] [--serve-arg ARG]...\n");
+            fprintf(stderr, "usage: bench_e2e [--vigil PATH] [--seconds N] [--conns N] [--workers N] [--keep] [--serve-arg ARG]... [--sources N]\n");
             return 2;
         }
     }

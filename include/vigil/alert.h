@@ -105,7 +105,31 @@ struct vg_alert {
     /* serialised form (vg_alert_to_json), made by vg_alert_build */
     const char *json;
     size_t json_len;
+    /* ---- appended by the incidents slice (issue 4); all zero/NULL in an
+     * alert made without them, which means "one event, risk from level" ---- */
+    int risk;                       /* rule's risk_score override 1..100; 0 = vg_alert_level_risk(level) */
+    const struct vg_event *ev;      /* the event (valid while its batch lives), or NULL */
+    /* Repeat aggregation within a batch (vg_alert_aggregate): the events of
+     * every repeat folded into this record, this alert's own first; NULL =
+     * just ev. The store counts only those it stored for the first time. */
+    const struct vg_event *const *members;
+    uint32_t nmembers;
+    int64_t first_seen, last_seen;  /* event time range of the members (0 = ts) */
 };
+
+/* Risk score of an alert of a level when its rule names none (Elastic's
+ * defaults: 21 low, 47 medium, 73 high, 99 critical; 5 informational). */
+static inline int vg_alert_level_risk(int level)
+{
+    static const int risk[VG_ALERT_NLEVELS] = {5, 21, 47, 73, 99};
+    return level >= 0 && level < VG_ALERT_NLEVELS ? risk[level] : 47;
+}
+
+/* The risk score of a: its rule's override, else from its level. */
+static inline int vg_alert_risk(const struct vg_alert *a)
+{
+    return a->risk > 0 && a->risk <= 100 ? a->risk : vg_alert_level_risk(a->level);
+}
 
 struct vg_sigma_hit;
 
@@ -119,6 +143,14 @@ void vg_alert_make_id(const char *tenant, const char *rule_id, const uint8_t eve
  * used when present). Returns 0, VG_ENOMEM (arena cap or OOM), VG_EINVAL. */
 int vg_alert_build(struct vg_alert *a, struct vg_arena *arena, const struct vg_sigma_hit *hit,
                    const struct vg_event *ev, int64_t now, const struct vg_alert_origin *origin);
+
+/* Repeat aggregation within one batch (docs/internals/incidents.md): alerts
+ * of the same tenant, rule, host, user and source ip are folded into the
+ * first of them (members, first_seen, last_seen set; the others unlinked
+ * from b->alerts and b->nalerts lowered). Arrays come from the batch arena;
+ * on arena exhaustion the batch is left as it was. Returns alerts folded. */
+struct vg_batch;
+size_t vg_alert_aggregate(struct vg_batch *b);
 
 /* Appends the alert as one JSON object (no newline). Format in
  * docs/internals/alerts.md. Returns 0 or VG_ENOMEM/VG_ETOOBIG. */

@@ -13,6 +13,8 @@
 
 #include "vigil/pipeline.h"
 
+struct vg_respond_opts;
+
 struct vg_api_opts {
     const char *listen;              /* "127.0.0.1:8080"; port 0 = pick a free one */
     const char *store_location;      /* where the API opens its own read handles */
@@ -35,6 +37,9 @@ struct vg_api_opts {
     int (*rules_reload)(void *ctx, struct vg_buf *out, struct vg_err *err);
     int (*detect_metrics)(void *ctx, struct vg_buf *out);
     void *detect_ctx;
+    /* Appended by the incidents slice: the server's incident settings
+     * (risk window and threshold for GET /api/v1/risk); NULL = defaults. */
+    const struct vg_respond_opts *respond;
 };
 
 struct vg_api;

@@ -38,6 +38,12 @@
  *   warninglists = /srv/misp-warninglists           # MISP warninglists (suppress hits); same syntax
  *   refresh = 1h                   # re-read the feeds on this schedule ("off", the default: only
  *                                  # at start, on SIGHUP and POST /api/v1/rules/reload)
+ *   [incidents]                    # docs/internals/incidents.md
+ *   enabled = on                   # group alerts into incidents (on | off)
+ *   aggregate_window = 1h          # repeats of a rule on the same entities count into one alert ("off": one row each)
+ *   window = 2h                    # alerts sharing a strong entity within this form one incident
+ *   risk_window = 24h              # entity risk accumulates over this
+ *   risk_threshold = 50            # entity risk (0..100) that raises an incident
  *
  * Addresses are ADDR:PORT or [IPv6]:PORT; port 0 picks a free port. Only
  * loopback is used by default: to listen elsewhere, name the address. */
@@ -82,6 +88,12 @@ struct vg_config {
     char *intel_warninglists[VG_CONFIG_MAX_FILES]; /* vg_strdup'd warninglist paths */
     size_t nintel_warninglists;
     int64_t intel_refresh_ns;                      /* 0 = no scheduled refresh */
+    /* [incidents] (appended by the incidents slice; 0 = default) */
+    bool incidents_off;              /* enabled = off: no grouping thread */
+    int64_t aggregate_window_ns;     /* aggregate_window: repeats counted into one alert (default 1h; -1 = off) */
+    int64_t incident_window_ns;      /* window: alerts sharing an entity within it group (default 2h) */
+    int64_t risk_window_ns;          /* risk_window: entity risk accumulates over it (default 24h) */
+    size_t risk_threshold;           /* risk_threshold: 1..100 (default 50) */
 };
 
 /* Fills defaults (data from default_data, loopback listeners). */

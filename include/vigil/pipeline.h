@@ -41,6 +41,11 @@ struct vg_pipeline_opts {
     vg_detect_fn detect;         /* may be NULL */
     void *detect_ctx;
     struct vg_decode_opts decode;
+    /* Appended by the incidents slice (NULL = none): called by the writer
+     * thread after a transaction that stored alerts committed (e.g.
+     * vg_respond_notify). Must be quick and must not block. */
+    void (*after_commit)(void *ctx);
+    void *after_commit_ctx;
 };
 
 struct vg_pipeline;

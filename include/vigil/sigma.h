@@ -104,6 +104,7 @@ struct vg_sigma_rule {
     struct vg_sigma_prog *prog;     /* compiled detection (opaque) */
     const struct vg_sigma_filter *filter; /* kind == FILTER */
     size_t nfilters;                /* kind == RULE: filters AND-ed onto it by vg_sigma_compile */
+    const char *risk_score;         /* custom field `risk_score:` (1..100) as written, or NULL (issue 4) */
 };
 
 /* Why a document was rejected (or noted, for correlations). */

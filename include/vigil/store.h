@@ -15,6 +15,7 @@
 #include "vigil/event.h"
 #include "vigil/query.h"
 #include "vigil/alert.h"
+#include "vigil/incident.h"
 
 struct vg_store;
 /* A batch encoded for storage by ops->prepare but not yet committed
@@ -68,8 +69,14 @@ struct vg_stored_alert {
     int64_t ts;
     int level;
     const char *tenant, *rule_id, *status;
-    const char *json;            /* the record as vg_alert_to_json wrote it */
+    const char *json;            /* the record as vg_alert_to_json wrote it, plus (issue 4) "count",
+                                    "first_seen", "last_seen", "samples", "incident", "suppressed" */
     size_t json_len;
+    /* appended by the incidents slice */
+    uint32_t count;              /* events folded into this record (>= 1) */
+    int64_t first_ns, last_ns;   /* first and last repeat (event time) */
+    const char *incident;        /* NULL until grouped */
+    bool suppressed;
 };
 typedef int (*vg_store_alert_cb)(void *ctx, const struct vg_stored_alert *a);
 
@@ -191,7 +198,67 @@ struct vg_store_ops {
     int (*agent_update)(struct vg_store *s, const struct vg_agent_info *a, struct vg_err *err);
     /* Marks an agent revoked (id or name); VG_ENOENT when no such active agent. */
     int (*agent_revoke)(struct vg_store *s, const char *id_or_name, struct vg_err *err);
+    /* ---- incidents, suppressions, criticality (issue 4; appended, NULL when a
+     * backend has none; src/store/incidents_sqlite.c, docs/internals/incidents.md) ----
+     * Repeat aggregation window of staged alerts: a staged alert whose key
+     * (tenant, rule, host, user, source ip) has an open row whose last
+     * repeat is at most window_ns older is counted into it. 0 = default
+     * (1 h), < 0 = off (one row per staged alert). */
+    int (*alerts_set_window)(struct vg_store *s, int64_t window_ns);
+    /* Explicit transaction on this handle: what = VG_STORE_TX_BEGIN (immediate),
+     * _COMMIT or _ROLLBACK. The incident ops below run inside it when open. */
+    int (*tx)(struct vg_store *s, int what, struct vg_err *err);
+    /* Alert rows with seq > after (all tenants), by seq, at most limit. */
+    int (*inc_alerts_after)(struct vg_store *s, uint64_t after, size_t limit, vg_inc_alert_cb cb, void *ctx,
+                            struct vg_err *err);
+    /* Alert rows of one incident, oldest first, at most limit. */
+    int (*inc_alerts_of)(struct vg_store *s, const char *tenant, const char *incident, size_t limit, vg_inc_alert_cb cb,
+                         void *ctx, struct vg_err *err);
+    /* Unsuppressed alert rows of a tenant whose last repeat is at or after
+     * since, optionally only those naming an entity ("host:X", "user:X",
+     * "ip:X"; NULL = all), newest first, at most limit. */
+    int (*inc_alerts_window)(struct vg_store *s, const char *tenant, int64_t since, const char *entity, size_t limit,
+                             vg_inc_alert_cb cb, void *ctx, struct vg_err *err);
+    /* Sets the incident (NULL = none), the suppressed flag and, when facts
+     * is not NULL, the facts of an alert row. */
+    int (*inc_alert_set)(struct vg_store *s, const uint8_t id[16], const char *incident, bool suppressed,
+                         const char *facts, struct vg_err *err);
+    /* Incidents (not closed or merged) linked through entity since `since`
+     * (up to max ids into out, newest link first). */
+    int (*inc_entity_find)(struct vg_store *s, const char *tenant, const char *entity, int64_t since,
+                           char (*out)[VG_INC_ID_MAX], size_t max, size_t *n, struct vg_err *err);
+    /* Adds add alert rows of risk score `score` to the entity's counts for
+     * UTC hour `hour` (add = 0 only reads) and returns in *total (optional)
+     * the rows over hours >= since_hour. */
+    int (*inc_entity_bump)(struct vg_store *s, const char *tenant, const char *entity, int64_t hour, int score, int add,
+                           int64_t since_hour, uint64_t *total, struct vg_err *err);
+    /* The risk scores of the entity's alert rows over hours >= since_hour,
+     * highest first, expanded one per row into scores (at most max). */
+    int (*inc_entity_scores)(struct vg_store *s, const char *tenant, const char *entity, int64_t since_hour, int *scores,
+                             size_t max, size_t *n, struct vg_err *err);
+    /* Inserts or replaces an incident row and replaces its entity links. */
+    int (*inc_put)(struct vg_store *s, const struct vg_incident *inc, const struct vg_inc_entity *ent, size_t nent,
+                   struct vg_err *err);
+    /* Reads one incident (caller releases it); VG_ENOENT when unknown. */
+    int (*inc_get)(struct vg_store *s, const char *tenant, const char *id, struct vg_incident *out, struct vg_err *err);
+    int (*inc_list)(struct vg_store *s, const struct vg_inc_query *q, vg_incident_cb cb, void *ctx, struct vg_err *err);
+    /* Moves alerts of incident `from` to `to` (ids NULL: all of them);
+     * *moved = rows moved. */
+    int (*inc_move)(struct vg_store *s, const char *tenant, const char *from, const char *to, const uint8_t (*ids)[16],
+                    size_t n, size_t *moved, struct vg_err *err);
+    int (*sup_add)(struct vg_store *s, const struct vg_suppression *sp, int64_t *id, struct vg_err *err);
+    /* Suppressions of a tenant not expired at now (vg_malloc'd array). */
+    int (*sup_list)(struct vg_store *s, const char *tenant, int64_t now, struct vg_suppression **out, size_t *n,
+                    struct vg_err *err);
+    /* Criticality of "host:NAME" / "user:NAME": low, medium, high, critical.
+     * crit_get: VG_ENOENT when none was set (hosts fall back to the assets
+     * table's value). */
+    int (*crit_set)(struct vg_store *s, const char *tenant, const char *entity, const char *level, struct vg_err *err);
+    int (*crit_get)(struct vg_store *s, const char *tenant, const char *entity, char *level, size_t levelsz,
+                    struct vg_err *err);
 };
+
+enum { VG_STORE_TX_BEGIN = 1, VG_STORE_TX_COMMIT, VG_STORE_TX_ROLLBACK };
 
 struct vg_store {
     const struct vg_store_ops *ops;  /* backend table; backends embed this struct first */

@@ -24,6 +24,7 @@
 #define ROLE_READ   (VG__ROLE_ADMIN | VG__ROLE_ANALYST | VG__ROLE_RESPONDER | VG__ROLE_VIEWER)
 #define ROLE_WRITE  (VG__ROLE_ADMIN | VG__ROLE_ANALYST | VG__ROLE_INGEST)
 #define ROLE_ADMIN  VG__ROLE_ADMIN
+#define ROLE_RESPOND (VG__ROLE_ADMIN | VG__ROLE_ANALYST | VG__ROLE_RESPONDER) /* incident work (issue 4) */
 
 /* Maps a role name (admin, analyst, responder, viewer, ingest;
  * case-sensitive) to its bit; 0 for an unknown role (which may do nothing). */

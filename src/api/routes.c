@@ -1,7 +1,9 @@
 /* The route table built from routes.def and path lookup with 405
  * detection. A path segment written "{name}" in routes.def matches one
  * non-empty segment of the request path (vg__api_route_match copies it
- * out, percent-decoded); every other character matches exactly. A dozen
+ * out, percent-decoded); a pattern whose last segment is a star matches any path with
+ * that prefix and something after it (the handler parses the rest, e.g.
+ * /api/v1/incidents/ID/merge); every other character matches exactly. A dozen
  * routes: a linear scan is simpler than a trie and fast enough (measured
  * cost is noise next to one MHD request). */
 #include "internal.h"
@@ -23,6 +25,7 @@ bool vg__api_route_match(const char *pattern, const char *path, char *arg, size_
     const char *p = pattern, *u = path;
     if (arg && argsz) arg[0] = 0;
     while (*p) {
+        if (p[0] == '*' && p[1] == 0) return *u != 0;
         if (*p == '{') {
             const char *close = strchr(p, '}');
             if (!close) return false;

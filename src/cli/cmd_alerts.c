@@ -53,6 +53,8 @@ static void print_alert(json_t *a)
     static const char *const ent[][2] = {{"host.name", "host"}, {"user.name", "user"}, {"source.ip", "src"}};
     for (size_t i = 0; i < VG_ARRAY_LEN(ent); i++)
         if (jstr(a, ent[i][0])) { printf("  %s=", ent[i][1]); print_esc(jstr(a, ent[i][0])); }
+    json_int_t count = json_integer_value(json_object_get(a, "count"));
+    if (count > 1) printf("  count=%lld", (long long)count);
     json_t *tac = json_object_get(a, "tactics");
     if (json_array_size(tac)) {
         printf("  [");

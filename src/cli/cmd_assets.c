@@ -10,6 +10,9 @@
 static const char usage_text[] =
     "usage: vigil assets list [--data DIR] [--tenant T] [--json]\n"
     "       vigil assets show HOST [--data DIR] [--tenant T] [--json] [--changes N]\n"
+    "       vigil assets set-criticality HOST|host:NAME|user:NAME low|medium|high|critical [--data DIR] [--tenant T]\n"
+    "  set-criticality  asset criticality used by entity risk and incident priority\n"
+    "                   (docs/internals/incidents.md)\n"
     "  --data DIR   data directory (default $VIGIL_DATA or ./data)\n"
     "  --tenant T   tenant (list: all tenants when absent; show: default \"default\")\n"
     "  --changes N  how many recent inventory changes to show (default 20)\n"
@@ -55,8 +58,43 @@ static void dump(json_t *o)
     free(t);
 }
 
+/* vigil assets set-criticality ENTITY LEVEL (issue 4): a bare name is a host. */
+static int set_criticality(int argc, char **argv)
+{
+    if (argc < 4) goto usage;
+    const char *data = vg_cli_default_data(), *tenant = NULL;
+    for (int i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
+        else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) tenant = argv[++i];
+        else goto usage;
+    }
+    char ent[VG_INC_ENTITY_MAX];
+    const char *e = argv[2];
+    if (strncmp(e, "host:", 5) && strncmp(e, "user:", 5)) snprintf(ent, sizeof ent, "host:%s", e);
+    else snprintf(ent, sizeof ent, "%s", e);
+    if (!vg_cli_have_data("assets", data)) return 1;
+    struct vg_err err = VG_ERR_INIT;
+    struct vg_store *st = NULL;
+    if (vg_store_open(&st, data, &err)) {
+        fprintf(stderr, "vigil assets: %s\n", err.msg);
+        return 1;
+    }
+    int rc = st->ops->crit_set ? st->ops->crit_set(st, tenant, ent, argv[3], &err) : vg_err_set(&err, VG_EUNSUP, "store has no criticality support");
+    vg_store_close(st);
+    if (rc) {
+        fprintf(stderr, "vigil assets: %s\n", err.msg);
+        return rc == VG_EINVAL ? 2 : 1;
+    }
+    printf("%s criticality %s\n", ent, argv[3]);
+    return 0;
+usage:
+    fprintf(stderr, "%s\n", usage_text);
+    return 2;
+}
+
 static int run(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "set-criticality") == 0) return set_criticality(argc, argv);
     if (argc < 2) goto usage;
     const char *mode = argv[1], *host = NULL, *data = vg_cli_default_data(), *tenant = NULL;
     bool json = false;

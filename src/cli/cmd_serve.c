@@ -8,7 +8,8 @@ static const char usage[] =
     "                   [--syslog-tcp ADDR:PORT] [--syslog-tls ADDR:PORT] [--tail FILE]... [--workers N]\n"
     "                   [--log-level debug|info|warn|error] [--rules PATH]... [--mappings PATH]\n"
     "                   [--no-default-rules] [--intel PATH]... [--intel-warninglists DIR]...\n"
-    "                   [--intel-refresh DURATION|off]\n"
+    "                   [--intel-refresh DURATION|off] [--aggregate-window DURATION|off]\n"
+    "                   [--incident-window DURATION] [--incidents on|off]\n"
     "                   [--agents ADDR:PORT] [--agents-silent-after DURATION]\n"
     "\n"
     "Runs the Vigil server. Defaults: data directory $VIGIL_DATA or ./data, HTTP API on 127.0.0.1:8080,\n"
@@ -24,7 +25,11 @@ static const char usage[] =
     "Threat intel: --intel adds IoC feeds (STIX 2.1 bundles, MISP events, text/CSV lists; files or\n"
     "directories), --intel-warninglists MISP warninglists whose values never alert; every event is\n"
     "matched and each hit is an alert. The feeds are re-read on SIGHUP, POST /api/v1/rules/reload and\n"
-    "every --intel-refresh interval ([intel] feeds, warninglists, refresh in the configuration file).";
+    "every --intel-refresh interval ([intel] feeds, warninglists, refresh in the configuration file).\n"
+    "Incidents: repeats of a rule on the same host, user and source count into one alert within\n"
+    "--aggregate-window (default 1h); committed alerts are grouped into incidents by shared entities\n"
+    "within --incident-window (default 2h), scored for risk and ranked ([incidents] section;\n"
+    "docs/internals/incidents.md). vigil incidents and /api/v1/incidents show them.";
 
 static int run(int argc, char **argv)
 {
@@ -50,6 +55,8 @@ static int run(int argc, char **argv)
         {"--agents", "agents", "listen"},       {"--agents-silent-after", "agents", "silent_after"},
         {"--intel", "intel", "feeds"},          {"--intel-warninglists", "intel", "warninglists"},
         {"--intel-refresh", "intel", "refresh"},
+        {"--aggregate-window", "incidents", "aggregate_window"}, {"--incident-window", "incidents", "window"},
+        {"--incidents", "incidents", "enabled"},
     };
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) { i++; continue; }

@@ -153,6 +153,19 @@ int vg_config_set(struct vg_config *c, const char *sec, const char *key, const c
             return vg_err_set(err, VG_EINVAL, "'refresh' must be at least 1s (or off), not '%s'", val);
         return rc;
     }
+    if (IS("incidents", "enabled")) {
+        if (strcmp(val, "on") == 0) c->incidents_off = false;
+        else if (strcmp(val, "off") == 0) c->incidents_off = true;
+        else return vg_err_set(err, VG_EINVAL, "enabled must be 'on' or 'off', not '%s'", val);
+        return 0;
+    }
+    if (IS("incidents", "aggregate_window")) {
+        if (strcmp(val, "off") == 0 || strcmp(val, "0") == 0) { c->aggregate_window_ns = -1; return 0; }
+        return set_dur(&c->aggregate_window_ns, val, key, err);
+    }
+    if (IS("incidents", "window")) return set_dur(&c->incident_window_ns, val, key, err);
+    if (IS("incidents", "risk_window")) return set_dur(&c->risk_window_ns, val, key, err);
+    if (IS("incidents", "risk_threshold")) return set_size(&c->risk_threshold, val, 1, 100, key, err);
 #undef IS
     return vg_err_set(err, VG_EINVAL, "unknown setting '%s' in section [%s]", key, sec);
 }
@@ -190,7 +203,8 @@ int vg_config_load(struct vg_config *c, const char *path, struct vg_err *err)
             *e = 0;
             char *name = trim(s + 1);
             if (strcmp(name, "server") && strcmp(name, "syslog") && strcmp(name, "files") && strcmp(name, "pipeline") &&
-                strcmp(name, "detect") && strcmp(name, "agents") && strcmp(name, "intel")) {
+                strcmp(name, "detect") && strcmp(name, "agents") && strcmp(name, "intel") &&
+                strcmp(name, "incidents")) {
                 rc = vg_err_set(err, VG_EINVAL, "%s:%d: unknown section [%s]", path, lineno, name);
                 goto out;
             }

@@ -92,6 +92,11 @@ int vg_alert_build(struct vg_alert *a, struct vg_arena *arena, const struct vg_s
     int lvl = vg_alert_level_parse(r->level);
     a->level = lvl < 0 ? VG_ALERT_MEDIUM : lvl; /* a rule without a (known) level counts as medium */
     a->status = "open";
+    if (r->risk_score) { /* custom field: whole number 1..100, else ignored (level decides) */
+        int64_t rv;
+        if (vg_parse_i64(r->risk_score, strlen(r->risk_score), &rv) == 0 && rv >= 1 && rv <= 100) a->risk = (int)rv;
+    }
+    a->ev = ev;
     const char *rid = r->id ? r->id : r->name ? r->name : r->title ? r->title : "";
     a->rule_id = adup(arena, rid, &oom);
     a->title = adup(arena, r->title ? r->title : rid, &oom);
@@ -216,6 +221,7 @@ int vg_alert_to_json(const struct vg_alert *a, struct vg_buf *b)
     if (!rc) rc = jtime(b, "created", a->created);
     if (!rc) rc = jkv(b, "status", a->status ? a->status : "open");
     if (!rc) rc = jkv(b, "level", level);
+    if (!rc) rc = vg_buf_addf(b, ",\"risk_score\":%d", vg_alert_risk(a));
     if (!rc) rc = jkv(b, "title", a->title);
     if (!rc) rc = jkv(b, "rule_id", a->rule_id);
     if (!rc) rc = jkv(b, "author", a->author);
@@ -265,4 +271,80 @@ int vg_alert_to_json(const struct vg_alert *a, struct vg_buf *b)
     }
     if (!rc) rc = vg_buf_addc(b, '}');
     return rc;
+}
+
+/* ---- repeat aggregation within a batch ------------------------------------ */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (h ^ 0xff) * 1099511628211ULL; /* separator: ("ab","c") != ("a","bc") */
+}
+
+static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+
+static bool same_key(const struct vg_alert *a, const struct vg_alert *b)
+{
+    return same_str(a->rule_id, b->rule_id) && same_str(a->host_name, b->host_name) &&
+           same_str(a->user_name, b->user_name) && same_str(a->source_ip, b->source_ip) && same_str(a->tenant, b->tenant);
+}
+
+size_t vg_alert_aggregate(struct vg_batch *b)
+{
+    if (!b || b->nalerts < 2) return 0;
+    size_t n = 0;
+    for (struct vg_alert *x = b->alerts; x; x = x->next) n++;
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    /* per alert: its leader (index), per leader: member count; slots hold leader indexes + 1 */
+    struct vg_alert **v = vg_malloc(n * sizeof *v);
+    uint32_t *slot = vg_calloc(cap, sizeof *slot), *lead = vg_malloc(n * sizeof *lead), *cnt = vg_calloc(n, sizeof *cnt);
+    size_t folded = 0;
+    if (!v || !slot || !lead || !cnt) goto out;
+    size_t i = 0;
+    for (struct vg_alert *x = b->alerts; x; x = x->next) v[i++] = x;
+    for (i = 0; i < n; i++) {
+        const struct vg_alert *a = v[i];
+        uint64_t h = fnv(fnv(fnv(fnv(fnv(1469598103934665603ULL, a->tenant), a->rule_id), a->host_name), a->user_name),
+                         a->source_ip);
+        size_t k = (size_t)h & (cap - 1);
+        while (slot[k] && !same_key(v[slot[k] - 1], a)) k = (k + 1) & (cap - 1);
+        if (!slot[k]) slot[k] = (uint32_t)i + 1;
+        lead[i] = slot[k] - 1;
+        cnt[lead[i]]++;
+    }
+    /* member arrays (arena) for leaders with repeats: all allocated before
+     * anything changes, so running out of arena leaves the batch intact */
+    const struct vg_event ***mm = vg_calloc(n, sizeof *mm);
+    if (!mm) goto out;
+    for (i = 0; i < n; i++) {
+        if (lead[i] != i || cnt[i] < 2) continue;
+        if (!(mm[i] = vg_arena_alloc(&b->arena, cnt[i] * sizeof **mm))) { vg_free(mm); goto out; }
+    }
+    for (i = 0; i < n; i++) {
+        if (!mm[i]) continue;
+        v[i]->members = mm[i];
+        v[i]->nmembers = 0;
+        v[i]->first_seen = v[i]->last_seen = v[i]->ts;
+    }
+    vg_free(mm);
+    struct vg_alert **tail = &b->alerts;
+    for (i = 0; i < n; i++) {
+        struct vg_alert *a = v[i], *l = v[lead[i]];
+        if (l->members) {
+            ((const struct vg_event **)l->members)[l->nmembers++] = a->ev;
+            if (a->ts < l->first_seen) l->first_seen = a->ts;
+            if (a->ts > l->last_seen) l->last_seen = a->ts;
+        }
+        if (lead[i] != i && l->members) { folded++; continue; } /* unlinked */
+        *tail = a;
+        tail = &a->next;
+    }
+    *tail = NULL;
+    b->nalerts -= folded;
+out:
+    vg_free(v);
+    vg_free(slot);
+    vg_free(lead);
+    vg_free(cnt);
+    return folded;
 }

@@ -398,6 +398,7 @@ int vg_detect_run(struct vg_detect *d, struct vg_batch *b, const char *origin_fi
                     errors++;
                     continue;
                 }
+                a->ev = ev;
                 if ((int)a->level < d->min_level) { below++; continue; }
                 *tail = a;
                 tail = &a->next;
@@ -453,7 +454,7 @@ int vg_detect_run(struct vg_detect *d, struct vg_batch *b, const char *origin_fi
 void vg_detect_batch(void *ctx, struct vg_batch *b)
 {
     struct vg_detect *d = ctx;
-    if (d && b && b->n) vg_detect_run(d, b, NULL, false);
+    if (d && b && b->n && vg_detect_run(d, b, NULL, false) > 1) vg_alert_aggregate(b); /* repeats: one record each */
 }
 
 const char *vg_detect_default_pack(void)

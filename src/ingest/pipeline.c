@@ -261,7 +261,9 @@ static int commit_items(struct vg_pipeline *p, struct item **items, size_t n, st
         for (size_t i = 0; rc == 0 && i < n; i++) rc = evvec_add_batch(x, items[i]->b);
         if (rc == 0 && x->n) rc = put_retry(p, x->v, x->n, NULL, 0, &stored, &dups, attempts);
     }
+    bool had_alerts = p->alerts.n > 0;
     alerts_unstage(p);
+    if (rc == 0 && had_alerts && p->o.after_commit) p->o.after_commit(p->o.after_commit_ctx); /* incidents */
     if (rc == 0) {
         atomic_fetch_add(&p->commits, 1);
         atomic_fetch_add(&items[0]->src->stored, stored);

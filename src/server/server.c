@@ -10,8 +10,16 @@
  * at start, then rebuilt on SIGHUP, on POST /api/v1/rules/reload and every
  * [intel] refresh by a timer thread; each build happens off the hot path
  * and is swapped into the detect engine's slot (a failed build keeps the
- * current set). */
+ * current set).
+ *
+ * Incidents (docs/internals/incidents.md): the store aggregates repeated
+ * alerts within [incidents] aggregate_window; a vg_respond processor with
+ * its own store handle groups committed alerts into incidents. The
+ * pipeline's writer wakes it after each commit that stored alerts; at
+ * shutdown it runs after the pipeline drained, so every alert committed is
+ * grouped before exit (and otherwise on the next start, from its cursor). */
 #include "vigil/server.h"
+#include "vigil/respond.h"
 #include "vigil/api.h"
 #include "vigil/detect.h"
 #include "vigil/intel.h"
@@ -84,6 +92,7 @@ static void log_rejections(const struct vg_sigma_report *rep)
 /* The detect engine and what reloads it (rules and threat intel). */
 struct detect_ctl {
     struct vg_detect *det;
+    struct vg_respond *rsp;        /* incident processor (metrics), or NULL */
     const struct vg_config *cfg;
     pthread_mutex_t intel_mu;      /* one intel build at a time */
     pthread_mutex_t tmu;           /* guards stop, for the refresh timer */
@@ -289,7 +298,13 @@ static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
     return rc;
 }
 
-static int detect_metrics(void *ctx, struct vg_buf *out) { return vg_detect_metrics(((struct detect_ctl *)ctx)->det, out); }
+static int detect_metrics(void *ctx, struct vg_buf *out)
+{
+    struct detect_ctl *dc = ctx;
+    int rc = dc->det ? vg_detect_metrics(dc->det, out) : 0;
+    if (!rc && dc->rsp) rc = vg_respond_metrics(dc->rsp, out);
+    return rc;
+}
 
 /* "127.0.0.1:0" + 41234 -> "127.0.0.1:41234" */
 static void with_port(const char *addr, int port, char *out, size_t sz)
@@ -306,6 +321,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     struct vg_api *api = NULL;
     struct vg_detect *det = NULL;
     struct vg_posture_sink *sink = NULL;
+    struct vg_respond *rsp = NULL;
     struct detect_ctl dc = {.cfg = cfg};
     pthread_mutex_init(&dc.intel_mu, NULL);
     pthread_mutex_init(&dc.tmu, NULL);
@@ -330,6 +346,15 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     if (rc) goto out;
     rc = ensure_admin_token(store, cfg->data, err);
     if (rc) goto out;
+    if (store->ops->alerts_set_window) store->ops->alerts_set_window(store, cfg->aggregate_window_ns);
+    struct vg_respond_opts ro = {.window_ns = cfg->incident_window_ns, .risk_window_ns = cfg->risk_window_ns,
+                                 .risk_threshold = (double)cfg->risk_threshold};
+    vg_respond_opts_defaults(&ro);
+    if (!cfg->incidents_off && store->ops->inc_put) {
+        if ((rc = vg_respond_new(&rsp, cfg->data, &ro, err))) goto out;
+        if ((rc = vg_respond_start(rsp, err))) goto out;
+        dc.rsp = rsp;
+    }
 
     rc = detect_start(cfg, &det, err);
     if (rc) goto out;
@@ -354,6 +379,8 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
         .commit_max_delay_ns = cfg->commit_max_delay_ns,
         .detect = det ? vg_detect_batch : NULL,
         .detect_ctx = det,
+        .after_commit = rsp ? vg_respond_notify : NULL,
+        .after_commit_ctx = rsp,
     };
     rc = vg_pipeline_new(&pipe, store, &po, err);
     if (rc) goto out;
@@ -402,7 +429,8 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     if (!vg_config_off(cfg->http)) {
         struct vg_api_opts ao = {.listen = cfg->http, .store_location = cfg->data, .pipeline = pipe,
                                  .rules_reload = det ? detect_reload : NULL,
-                                 .detect_metrics = det ? detect_metrics : NULL, .detect_ctx = &dc};
+                                 .detect_metrics = det || rsp ? detect_metrics : NULL, .detect_ctx = &dc,
+                                 .respond = &ro};
         int port = 0;
         rc = vg_api_start(&api, &ao, &port, err);
         if (rc) goto out;
@@ -436,6 +464,7 @@ out:
         vg_pipeline_free(pipe, NULL);   /* closes the store */
     }
     vg_store_close(store);
+    vg_respond_free(rsp);  /* after the pipeline: a last round groups every committed alert */
     if (det && corr_path.data) { /* after the pipeline drained: the state is final */
         struct vg_err ce = VG_ERR_INIT;
         if (vg_detect_corr_save(det, corr_path.data, &ce) != 0) vg_warn("detect", "correlation state not saved: %s", ce.msg);

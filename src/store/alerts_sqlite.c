@@ -7,20 +7,42 @@
  * Kept apart from store_sqlite.c so the event write path can change
  * without touching alerts. */
 #include "internal.h"
+#include <sodium.h>
 
 #define MAX_PARAMS 2048
 
+/* Writer-side cache of open aggregate rows: key -> rowid and last repeat.
+ * It replaces an index lookup per alert; a key it no longer holds (evicted,
+ * or after a restart) starts a new row (docs/internals/incidents.md). */
+#define AGG_SLOTS 65536u
+#define AGG_PROBE 8u
+struct agg_slot {
+    uint8_t key[16];
+    int64_t rowid;                 /* 0 = empty */
+    int64_t last_ns;
+};
+
 struct vg__alerts {
-    sqlite3_stmt *ins;
+    sqlite3_stmt *ins, *upd, *upd_id;
+    struct agg_slot *cache;        /* AGG_SLOTS entries, allocated on first use */
     const struct vg_alert *const *staged;
     size_t nstaged;
+    int64_t window_ns;             /* repeat aggregation window; < 0 off */
+    uint64_t next_seq;             /* next alerts.seq in the open transaction (0 = read it) */
+    const struct vg_event **dup;   /* events of this transaction that were already stored */
+    size_t ndup, capdup;
+    bool dup_sorted;
 };
+
+#define AGG_DEFAULT_NS (3600LL * 1000000000LL)
+#define MAX_SAMPLES 8              /* sample event ids kept per alert row */
 
 static int state(struct vg__sq *s, struct vg_err *err)
 {
     if (s->alerts) return 0;
     s->alerts = vg_calloc(1, sizeof *s->alerts);
     if (!s->alerts) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    s->alerts->window_ns = AGG_DEFAULT_NS;
     return 0;
 }
 
@@ -28,8 +50,21 @@ void vg__alerts_close(struct vg__sq *s)
 {
     if (!s->alerts) return;
     sqlite3_finalize(s->alerts->ins);
+    sqlite3_finalize(s->alerts->upd);
+    sqlite3_finalize(s->alerts->upd_id);
+    vg_free(s->alerts->dup);
+    vg_free(s->alerts->cache);
     vg_free(s->alerts);
     s->alerts = NULL;
+}
+
+int vg__alerts_set_window(struct vg_store *base, int64_t window_ns)
+{
+    struct vg__sq *s = (struct vg__sq *)base;
+    int rc = state(s, NULL);
+    if (rc) return rc;
+    s->alerts->window_ns = window_ns == 0 ? AGG_DEFAULT_NS : window_ns;
+    return 0;
 }
 
 int vg__alerts_stage(struct vg_store *base, const struct vg_alert *const *a, size_t n, struct vg_err *err)
@@ -42,25 +77,194 @@ int vg__alerts_stage(struct vg_store *base, const struct vg_alert *const *a, siz
     return 0;
 }
 
-static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t n, size_t *stored, struct vg_err *err)
+void vg__alerts_tx_reset(struct vg__sq *s)
+{
+    if (!s->alerts) return;
+    s->alerts->ndup = 0;
+    s->alerts->next_seq = 0;
+}
+
+void vg__alerts_note_dup(struct vg__sq *s, const struct vg_event *ev)
+{
+    struct vg__alerts *al = s->alerts;
+    if (!al || !al->nstaged) return;
+    if (al->ndup == al->capdup) {
+        size_t nc = al->capdup ? al->capdup * 2 : 64;
+        const struct vg_event **nv = vg_realloc(al->dup, nc * sizeof *nv);
+        if (!nv) return; /* then the repeat counts again: over-counting beats losing the alert */
+        al->dup = nv;
+        al->capdup = nc;
+    }
+    al->dup[al->ndup++] = ev;
+    al->dup_sorted = false;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* True when ev was already stored before this transaction (a re-delivery). */
+static bool is_dup(struct vg__alerts *al, const struct vg_event *ev)
+{
+    if (!ev || !al->ndup) return false;
+    if (!al->dup_sorted) {
+        qsort(al->dup, al->ndup, sizeof *al->dup, cmp_ptr);
+        al->dup_sorted = true;
+    }
+    return bsearch(&ev, al->dup, al->ndup, sizeof *al->dup, cmp_ptr) != NULL;
+}
+
+static void agg_key(const struct vg_alert *x, const char *tenant, uint8_t out[16])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, (const unsigned char *)"vigil-agg", 9, 16);
+    const char *parts[] = {tenant, x->rule_id, x->host_name, x->user_name, x->source_ip};
+    for (size_t i = 0; i < VG_ARRAY_LEN(parts); i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        crypto_generichash_update(&st, (const unsigned char *)p, strlen(p) + 1);
+    }
+    crypto_generichash_final(&st, out, 16);
+}
+
+/* Appends a 32-digit hex id to a comma-separated sample list of at most
+ * MAX_SAMPLES; when full the last slot is replaced, so the list keeps the
+ * first repeats and the newest one. */
+static void sample_add_hex(char *list, size_t cap, const char *hex)
+{
+    size_t len = strlen(list), n = len ? 1 : 0;
+    for (size_t i = 0; i < len; i++) n += list[i] == ',';
+    if (n >= MAX_SAMPLES) {
+        char *last = strrchr(list, ',');
+        if (!last) return;
+        len = (size_t)(last - list);
+        list[len] = 0;
+    }
+    if (len + 34 < cap) snprintf(list + len, cap - len, "%s%.32s", len ? "," : "", hex);
+}
+
+static void sample_add(char *list, size_t cap, const uint8_t id[16])
+{
+    char hex[33];
+    vg_hex(id, 16, hex);
+    sample_add_hex(list, cap, hex);
+}
+
+static int next_seq(struct vg__sq *s, uint64_t *out, struct vg_err *err)
+{
+    struct vg__alerts *al = s->alerts;
+    if (!al->next_seq) {
+        sqlite3_stmt *st = NULL;
+        int src = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(seq), 0) FROM alerts", -1, &st, NULL);
+        if (src != SQLITE_OK) return vg__sq_err(s, src, err, "alert seq");
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) al->next_seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+        sqlite3_finalize(st);
+        if (step != SQLITE_ROW) return vg__sq_err(s, step, err, "alert seq");
+    }
+    *out = al->next_seq++;
+    return 0;
+}
+
+static int prep_once(struct vg__sq *s, sqlite3_stmt **st, const char *sql, struct vg_err *err)
+{
+    if (*st) return 0;
+    int src = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    return src == SQLITE_OK ? 0 : vg__sq_err(s, src, err, "prepare alert statement");
+}
+
+static int step_done(struct vg__sq *s, sqlite3_stmt *st, struct vg_err *err, const char *what)
+{
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return step == SQLITE_DONE ? 0 : vg__sq_err(s, step, err, what);
+}
+
+/* Counts a (batch-aggregated) alert into the open row of its key within the
+ * window, or inserts it. Only events this transaction stored for the first
+ * time count, so a re-delivered event never counts twice. */
+static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t n, bool aggregate, size_t *stored,
+                      struct vg_err *err)
 {
     int rc = state(s, err);
     if (rc) return rc;
     struct vg__alerts *al = s->alerts;
-    if (!al->ins) {
-        int src = sqlite3_prepare_v2(s->db,
-                                     "INSERT OR IGNORE INTO alerts(id, tenant, ts, created_ns, level, rule_id, title, status, "
-                                     "event_id, host, user_name, source_ip, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                     "?10, ?11, ?12, ?13)",
-                                     -1, &al->ins, NULL);
-        if (src != SQLITE_OK) return vg__sq_err(s, src, err, "prepare alert insert");
-    }
-    sqlite3_stmt *st = al->ins;
+    if ((rc = prep_once(s, &al->ins,
+                        "INSERT OR IGNORE INTO alerts(id, tenant, ts, created_ns, level, rule_id, title, status, "
+                        "event_id, host, user_name, source_ip, json, agg_key, count, first_ns, last_ns, samples, seq, risk) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                        err)) ||
+        (rc = prep_once(s, &al->upd,
+                        "UPDATE alerts SET count = count + ?1, first_ns = min(first_ns, ?2), last_ns = max(last_ns, ?3), "
+                        "samples = CASE WHEN length(samples) < 263 THEN samples || ',' || ?4 "
+                        "ELSE substr(samples, 1, 230) || ',' || ?4 END, seq = ?5 "
+                        "WHERE rowid = ?6 AND agg_key = ?7 AND status = 'open' AND suppressed = 0 AND last_ns >= ?8",
+                        err)) ||
+        (rc = prep_once(s, &al->upd_id,
+                        "UPDATE alerts SET count = count + ?1, last_ns = max(last_ns, ?3), seq = ?4 WHERE id = ?2", err)))
+        return rc;
     for (size_t i = 0; i < n; i++) {
         const struct vg_alert *x = a[i];
         if (!x || !x->json || !x->rule_id) return vg_err_set(err, VG_EINVAL, "alert %zu is incomplete", i);
         const char *t = x->tenant && *x->tenant ? x->tenant : "default";
         if (strnlen(t, VG__TENANT_MAX + 1) > VG__TENANT_MAX) return vg_err_set(err, VG_EINVAL, "alert %zu: tenant too long", i);
+        /* fresh events among the members, and their sample ids */
+        char samples[MAX_SAMPLES * 33 + 8] = "";
+        uint32_t count = 0;
+        if (x->members && x->nmembers) {
+            for (uint32_t k = 0; k < x->nmembers; k++) {
+                const struct vg_event *m = x->members[k];
+                if (m && is_dup(al, m)) continue;
+                count++;
+                sample_add(samples, sizeof samples, m ? m->id : x->event_id);
+            }
+        } else if (!is_dup(al, x->ev)) {
+            count = 1;
+            sample_add(samples, sizeof samples, x->event_id);
+        }
+        if (!count) continue;
+        int64_t first = x->first_seen ? x->first_seen : x->ts, last = x->last_seen ? x->last_seen : x->ts;
+        uint8_t key[16];
+        agg_key(x, t, key);
+        uint64_t seq = 0;
+        if ((rc = next_seq(s, &seq, err))) return rc;
+        struct agg_slot *slot = NULL;
+        if (aggregate && al->window_ns >= 0) {
+            if (!al->cache && !(al->cache = vg_calloc(AGG_SLOTS, sizeof *al->cache)))
+                return vg_err_set(err, VG_ENOMEM, "out of memory");
+            uint32_t h;
+            memcpy(&h, key, sizeof h);
+            int64_t since = first > INT64_MIN + al->window_ns ? first - al->window_ns : INT64_MIN;
+            struct agg_slot *oldest = NULL;
+            for (uint32_t p = 0; p < AGG_PROBE && !slot; p++) {
+                struct agg_slot *c = &al->cache[(h + p) & (AGG_SLOTS - 1)];
+                if (c->rowid && !memcmp(c->key, key, 16)) slot = c;
+                else if (!oldest || !c->rowid || (oldest->rowid && c->last_ns < oldest->last_ns)) oldest = c;
+            }
+            if (slot && slot->last_ns >= since) {
+                /* newest sample of this batch alert */
+                const char *newest = samples[0] ? strrchr(samples, ',') : NULL;
+                newest = newest ? newest + 1 : samples;
+                sqlite3_bind_int64(al->upd, 1, count);
+                sqlite3_bind_int64(al->upd, 2, first);
+                sqlite3_bind_int64(al->upd, 3, last);
+                sqlite3_bind_text(al->upd, 4, newest, 32, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(al->upd, 5, (int64_t)seq);
+                sqlite3_bind_int64(al->upd, 6, slot->rowid);
+                sqlite3_bind_blob(al->upd, 7, key, 16, SQLITE_STATIC);
+                sqlite3_bind_int64(al->upd, 8, since);
+                if ((rc = step_done(s, al->upd, err, "count alert repeat"))) return rc;
+                if (sqlite3_changes(s->db) == 1) {
+                    if (last > slot->last_ns) slot->last_ns = last;
+                    continue;
+                }
+                /* closed, suppressed or outside the window by now: a new row */
+            }
+            if (!slot) slot = oldest;
+        }
+        sqlite3_stmt *st = al->ins;
         sqlite3_bind_blob(st, 1, x->id, 16, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, x->ts);
@@ -74,11 +278,28 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
         if (x->user_name) sqlite3_bind_text(st, 11, x->user_name, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 11);
         if (x->source_ip) sqlite3_bind_text(st, 12, x->source_ip, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 12);
         sqlite3_bind_text(st, 13, x->json, (int)x->json_len, SQLITE_STATIC);
-        int step = sqlite3_step(st);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (step != SQLITE_DONE) return vg__sq_err(s, step, err, "insert alert");
-        if (stored) *stored += (size_t)sqlite3_changes(s->db);
+        sqlite3_bind_blob(st, 14, key, 16, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 15, count);
+        sqlite3_bind_int64(st, 16, first);
+        sqlite3_bind_int64(st, 17, last);
+        sqlite3_bind_text(st, 18, samples, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 19, (int64_t)seq);
+        sqlite3_bind_int(st, 20, vg_alert_risk(x));
+        if ((rc = step_done(s, st, err, "insert alert"))) return rc;
+        int changed = sqlite3_changes(s->db);
+        if (stored) *stored += (size_t)changed;
+        if (changed && slot) {
+            memcpy(slot->key, key, 16);
+            slot->rowid = sqlite3_last_insert_rowid(s->db);
+            slot->last_ns = last;
+        }
+        if (!changed && aggregate) { /* the row of this very alert exists (outside the window, or closed): count there */
+            sqlite3_bind_int64(al->upd_id, 1, count);
+            sqlite3_bind_blob(al->upd_id, 2, x->id, 16, SQLITE_STATIC);
+            sqlite3_bind_int64(al->upd_id, 3, last);
+            sqlite3_bind_int64(al->upd_id, 4, (int64_t)seq);
+            if ((rc = step_done(s, al->upd_id, err, "count alert repeat"))) return rc;
+        }
     }
     return 0;
 }
@@ -86,7 +307,7 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
 int vg__alerts_flush_staged(struct vg__sq *s, struct vg_err *err)
 {
     if (!s->alerts || !s->alerts->nstaged) return 0;
-    return insert_all(s, s->alerts->staged, s->alerts->nstaged, NULL, err);
+    return insert_all(s, s->alerts->staged, s->alerts->nstaged, true, NULL, err);
 }
 
 int vg__alerts_put(struct vg_store *base, const struct vg_alert *const *a, size_t n, size_t *stored, struct vg_err *err)
@@ -99,12 +320,14 @@ int vg__alerts_put(struct vg_store *base, const struct vg_alert *const *a, size_
     if (!a) return vg_err_set(err, VG_EINVAL, "bad alert array");
     int rc = vg__sq_exec(s, "BEGIN IMMEDIATE", err);
     if (rc) return rc;
-    rc = insert_all(s, a, n, stored, err);
+    vg__alerts_tx_reset(s);
+    rc = insert_all(s, a, n, false, stored, err); /* stand-alone: idempotent by alert id, no aggregation */
     if (rc == 0) rc = vg__sq_exec(s, "COMMIT", err);
     if (rc) {
         if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         *stored = 0;
     }
+    vg__alerts_tx_reset(s);
     return rc;
 }
 
@@ -337,6 +560,32 @@ static int prepare_query(struct vg__sq *s, struct acomp *c, const struct vg_aler
     return rc;
 }
 
+/* The stored record with the aggregation and incident facts added before
+ * its closing brace: "count", "first_seen", "last_seen", "samples" (event
+ * ids), "incident" (or null), "suppressed". */
+static int splice(struct vg_buf *j, const struct vg_stored_alert *a, const char *samples)
+{
+    j->len = 0;
+    size_t n = a->json_len;
+    while (n && a->json[n - 1] != '}') n--;
+    if (!n) return vg_buf_add(j, a->json ? a->json : "", a->json_len);
+    char f[48], l[48];
+    vg_time_format(a->first_ns ? a->first_ns : a->ts, f, sizeof f, 9);
+    vg_time_format(a->last_ns ? a->last_ns : a->ts, l, sizeof l, 9);
+    int rc = vg_buf_add(j, a->json, n - 1);
+    if (!rc) rc = vg_buf_addf(j, ",\"count\":%u,\"first_seen\":\"%s\",\"last_seen\":\"%s\",\"samples\":[", a->count ? a->count : 1,
+                              f, l);
+    for (const char *p = samples ? samples : ""; !rc && strlen(p) >= 32;) {
+        rc = vg_buf_addf(j, "%s\"%.32s\"", p == samples ? "" : ",", p);
+        p += 32;
+        if (*p == ',') p++;
+    }
+    if (!rc) rc = vg_buf_adds(j, "],\"incident\":");
+    if (!rc) rc = a->incident ? vg_buf_add_json_str(j, a->incident, strlen(a->incident)) : vg_buf_adds(j, "null");
+    if (!rc) rc = vg_buf_addf(j, ",\"suppressed\":%s}", a->suppressed ? "true" : "false");
+    return rc;
+}
+
 int vg__alerts_search(struct vg_store *base, const struct vg_alert_query *q, vg_store_alert_cb cb, void *ctx,
                       struct vg_err *err)
 {
@@ -350,7 +599,11 @@ int vg__alerts_search(struct vg_store *base, const struct vg_alert_query *q, vg_
     snprintf(tail, sizeof tail, " ORDER BY ts %s, rowid %s LIMIT %zu", q->ascending ? "ASC" : "DESC",
              q->ascending ? "ASC" : "DESC", limit);
     sqlite3_stmt *st = NULL;
-    int rc = prepare_query(s, c, q, "SELECT id, ts, level, tenant, rule_id, status, json FROM alerts WHERE ", tail, &st, err);
+    int rc = prepare_query(s, c, q,
+                           "SELECT id, ts, level, tenant, rule_id, status, json, count, first_ns, last_ns, samples, incident, "
+                           "suppressed FROM alerts WHERE ",
+                           tail, &st, err);
+    struct vg_buf j = VG_BUF_INIT;
     while (rc == 0) {
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE) break;
@@ -366,10 +619,22 @@ int vg__alerts_search(struct vg_store *base, const struct vg_alert_query *q, vg_
         a.status = (const char *)sqlite3_column_text(st, 5);
         a.json = (const char *)sqlite3_column_text(st, 6);
         a.json_len = (size_t)sqlite3_column_bytes(st, 6);
+        a.count = (uint32_t)sqlite3_column_int64(st, 7);
+        a.first_ns = sqlite3_column_int64(st, 8);
+        a.last_ns = sqlite3_column_int64(st, 9);
+        a.incident = (const char *)sqlite3_column_text(st, 11);
+        a.suppressed = sqlite3_column_int(st, 12) != 0;
+        if ((rc = splice(&j, &a, (const char *)sqlite3_column_text(st, 10)))) {
+            rc = vg_err_set(err, rc, "out of memory");
+            break;
+        }
+        a.json = j.data;
+        a.json_len = j.len;
         int r = cb(ctx, &a);
         if (r) { rc = r; break; }
     }
     sqlite3_finalize(st);
+    vg_buf_release(&j);
     vg_arena_release(&c->arena);
     vg_free(c);
     return rc;

@@ -190,6 +190,7 @@ struct vg__sq {
     uint8_t *fresh;                /* writer: per-event "new" flags of the block being committed */
     size_t fresh_cap;
     struct vg__alerts *alerts;/* alert statements and staged alerts (alerts_sqlite.c) */
+    sqlite3_stmt **inc_st;    /* cached incident statements (incidents_sqlite.c), NULL until used */
 };
 
 /* Runs one SQL statement with no result rows; VG_EDB with sqlite's message. */
@@ -256,6 +257,42 @@ int vg__alerts_counts(struct vg_store *s, const struct vg_alert_query *q, uint64
 int vg__alerts_flush_staged(struct vg__sq *s, struct vg_err *err);
 /* Frees the alert state of a closing handle. */
 void vg__alerts_close(struct vg__sq *s);
+/* Repeat aggregation (issue 4): the window (ops->alerts_set_window); a new
+ * transaction forgets the previous one's duplicates (tx_reset, called at
+ * its BEGIN); note_dup records an event the transaction found already
+ * stored, whose alerts then do not count again. */
+int vg__alerts_set_window(struct vg_store *s, int64_t window_ns);
+void vg__alerts_tx_reset(struct vg__sq *s);
+void vg__alerts_note_dup(struct vg__sq *s, const struct vg_event *ev);
+void vg__inc_close(struct vg__sq *s);
+/* incidents_sqlite.c: the incident, suppression and criticality ops. */
+int vg__sq_tx(struct vg_store *s, int what, struct vg_err *err);
+int vg__inc_alerts_after(struct vg_store *s, uint64_t after, size_t limit, vg_inc_alert_cb cb, void *ctx,
+                         struct vg_err *err);
+int vg__inc_alerts_of(struct vg_store *s, const char *tenant, const char *incident, size_t limit, vg_inc_alert_cb cb,
+                      void *ctx, struct vg_err *err);
+int vg__inc_alerts_window(struct vg_store *s, const char *tenant, int64_t since, const char *entity, size_t limit,
+                          vg_inc_alert_cb cb, void *ctx, struct vg_err *err);
+int vg__inc_alert_set(struct vg_store *s, const uint8_t id[16], const char *incident, bool suppressed,
+                      const char *facts, struct vg_err *err);
+int vg__inc_entity_find(struct vg_store *s, const char *tenant, const char *entity, int64_t since,
+                        char (*out)[VG_INC_ID_MAX], size_t max, size_t *n, struct vg_err *err);
+int vg__inc_entity_bump(struct vg_store *s, const char *tenant, const char *entity, int64_t hour, int score, int add,
+                        int64_t since_hour, uint64_t *total, struct vg_err *err);
+int vg__inc_entity_scores(struct vg_store *s, const char *tenant, const char *entity, int64_t since_hour, int *scores,
+                          size_t max, size_t *n, struct vg_err *err);
+int vg__inc_put(struct vg_store *s, const struct vg_incident *inc, const struct vg_inc_entity *ent, size_t nent,
+                struct vg_err *err);
+int vg__inc_get(struct vg_store *s, const char *tenant, const char *id, struct vg_incident *out, struct vg_err *err);
+int vg__inc_list(struct vg_store *s, const struct vg_inc_query *q, vg_incident_cb cb, void *ctx, struct vg_err *err);
+int vg__inc_move(struct vg_store *s, const char *tenant, const char *from, const char *to, const uint8_t (*ids)[16],
+                 size_t n, size_t *moved, struct vg_err *err);
+int vg__sup_add(struct vg_store *s, const struct vg_suppression *sp, int64_t *id, struct vg_err *err);
+int vg__sup_list(struct vg_store *s, const char *tenant, int64_t now, struct vg_suppression **out, size_t *n,
+                 struct vg_err *err);
+int vg__crit_set(struct vg_store *s, const char *tenant, const char *entity, const char *level, struct vg_err *err);
+int vg__crit_get(struct vg_store *s, const char *tenant, const char *entity, char *level, size_t levelsz,
+                 struct vg_err *err);
 /* agents.c */
 int vg__agt_token_create(struct vg_store *s, const char *tenant, int64_t expires_ns, char *secret_out, size_t secret_sz,
                          struct vg_err *err);

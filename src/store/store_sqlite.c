@@ -302,6 +302,7 @@ static void close_(struct vg_store *base)
     if (!s) return;
     parts_clear(s);
     vg__alerts_close(s);
+    vg__inc_close(s);
     sqlite3_finalize(s->st_begin);
     sqlite3_finalize(s->st_commit);
     sqlite3_finalize(s->st_rollback);
@@ -504,6 +505,7 @@ static int commit_block(struct vg__sq *s, const struct vg_store_prepared *pp, co
     for (uint32_t k = 0; k < b->nev; k++) {
         bool fresh = false;
         if ((rc = claim_id(s, p, ev[k], &fresh, err))) return rc;
+        if (!fresh) vg__alerts_note_dup(s, ev[k]); /* its alerts must not count again */
         s->fresh[k] = fresh;
         nfresh += fresh;
     }
@@ -541,6 +543,7 @@ static int put_once(struct vg__sq *s, struct vg_store_prepared *const *pp, size_
     sqlite3_reset(s->st_begin);
     if (step != SQLITE_DONE) { *sqlite_rc = step; return vg__sq_err(s, step, err, "begin"); }
     uint64_t tx = ++s->tx_serial;
+    vg__alerts_tx_reset(s);
     for (size_t i = 0; i < np; i++)
         for (size_t b = 0; b < pp[i]->nblk; b++)
             if ((rc = commit_block(s, pp[i], &pp[i]->blk[b], tx, stored, dups, err))) goto fail;
@@ -1164,4 +1167,21 @@ const struct vg_store_ops vg_store_sqlite_ops = {
     .agent_list = vg__agt_list,
     .agent_update = vg__agt_update,
     .agent_revoke = vg__agt_revoke,
+    .alerts_set_window = vg__alerts_set_window, /* issue 4: incidents_sqlite.c */
+    .tx = vg__sq_tx,
+    .inc_alerts_after = vg__inc_alerts_after,
+    .inc_alerts_of = vg__inc_alerts_of,
+    .inc_alerts_window = vg__inc_alerts_window,
+    .inc_alert_set = vg__inc_alert_set,
+    .inc_entity_find = vg__inc_entity_find,
+    .inc_entity_bump = vg__inc_entity_bump,
+    .inc_entity_scores = vg__inc_entity_scores,
+    .inc_put = vg__inc_put,
+    .inc_get = vg__inc_get,
+    .inc_list = vg__inc_list,
+    .inc_move = vg__inc_move,
+    .sup_add = vg__sup_add,
+    .sup_list = vg__sup_list,
+    .crit_set = vg__crit_set,
+    .crit_get = vg__crit_get,
 };

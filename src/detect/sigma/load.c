@@ -680,6 +680,7 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
     r->tags = str_list(b->ar, get(root, "tags"), &r->ntags);
     r->falsepositives = str_list(b->ar, get(root, "falsepositives"), &r->nfalsepositives);
     r->references = str_list(b->ar, get(root, "references"), &r->nreferences);
+    r->risk_score = dup_scalar(b->ar, get(root, "risk_score"));
     split_tags(b->ar, r);
     struct fy_node *ls = get(root, "logsource");
     if (ls && fy_node_get_type(ls) == FYNT_MAPPING) {

@@ -23,6 +23,9 @@ static const char m005_assets[] =
 static const char m010_posture_trend[] =
 #include "010_posture_trend.sql.h"
     ;
+static const char m013_incidents[] =
+#include "013_incidents.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
@@ -31,6 +34,7 @@ static const struct vg__migration migrations[] = {
     {4, "token_roles", m004_token_roles},
     {5, "assets", m005_assets},
     {10, "posture_trend", m010_posture_trend},
+    {13, "incidents", m013_incidents},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)

@@ -368,6 +368,8 @@ static void test_store(void **st)
     struct vg_store *s = NULL;
     struct vg_err err = VG_ERR_INIT;
     assert_int_equal(vg_store_open(&s, data, &err), 0);
+    /* one row per alert: repeat aggregation is tested in tests/unit/respond */
+    assert_int_equal(s->ops->alerts_set_window(s, -1), 0);
     char extra[300];
     snprintf(extra, sizeof extra, "%s/extra", tmp);
     write_file(extra, "b.yml", rule_b);

@@ -21,7 +21,7 @@ struct pcase {
 /* Rules that only feed correlations (no correlation using them says
  * generate: true): their positives make no alert of their own. The
  * correlations themselves are tested in tests/unit/pack/. */
-static const char *const quiet_titles[] = {"SSH Login Accepted"};
+static const char *const quiet_titles[] = {"SSH Login Accepted", "Firewall Dropped An Inbound Connection"};
 
 static bool is_quiet(const char *title)
 {
@@ -165,6 +165,11 @@ static const struct pcase cases[] = {
      L("198.51.100.7 - - [10/Oct/2025:13:55:36 +0000] \"GET / HTTP/1.1\" 200 12 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"",
        "198.51.100.7 - - [10/Oct/2025:13:55:36 +0000] \"GET / HTTP/1.1\" 200 12 \"-\" \"Mozilla/5.00 (Nikto/2.1.6)\""),
      L("198.51.100.7 - - [10/Oct/2025:13:55:36 +0000] \"GET / HTTP/1.1\" 200 12 \"-\" \"Mozilla/5.0 (Windows NT 10.0)\"")},
+    {"Firewall Dropped An Inbound Connection",
+     L(SYS "kernel: [12345.678] IPTABLES-DROP: IN=eth0 OUT= MAC=00 SRC=198.51.100.7 DST=10.0.0.1 LEN=60 TTL=50 ID=1 DF PROTO=TCP SPT=1234 DPT=8080 WINDOW=1 RES=0x00 SYN URGP=0",
+       SYS "kernel: [12345.678] [UFW BLOCK] IN=eth0 OUT= MAC=00 SRC=198.51.100.7 DST=10.0.0.1 LEN=60 TTL=50 ID=1 PROTO=UDP SPT=1234 DPT=161 LEN=40"),
+     L(SYS "kernel: [12345.678] IPTABLES-ACCEPT: IN=eth0 OUT= MAC=00 SRC=198.51.100.7 DST=10.0.0.1 LEN=60 TTL=50 ID=1 DF PROTO=TCP SPT=1234 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0",
+       SYS "kernel: [12345.678] IPTABLES-DROP: IN=eth0 OUT= MAC=00 SRC=198.51.100.7 DST=10.0.0.1 LEN=60 TTL=50 ID=1 PROTO=ICMP TYPE=8 CODE=0")},
     {"Firewall Dropped Connection To A Sensitive Port",
      L(SYS "kernel: [12345.678] IPTABLES-DROP: IN=eth0 OUT= MAC=00 SRC=198.51.100.7 DST=10.0.0.1 LEN=60 TTL=50 ID=1 DF PROTO=TCP SPT=1234 DPT=3389 WINDOW=1 RES=0x00 SYN URGP=0"),
      L(SYS "kernel: [12345.678] IPTABLES-DROP: IN=eth0 OUT= MAC=00 SRC=198.51.100.7 DST=10.0.0.1 LEN=60 TTL=50 ID=1 DF PROTO=TCP SPT=1234 DPT=8080 WINDOW=1 RES=0x00 SYN URGP=0",

@@ -204,6 +204,34 @@ static void test_password_spraying(void **st)
     for (int u = 0; u < 7; u++) assert_int_equal(failed(1000 + u * 180, slow[u], "192.0.2.202", SPRAY), 0);
 }
 
+static int drop(int sec, const char *host, const char *ip, int port, const char *title)
+{
+    char t[16], m[512];
+    hms(t, sizeof t, sec);
+    snprintf(m, sizeof m, "kernel: [1234.5] [UFW BLOCK] IN=eth0 OUT= MAC=00 SRC=%s DST=10.0.0.9 LEN=44 TTL=50 ID=1 "
+             "PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0", ip, port);
+    return feed(t, host, m, title);
+}
+
+#define SCAN "Port Scan From One Source"
+
+/* port scan: 10 distinct ports from one source within 5 minutes fire once
+ * (9 do not, nor one port probed many times); the base rule is quiet; the
+ * ports of several hosts add up for one source; another source is apart;
+ * a slow scan (a port a minute) never has 10 in 5 minutes. */
+static void test_port_scan(void **st)
+{
+    (void)st;
+    for (int p = 0; p < 9; p++) {
+        assert_int_equal(drop(p, "web1", "198.51.100.50", 1000 + p, SCAN), 0);
+        assert_int_equal(drop(p, "web1", "198.51.100.50", 1000 + p, "Firewall Dropped An Inbound Connection"), 0);
+    }
+    for (int k = 0; k < 5; k++) assert_int_equal(drop(10 + k, "web1", "198.51.100.50", 1000, SCAN), 0); /* same port */
+    assert_int_equal(drop(20, "web1", "198.51.100.51", 2000, SCAN), 0);                                /* other source */
+    assert_int_equal(drop(21, "db1", "198.51.100.50", 2000, SCAN), 1); /* 10th port, on another host */
+    for (int p = 0; p < 12; p++) assert_int_equal(drop(1000 + p * 60, "web1", "198.51.100.52", 3000 + p, SCAN), 0);
+}
+
 /* sudo: 3 failures of one user on one host fire; other users and other
  * hosts are separate groups; failures 10 minutes apart do not add up. */
 static void test_sudo_repeated_failures(void **st)
@@ -252,6 +280,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_brute_force_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_login_after_brute_force, setup, teardown),
         cmocka_unit_test_setup_teardown(test_password_spraying, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_port_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sudo_repeated_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_account_privileged, setup, teardown),
     };
