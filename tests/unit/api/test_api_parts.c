@@ -296,7 +296,9 @@ static void client_url(void **state)
     assert_int_equal(vg_http_url_parse("http://localhost", &u, &err), 0);
     assert_int_equal(u.port, 80);
     assert_string_equal(u.path, "/");
-    assert_int_equal(vg_http_url_parse("https://x/", &u, &err), VG_EUNSUP);
+    assert_int_equal(vg_http_url_parse("https://x/", &u, &err), 0);
+    assert_true(u.tls);
+    assert_int_equal(u.port, 443);
     assert_int_equal(vg_http_url_parse("ftp://x/", &u, &err), VG_EINVAL);
     assert_int_equal(vg_http_url_parse("http://x:0/", &u, &err), VG_EINVAL);
     assert_int_equal(vg_http_url_parse("http://x:99999/", &u, &err), VG_EINVAL);
