@@ -38,6 +38,8 @@
  *   warninglists = /srv/misp-warninglists           # MISP warninglists (suppress hits); same syntax
  *   refresh = 1h                   # re-read the feeds on this schedule ("off", the default: only
  *                                  # at start, on SIGHUP and POST /api/v1/rules/reload)
+ *   ca_file = /etc/vigil/feeds-ca.pem  # CAs for https feeds registered with `vigil intel feeds add`
+ *                                  # (default: the system store)
  *
  * Addresses are ADDR:PORT or [IPv6]:PORT; port 0 picks a free port. Only
  * loopback is used by default: to listen elsewhere, name the address. */
@@ -82,6 +84,7 @@ struct vg_config {
     char *intel_warninglists[VG_CONFIG_MAX_FILES]; /* vg_strdup'd warninglist paths */
     size_t nintel_warninglists;
     int64_t intel_refresh_ns;                      /* 0 = no scheduled refresh */
+    char intel_ca_file[1024];                      /* [intel] ca_file: PEM CAs for https feeds ("" = system store) */
 };
 
 /* Fills defaults (data from default_data, loopback listeners). */

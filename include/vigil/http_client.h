@@ -11,6 +11,7 @@
 #define VIGIL_HTTP_CLIENT_H
 
 #include "vigil/core.h"
+#include <stdatomic.h>
 
 /* A parsed http:// URL. Invariant: host is an IP literal (without the IPv6
  * brackets) or a name; path starts with '/' and includes any query. */
@@ -41,6 +42,7 @@ struct vg_http_request {
     int max_redirects;             /* follow up to this many 301/302/303/307/308 (capped at 10);
                                       https -> http is refused */
     int total_timeout_ms;          /* deadline for the whole exchange, redirects included */
+    const atomic_bool *cancel;     /* when set to true the exchange stops (VG_ECLOSED) within ~200 ms */
 };
 
 /* A response. body is NUL-terminated and owned by the response. */

@@ -150,6 +150,11 @@ size_t vg_intel_match_event(const struct vg_intel_set *s, const struct vg_event 
  * not NULL) is set when a warninglist suppressed hits. */
 size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
                             struct vg_intel_hit *hits, size_t max, bool *suppressed);
+/* Analyst look-up: every indicator holding value (type detected), at any
+ * time and whether or not a warninglist lists it (ask
+ * vg_intel_warninglisted for that). Same return contract. */
+size_t vg_intel_lookup(const struct vg_intel_set *s, const char *value, size_t len, struct vg_intel_hit *hits,
+                       size_t max);
 /* Is value on a loaded warninglist (type detected)? */
 bool vg_intel_warninglisted(const struct vg_intel_set *s, const char *value, size_t len);
 

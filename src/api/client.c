@@ -106,6 +106,7 @@ struct conn {
     SSL *ssl;
     int tmo;
     int64_t deadline;   /* vg_mono_ns() limit, 0 = none */
+    const atomic_bool *cancel;
 };
 
 static int conn_wait(struct conn *c, short ev)
@@ -116,7 +117,14 @@ static int conn_wait(struct conn *c, short ev)
         if (left <= 0) return VG_ETIMEOUT;
         if (left < t) t = (int)left;
     }
-    return wait_fd(c->fd, ev, t);
+    if (!c->cancel) return wait_fd(c->fd, ev, t);
+    for (;;) { /* in slices, so a cancel is seen soon */
+        if (atomic_load(c->cancel)) return VG_ECLOSED;
+        int slice = t < 200 ? t : 200;
+        int rc = wait_fd(c->fd, ev, slice);
+        if (rc != VG_ETIMEOUT || slice == t) return rc;
+        t -= slice;
+    }
 }
 
 static int connect_to(const struct vg_http_url *u, struct conn *cn, struct vg_err *err)
@@ -344,7 +352,7 @@ static int fetch_once(const struct vg_http_request *rq, const char *url, int64_t
     memset(resp, 0, sizeof *resp);
     struct vg_http_url u;
     struct vg_buf req = VG_BUF_INIT, raw = VG_BUF_INIT, body = VG_BUF_INIT;
-    struct conn cn = {.fd = -1, .deadline = deadline};
+    struct conn cn = {.fd = -1, .deadline = deadline, .cancel = rq->cancel};
     int rc = vg_http_url_parse(url, &u, err);
     if (rc) return rc;
     const char *method = rq->method ? rq->method : "GET";
@@ -383,6 +391,10 @@ static int fetch_once(const struct vg_http_request *rq, const char *url, int64_t
         }
         ssize_t n = conn_recv(&cn, raw.data + raw.len, 65536);
         if (n == 0) break;
+        if (n == VG_ECLOSED) {
+            rc = vg_err_set(err, VG_ECLOSED, "cancelled");
+            goto out;
+        }
         if (n == VG_ETIMEOUT) {
             rc = vg_err_set(err, VG_ETIMEOUT, "no (complete) answer from %s port %d within %d ms%s", u.host, u.port,
                             cn.tmo, deadline ? " or the overall deadline" : "");

@@ -196,7 +196,7 @@ static enum MHD_Result first_call(struct vg__api_req *r)
 {
     struct vg_api *api = r->api;
     char allow[64];
-    r->route = vg__api_route_find(r->method, r->url, allow, sizeof allow);
+    r->route = vg__api_route_match(r->method, r->url, allow, sizeof allow, r->param, sizeof r->param);
     if (r->route == -1) return vg__api_reply_json_error(r, 404, "not found", "no route for %s", r->url);
     if (r->route == -2) {
         r->route = -1;

@@ -8,7 +8,7 @@ static const char usage[] =
     "                   [--syslog-tcp ADDR:PORT] [--syslog-tls ADDR:PORT] [--tail FILE]... [--workers N]\n"
     "                   [--log-level debug|info|warn|error] [--rules PATH]... [--mappings PATH]\n"
     "                   [--no-default-rules] [--intel PATH]... [--intel-warninglists DIR]...\n"
-    "                   [--intel-refresh DURATION|off]\n"
+    "                   [--intel-refresh DURATION|off] [--intel-ca-file PEM]\n"
     "                   [--agents ADDR:PORT] [--agents-silent-after DURATION]\n"
     "\n"
     "Runs the Vigil server. Defaults: data directory $VIGIL_DATA or ./data, HTTP API on 127.0.0.1:8080,\n"
@@ -24,7 +24,9 @@ static const char usage[] =
     "Threat intel: --intel adds IoC feeds (STIX 2.1 bundles, MISP events, text/CSV lists; files or\n"
     "directories), --intel-warninglists MISP warninglists whose values never alert; every event is\n"
     "matched and each hit is an alert. The feeds are re-read on SIGHUP, POST /api/v1/rules/reload and\n"
-    "every --intel-refresh interval ([intel] feeds, warninglists, refresh in the configuration file).";
+    "every --intel-refresh interval ([intel] feeds, warninglists, refresh in the configuration file).\n"
+    "Feeds registered with `vigil intel feeds add` (files or http(s) URLs, DATA/intel/feeds.json) refresh on\n"
+    "their own schedules; --intel-ca-file names the CAs for https feeds (default: the system store).";
 
 static int run(int argc, char **argv)
 {
@@ -49,7 +51,7 @@ static int run(int argc, char **argv)
         {"--rules", "detect", "rules"},         {"--mappings", "detect", "mappings"},
         {"--agents", "agents", "listen"},       {"--agents-silent-after", "agents", "silent_after"},
         {"--intel", "intel", "feeds"},          {"--intel-warninglists", "intel", "warninglists"},
-        {"--intel-refresh", "intel", "refresh"},
+        {"--intel-refresh", "intel", "refresh"}, {"--intel-ca-file", "intel", "ca_file"},
     };
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) { i++; continue; }

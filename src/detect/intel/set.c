@@ -393,6 +393,7 @@ struct mctx {
     int8_t suppressed;     /* -1 unknown, 0 no, 1 yes */
     struct vg_intel_match_stats *st;
     bool any_suppressed;
+    bool no_suppress;      /* look-up: warninglists do not hide hits */
 };
 
 static bool substr_ci(const char *h, size_t hl, const char *n, size_t nl)
@@ -439,7 +440,7 @@ static void add_postings(struct mctx *m, const uint32_t *post, uint32_t npost, i
             if (m->st) m->st->expired++;
             continue;
         }
-        if (m->suppressed < 0) m->suppressed = wl_check(m->s, m->value, m->vlen);
+        if (m->suppressed < 0) m->suppressed = !m->no_suppress && wl_check(m->s, m->value, m->vlen);
         if (m->suppressed) {
             m->any_suppressed = true;
             if (m->st) m->st->suppressed++;
@@ -566,12 +567,12 @@ size_t vg_intel_match_event(const struct vg_intel_set *s, const struct vg_event 
     return m.n;
 }
 
-size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
-                            struct vg_intel_hit *hits, size_t max, bool *suppressed)
+static size_t check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
+                          struct vg_intel_hit *hits, size_t max, bool *suppressed, bool no_suppress)
 {
     if (suppressed) *suppressed = false;
     if (!s || !value) return 0;
-    struct mctx m = {.s = s, .ts = ts, .hits = hits, .max = hits ? max : 0, .fid = UINT32_MAX};
+    struct mctx m = {.s = s, .ts = ts, .hits = hits, .max = hits ? max : 0, .fid = UINT32_MAX, .no_suppress = no_suppress};
     int t = intel_detect_type(value, len);
     switch (t) {
     case VG_INTEL_IP: check_ip(&m, value, len); break;
@@ -583,6 +584,18 @@ size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, siz
     }
     if (suppressed) *suppressed = m.any_suppressed;
     return m.n;
+}
+
+size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
+                            struct vg_intel_hit *hits, size_t max, bool *suppressed)
+{
+    return check_value(s, value, len, ts, hits, max, suppressed, false);
+}
+
+size_t vg_intel_lookup(const struct vg_intel_set *s, const char *value, size_t len, struct vg_intel_hit *hits,
+                       size_t max)
+{
+    return check_value(s, value, len, INT64_MIN, hits, max, NULL, true);
 }
 
 /* ---- swap slot ------------------------------------------------------------- */
