@@ -102,33 +102,35 @@ static void print_feed(const json_t *f)
     putchar('\n');
 }
 
-/* Prints a feeds answer ({"feeds":[...]}, one feed, or {"changed","feed"}). */
+/* Prints a feeds answer ({"feeds":[...]}, one feed, {"changed","feed"} or
+ * {"removed"}). Returns 1 when the answer is one feed whose last fetch
+ * failed (its error is printed), else 0. */
 static int print_doc(const char *text, size_t len, bool as_json)
 {
-    if (as_json) {
-        fwrite(text, 1, len, stdout);
-        if (!len || text[len - 1] != '\n') putchar('\n');
-        return 0;
-    }
     json_error_t je;
     json_t *doc = json_loadb(text, len, 0, &je);
     if (!doc) { fprintf(stderr, "vigil intel: unexpected answer: %s\n", je.text); return 1; }
     json_t *arr = json_object_get(doc, "feeds");
-    if (json_is_array(arr)) {
+    json_t *one = json_object_get(doc, "feed") ? json_object_get(doc, "feed")
+                  : (!arr && !json_object_get(doc, "removed")) ? doc : NULL;
+    int rc = one && !strcmp(js(one, "status"), "error") ? 1 : 0;
+    if (as_json) {
+        fwrite(text, 1, len, stdout);
+        if (!len || text[len - 1] != '\n') putchar('\n');
+    } else if (json_is_array(arr)) {
         size_t i;
         json_t *f;
         json_array_foreach(arr, i, f) print_feed(f);
         if (!json_array_size(arr)) printf("no feeds registered\n");
-    } else if (json_object_get(doc, "feed")) {
-        printf("%s\n", json_is_true(json_object_get(doc, "changed")) ? "changed" : "not changed");
-        print_feed(json_object_get(doc, "feed"));
     } else if (json_object_get(doc, "removed")) {
         printf("removed %s\n", js(doc, "removed"));
     } else {
-        print_feed(doc);
+        if (json_object_get(doc, "feed")) printf("%s\n", json_is_true(json_object_get(doc, "changed")) ? "changed" : "not changed");
+        print_feed(one);
     }
+    if (rc) fprintf(stderr, "vigil intel: feed %s: %s (the previous copy, if any, stays in use)\n", js(one, "name"), js(one, "error"));
     json_decref(doc);
-    return 0;
+    return rc;
 }
 
 /* A request to the server; the answer body is printed. */
@@ -229,18 +231,17 @@ static int local_change(const struct fopts *o, const char *verb, const struct vg
     } else { /* refresh */
         struct vg_intel_fetch_opts fo = {.ca_file = o->ca_file};
         bool changed = false;
-        int fr = vg_intel_feed_update(o->data, &feeds[idx], &fo, &changed, &e);
-        if (fr) fprintf(stderr, "vigil intel: %s (the previous copy stays)\n", e.msg);
-        else printf("%s\n", changed ? "changed" : "not changed");
+        if (vg_intel_feed_update(o->data, &feeds[idx], &fo, &changed, &e) == 0 && !o->json)
+            printf("%s\n", changed ? "changed" : "not changed");
     }
     if (vg_intel_feeds_save(o->data, feeds, n, &e)) { fprintf(stderr, "vigil intel: %s\n", e.msg); goto out; }
+    rc = 0;
     if (!strcmp(verb, "remove")) printf("removed %s\n", name);
     else {
         struct vg_buf b = VG_BUF_INIT;
-        if (vg_intel_feed_json(&feeds[idx], &b) == 0) print_doc(b.data, b.len, o->json);
+        rc = vg_intel_feed_json(&feeds[idx], &b) == 0 ? print_doc(b.data, b.len, o->json) : 1;
         vg_buf_release(&b);
     }
-    rc = !strcmp(verb, "refresh") && !strcmp(feeds[idx].status, "error") ? 1 : 0;
 out:
     vg_free(feeds);
     return rc;
