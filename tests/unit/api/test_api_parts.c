@@ -229,6 +229,22 @@ static void routes_lookup(void **state)
     assert_int_equal(vg__api_route_find("GET", "/nope", allow, sizeof allow), -1);
     assert_int_equal(vg__api_route_find("GET", "/healthz/", allow, sizeof allow), -1);
     assert_true(vg__api_route_find("HEAD", "/metrics", allow, sizeof allow) >= 0);
+    /* a "{name}" segment: one non-empty segment, captured */
+    char param[16];
+    i = vg__api_route_match("DELETE", "/api/v1/intel/feeds/apt1", allow, sizeof allow, param, sizeof param);
+    assert_true(i >= 0);
+    assert_string_equal(param, "apt1");
+    assert_int_equal(vg__api_routes[i].roles, ROLE_ADMIN);
+    i = vg__api_route_match("POST", "/api/v1/intel/feeds/c2/refresh", allow, sizeof allow, param, sizeof param);
+    assert_true(i >= 0);
+    assert_string_equal(param, "c2");
+    assert_int_equal(vg__api_route_match("GET", "/api/v1/intel/feeds/c2", allow, sizeof allow, param, sizeof param), -2);
+    assert_string_equal(allow, "DELETE");
+    assert_int_equal(vg__api_route_match("DELETE", "/api/v1/intel/feeds/", allow, sizeof allow, param, sizeof param), -1);
+    assert_int_equal(vg__api_route_match("DELETE", "/api/v1/intel/feeds/a/b", allow, sizeof allow, param, sizeof param), -1);
+    assert_int_equal(vg__api_route_match("DELETE", "/api/v1/intel/feeds/0123456789abcdef", allow, sizeof allow, param,
+                                         sizeof param), -1); /* longer than the buffer: no match */
+    assert_true(vg__api_route_find("GET", "/api/v1/intel/feeds", allow, sizeof allow) >= 0);
     /* every route except the health probe needs a token */
     for (size_t k = 0; k < vg__api_nroutes; k++)
         if (strcmp(vg__api_routes[k].path, "/healthz") != 0) assert_true(vg__api_routes[k].roles != 0);
