@@ -362,6 +362,7 @@ plain.shutdown()
 plain.server_close()
 srv = t.Server(data, "--intel-ca-file", CA)
 SERVER = srv.url("")
+sent = 0  # the new server counts from zero
 t.check(feed("c2") is not None and feed("apt1") is not None, "the registry survived the restart")
 h = "feed-restart-" + run
 login(h, IP_B)
