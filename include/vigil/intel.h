@@ -179,5 +179,12 @@ struct vg_intel_slot *vg_intel_slot_new(void);
 void vg_intel_slot_free(struct vg_intel_slot *sl);
 struct vg_intel_set *vg_intel_slot_get(struct vg_intel_slot *sl);
 void vg_intel_slot_put(struct vg_intel_slot *sl, struct vg_intel_set *s);
+/* Like put, but returns the previous set (with the slot's reference, NULL
+ * when empty) instead of dropping it. */
+struct vg_intel_set *vg_intel_slot_swap(struct vg_intel_slot *sl, struct vg_intel_set *s);
+/* Drops the caller's reference to s after waiting (polling each 1 ms, up to
+ * timeout_ms) until it is the last one, so the set is freed by this thread
+ * rather than by a matcher. Returns true when it was freed here; NULL-safe. */
+bool vg_intel_set_release_last(struct vg_intel_set *s, int timeout_ms);
 
 #endif

@@ -323,6 +323,9 @@ static int obs_or(struct ps *s)
     return rc;
 }
 
+/* The value buffer (never NULL, even when every value was empty). */
+static const char *vtext(const struct ps *s) { return s->vbuf.data ? s->vbuf.data : ""; }
+
 /* ---- DNF ------------------------------------------------------------------ */
 
 struct term { uint16_t n; uint16_t c[MAX_TERM_CMP]; };
@@ -512,7 +515,7 @@ static int index_score(const struct ps *s, const struct cmp *c, const struct pat
     int sc = rank[pi->type] * 4;
     if (pi->type == VG_INTEL_IP) { /* a single address beats a range */
         for (size_t k = 0; k < c->nv; k++)
-            if (memchr(s->vbuf.data + s->vals[c->v0 + k].off, '/', s->vals[c->v0 + k].len)) { sc -= 10; break; }
+            if (memchr(vtext(s) + s->vals[c->v0 + k].off, '/', s->vals[c->v0 + k].len)) { sc -= 10; break; }
     }
     if (c->nv > 1) sc -= 1;
     return sc;
@@ -551,7 +554,7 @@ static int emit_term(struct ps *s, const struct term *t, const struct intel_patt
     const struct cmp *ic = &s->cmp[t->c[best]];
     for (size_t k = 0; k < ic->nv; k++) {
         const struct val *v = &s->vals[ic->v0 + k];
-        vals[nvals++] = (struct intel_pval){s->vbuf.data + v->off, v->len};
+        vals[nvals++] = (struct intel_pval){vtext(s) + v->off, v->len};
     }
     int rc = 1;
     for (uint16_t i = 0; i < t->n; i++) {
@@ -568,7 +571,7 @@ static int emit_term(struct ps *s, const struct term *t, const struct intel_patt
                                   .vals = vals + nvals, .nv = c->nv};
         for (size_t j = 0; j < c->nv; j++) {
             const struct val *v = &s->vals[c->v0 + j];
-            vals[nvals++] = (struct intel_pval){s->vbuf.data + v->off, v->len};
+            vals[nvals++] = (struct intel_pval){vtext(s) + v->off, v->len};
         }
     }
     if (rc == 1) {

@@ -9,6 +9,7 @@
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 
@@ -813,11 +814,28 @@ struct vg_intel_set *vg_intel_slot_get(struct vg_intel_slot *sl)
     return s;
 }
 
-void vg_intel_slot_put(struct vg_intel_slot *sl, struct vg_intel_set *s)
+struct vg_intel_set *vg_intel_slot_swap(struct vg_intel_slot *sl, struct vg_intel_set *s)
 {
     pthread_mutex_lock(&sl->mu);
     struct vg_intel_set *old = sl->cur;
     sl->cur = s;
     pthread_mutex_unlock(&sl->mu);
-    vg_intel_set_unref(old);
+    return old;
+}
+
+void vg_intel_slot_put(struct vg_intel_slot *sl, struct vg_intel_set *s)
+{
+    vg_intel_set_unref(vg_intel_slot_swap(sl, s));
+}
+
+bool vg_intel_set_release_last(struct vg_intel_set *s, int timeout_ms)
+{
+    if (!s) return false;
+    for (int waited = 0; atomic_load(&s->refs) > 1 && waited < timeout_ms; waited++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    bool last = atomic_load(&s->refs) == 1;
+    vg_intel_set_unref(s);
+    return last;
 }
