@@ -1,5 +1,5 @@
-/* libFuzzer target: Sigma rule YAML -> loader + compiler (including the
- * prefilter: covers, Vectorscan databases) + matching. The input is loaded
+/* libFuzzer target: Sigma rule YAML -> loader + compiler (filters applied,
+ * the prefilter: covers, Vectorscan databases) + matching. The input is loaded
  * as a rule file; when something loads, the set is compiled and a small
  * fixed event is matched through the fast path and the naive evaluator,
  * which must agree (a difference aborts: differential fuzzing of the
@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vg_sigma_set_placeholder(set, "admins", vals, 2);
     struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
     vg_sigma_load_string(set, (const char *)data, size, "fuzz.yml", &rep);
-    if (rep.loaded && vg_sigma_compile(set, NULL) == 0) {
+    if (rep.loaded && vg_sigma_compile_report(set, &rep, NULL) == 0) {
         struct vg_sigma_ctx *ctx = vg_sigma_ctx_new(set);
         if (ctx) {
             struct vg_arena ar;
@@ -27,7 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             static const char raw[] = "C:\\Windows\\System32\\cmd.exe /c whoami -enc Zm9vYmFy";
             vg_event_set_raw(&ev, raw, sizeof raw - 1);
             vg_event_add_str(&ev, vg_fid("Image", 5), 0, "C:\\Windows\\System32\\cmd.exe", 27);
-            vg_event_add_str(&ev, vg_fid("CommandLine", 11), 0, raw, sizeof raw - 1);
+            /* as decoders do: a value pointing into the raw text, its ECS
+             * copy (same bytes), and a value that is not in the raw text */
+            vg_event_add_str(&ev, vg_fid("CommandLine", 11), 0, ev.raw, ev.raw_len);
+            vg_event_add_str(&ev, vg_fid("process.command_line", 20), 1, ev.raw, ev.raw_len);
+            vg_event_add_str(&ev, vg_fid("User", 4), 0, "NT AUTHORITY\\SYSTEM sekurlsa::x", 31);
             vg_event_add_int(&ev, vg_fid("EventID", 7), 0, 1);
             vg_event_add_ip(&ev, vg_fid("ip", 2), 0, "10.1.2.3", 8);
             vg_event_add_null(&ev, vg_fid("N", 1), 0);

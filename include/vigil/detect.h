@@ -10,9 +10,13 @@
  * waits on the load and no event is skipped. A reload that cannot read a
  * path or compile keeps the current set.
  *
- * Rule paths: a directory is loaded recursively (*.yml, *.yaml, sorted),
- * except that its top-level `mappings/` and `policies/` subdirectories are
- * not rules (Vigil's rules/ keeps its log source mappings there).
+ * Rule paths: a directory is loaded recursively (*.yml, *.yaml, sorted,
+ * vg_sigma_load_path); Vigil's log source mappings and hardening policies
+ * (rules/mappings/, rules/policies/) are recognised by the loader and
+ * skipped (counted in skipped), exactly as `vigil rules check` does.
+ * Filter documents among the rules, and in the filters paths, are AND-ed
+ * onto the rules they name (vg_sigma_compile_report); a reload re-reads
+ * them too.
  *
  * Threading: vg_detect_batch/vg_detect_run may run on any number of
  * threads at once (each takes a per-thread Sigma context from a pool of the
@@ -30,6 +34,8 @@ struct vg_detect_opts {
     const char *mappings;          /* mappings file/dir; NULL = <pack>/mappings when it exists */
     const char *config;            /* Sigma placeholders YAML (vg_sigma_load_config), or NULL */
     int min_level;                 /* alerts below this enum vg_alert_level are not made (default 0) */
+    const char *const *filters;    /* Sigma filter files or directories (filter documents only), may be NULL */
+    size_t nfilters;
 };
 
 /* What one load produced. */
@@ -37,6 +43,9 @@ struct vg_detect_load_info {
     size_t files, documents, loaded, rejected, correlations, filters;
     double ms;                     /* wall time of load + compile */
     uint64_t generation;           /* 1 for the first set, +1 per successful reload */
+    size_t filters_applied;        /* (filter, rule) pairs AND-ed */
+    size_t warnings;               /* compile warnings (in the report's warn[]) */
+    size_t skipped;                /* non-Sigma documents skipped (mappings, policies) */
 };
 
 struct vg_detect;

@@ -36,7 +36,8 @@ struct vg_inv_iface {
 
 struct vg_inv_pkg {
     const char *name, *version, *arch, *source, *status;
-    const char *format;        /* "deb" */
+    const char *format;        /* "deb" or "rpm" */
+    const char *source_version;/* deb: "Source: name (ver)" ver, else version; rpm: "" */
     bool installed;            /* vg_pkg_is_installed */
 };
 
@@ -128,7 +129,8 @@ struct vg_inv_snapshot {
     VG_INV_ARRAY(struct vg_inv_service, services);
     size_t pkgs_known;         /* dpkg-query -W count (state != not-installed) */
     size_t pkgs_installed;     /* state installed */
-    const char *rpmdb;         /* rpm database path when present (not read), else "" */
+    const char *rpmdb;         /* rpm database path when present, else "" */
+    size_t pkgs_rpm;           /* packages read from it (counted in pkgs_known/installed) */
     size_t issues_total;       /* malformed lines/files seen (all collectors) */
     char issues[VG_INV_MAX_ISSUES][160];
     size_t nissues;

@@ -173,7 +173,42 @@ void vg_pkg_inventory_release(struct vg_pkg_inventory *inv);
 /* Where an rpm database would be under root ("/" when NULL): returns the path
  * written to buf of the first of rpmdb.sqlite, Packages.db, Packages found
  * under /var/lib/rpm and /usr/lib/sysimage/rpm, or NULL when there is none.
- * Reading rpm databases is not implemented yet; callers report the gap. */
+ * Only rpmdb.sqlite is read (vg_rpmdb_sqlite_read); callers report the
+ * Berkeley DB / NDB formats as not read. */
 const char *vg_pkg_rpmdb_find(const char *root, char *buf, size_t bufsz);
+
+/* ---- rpm (src/posture/rpmdb.c) --------------------------------------- */
+
+#define VG_RPM_MAX_HEADER (16u << 20) /* bytes of one header blob */
+#define VG_RPM_MAX_TAGS   65535       /* index entries of one header */
+
+/* The fields of one rpm header that the inventory keeps; strings are
+ * NUL-terminated, printable UTF-8, "" when the tag is absent. */
+struct vg_rpm_hdr {
+    char name[256], version[256], release[256], arch[64], sourcerpm[512];
+    int64_t epoch;               /* -1 when absent */
+};
+
+/* Parses a header blob as rpmdb.sqlite stores it ([u32 il][u32 dl], il
+ * 16-byte index entries, dl data bytes; big-endian). Every offset is
+ * checked against the blob. VG_EPARSE / VG_ETOOBIG / VG_EUTF8 (err says
+ * why) for a damaged header or one without a name or version. */
+int vg_rpm_header_parse(const uint8_t *blob, size_t n, struct vg_rpm_hdr *h, struct vg_err *err);
+/* "[epoch:]version[-release]" into buf; VG_ETOOBIG when it does not fit. */
+int vg_rpm_evr(const struct vg_rpm_hdr *h, char *buf, size_t bufsz);
+
+struct vg_rpm_report {
+    size_t headers;              /* rows read */
+    size_t packages;             /* headers parsed and handed to the callback */
+    size_t errors;               /* damaged headers skipped */
+    struct vg_pkg_issue issues[VG_DPKG_MAX_ISSUES]; /* line = the row's hnum */
+    size_t nissues;
+};
+typedef int (*vg_rpm_pkg_fn)(void *ud, const struct vg_rpm_hdr *h);
+/* Reads every header of an rpmdb.sqlite (opened read-only) through fn.
+ * Damaged headers are counted in rep and skipped. Returns 0, VG_EIO when
+ * the file is not an rpm SQLite database, VG_ETOOBIG past VG_DPKG_MAX_PKGS
+ * packages, or fn's non-zero value. */
+int vg_rpmdb_sqlite_read(const char *path, vg_rpm_pkg_fn fn, void *ud, struct vg_rpm_report *rep, struct vg_err *err);
 
 #endif

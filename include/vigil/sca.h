@@ -115,5 +115,20 @@ int vg_sca_run(const struct vg_sca_policy *p, const struct vg_sca_opts *opts, st
 void vg_sca_report_free(struct vg_sca_report *r);
 /* Appends the report as one JSON object (schema in docs/internals/sca.md). */
 int vg_sca_report_json(const struct vg_sca_report *r, struct vg_buf *out);
+/* The Debian 12 baseline policy's path: $VIGIL_RULES/policies/debian12-
+ * baseline.yml when VIGIL_RULES is set (even if missing, so the error names
+ * it), else the first readable of <dir of this executable>/../share/vigil/
+ * rules/policies/, the install prefix's share/vigil/rules/policies/ and the
+ * source tree's rules/policies/ (both compiled in), else the last one.
+ * Written to buf, which is returned. */
+const char *vg_sca_default_policy(char *buf, size_t bufsz);
+/* Appends the posture summary the agent sends and the server stores (one
+ * JSON object): policy, policy_name, policy_version, platform, ts (the
+ * caller's scan time, ns), wall_ms, score (null when unscored), checks,
+ * pass, fail, not_applicable, error, "failed": [{id, title, severity,
+ * result, evidence, remediation}] for failed and errored checks, and
+ * "results": [{id, result, evidence}] for every check (evidence capped at
+ * 1 KiB). Returns 0 or VG_ENOMEM (nothing appended). */
+int vg_sca_report_posture_json(const struct vg_sca_report *r, int64_t ts, struct vg_buf *out);
 
 #endif

@@ -30,11 +30,27 @@
 #define VG_SIGMA_MAX_COND_LEN   16384       /* bytes per condition */
 #define VG_SIGMA_MAX_EXPAND     4096        /* windash/base64offset alternatives per value */
 #define VG_SIGMA_MAX_IDENTS     1024        /* search identifiers per rule */
+#define VG_SIGMA_MAX_NODES      100000      /* YAML nodes (scalars, lists, maps) per file: bounds the
+                                               parser's memory (hundreds of bytes a node); SigmaHQ's
+                                               largest rule has about 4,500 */
 
 enum vg_sigma_kind {
     VG_SIGMA_RULE = 0,      /* detection rule: evaluated */
     VG_SIGMA_CORRELATION,   /* correlation document: evaluated by src/detect/correlate */
-    VG_SIGMA_FILTER,        /* filter document: parsed, not applied yet */
+    VG_SIGMA_FILTER,        /* filter document: AND-ed onto the rules it names by vg_sigma_compile */
+};
+
+/* Parsed filter document (Sigma filters v2: `filter: {rules, selections,
+ * condition}`). vg_sigma_compile AND-s the filter's condition onto every
+ * detection rule it applies to: a rule whose log source the filter's
+ * log source contains (every key the filter names equals the rule's) and
+ * that `rules` names by id or name; `rules: any`, `rules: all` or an
+ * empty list mean every such rule. */
+struct vg_sigma_filter {
+    const char *const *rules;      /* referenced rule ids or names (nrules == 0: any) */
+    const int *line, *col;         /* position of each reference */
+    size_t nrules;
+    size_t applied;                /* rules it was AND-ed onto (set by vg_sigma_compile) */
 };
 
 /* One alias of a correlation: `aliases: {name: {rule: field, ...}}`. */
@@ -86,6 +102,8 @@ struct vg_sigma_rule {
     const struct vg_sigma_correlation *correlation; /* kind == CORRELATION */
     uint32_t index;                 /* position in the set */
     struct vg_sigma_prog *prog;     /* compiled detection (opaque) */
+    const struct vg_sigma_filter *filter; /* kind == FILTER */
+    size_t nfilters;                /* kind == RULE: filters AND-ed onto it by vg_sigma_compile */
 };
 
 /* Why a document was rejected (or noted, for correlations). */
@@ -106,13 +124,17 @@ struct vg_sigma_report {
     size_t loaded;        /* detection rules loaded */
     size_t rejected;      /* documents rejected (each in rej[]) */
     size_t correlations;  /* correlation documents parsed */
-    size_t filters;       /* filter documents parsed (not applied yet) */
+    size_t filters;       /* filter documents loaded (applied by vg_sigma_compile_report) */
     struct vg_sigma_reject *rej;
     size_t nrej, caprej;
-    struct vg_sigma_reject *notes; /* correlations and filters: one note each */
+    struct vg_sigma_reject *notes; /* correlations, filters and skipped documents: one note each */
     size_t nnotes, capnotes;
+    size_t skipped;       /* documents that are not Sigma (log source mappings, hardening policies): noted, not rules */
+    struct vg_sigma_reject *warn;  /* compile warnings (a filter naming an unknown rule, ...) */
+    size_t nwarn, capwarn;
+    size_t filters_applied; /* (filter, rule) pairs AND-ed by compile */
 };
-#define VG_SIGMA_REPORT_INIT {0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0}
+#define VG_SIGMA_REPORT_INIT {0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0, 0, 0, NULL, 0, 0, 0}
 void vg_sigma_report_release(struct vg_sigma_report *r);
 
 struct vg_sigma_set;
@@ -143,9 +165,20 @@ int vg_sigma_load_mappings(struct vg_sigma_set *set, const char *path, struct vg
 
 /* Loads a rule file or, recursively, every *.yml / *.yaml file under a
  * directory (sorted by name). Rejected documents are added to rep; they do
- * not make the call fail. Returns 0, or VG_EIO when path cannot be read at
- * all (also recorded in rep), VG_ESTATE after compile, VG_ENOMEM. */
+ * not make the call fail. Returns 0, or VG_EIO when path, or any file or
+ * directory under it, cannot be read (each recorded in rep; everything
+ * readable is still loaded, so a caller may keep or drop the result),
+ * VG_ESTATE after compile, VG_ENOMEM. */
 int vg_sigma_load_path(struct vg_sigma_set *set, const char *path, struct vg_sigma_report *rep);
+/* Loads filter documents only (`vigil scan --filters PATH`): like
+ * vg_sigma_load_path, but any other kind of document is rejected. */
+int vg_sigma_load_filters(struct vg_sigma_set *set, const char *path, struct vg_sigma_report *rep);
+/* Which files a directory walk loads: *.yml and *.yaml (one decision for
+ * the loader, vigil rules check and the detect engine). Documents in them
+ * that are Vigil log source mappings or hardening policies (rules/mappings/,
+ * rules/policies/) are recognised by their keys, noted and skipped
+ * (rep->skipped), never rejected. */
+bool vg_sigma_is_rule_file(const char *name);
 /* Same for a YAML text in memory; name is used as the file name in reports. */
 int vg_sigma_load_string(struct vg_sigma_set *set, const char *text, size_t len, const char *name,
                          struct vg_sigma_report *rep);
@@ -157,6 +190,11 @@ int vg_sigma_load_string(struct vg_sigma_set *set, const char *text, size_t len,
  * vg_sigma_match falls back to the naive evaluator (see
  * vg_sigma_prefilter_info). */
 int vg_sigma_compile(struct vg_sigma_set *set, struct vg_err *err);
+/* vg_sigma_compile that also reports: filters are applied in both, and
+ * their warnings (a reference to an unknown rule, to a rule of another
+ * log source, a filter that applies to nothing) are added to rep->warn
+ * here (rep may be NULL). */
+int vg_sigma_compile_report(struct vg_sigma_set *set, struct vg_sigma_report *rep, struct vg_err *err);
 
 /* What the prefilter made of a compiled set (all zero without one). */
 struct vg_sigma_pf_info {

@@ -13,6 +13,20 @@
 
 #include "vigil/pipeline.h"
 
+/* Agent source: handles one posture document of a RECORD frame (appended
+ * by the posture work, backward compatible: NULL keeps RECORD documents
+ * stored as raw events like LOG lines). Called on the connection's thread
+ * before the frame's events are committed; may write to the store itself
+ * (the asset tables) and push derived events onto `events` (raw and
+ * recv_ts set; the source fills tenant, host and collector). Returns 0;
+ * VG_EPARSE or VG_EINVAL for a document that is wrong (why says how: the
+ * source counts it, stores an `agent_record_rejected` event instead and
+ * still acknowledges the frame, so a bad document never blocks the
+ * agent); any other error is transient (the frame is refused with ERROR
+ * and resent by the agent later). */
+typedef int (*vg_agent_record_fn)(void *ctx, const char *tenant, const char *host, const char *doc, size_t len,
+                                  int64_t ts, struct vg_batch *events, char *why, size_t whysz);
+
 struct vg_source_conf {
     struct vg_pipeline *pipeline; /* borrowed; must outlive the source */
     const char *listen;           /* network sources: "ADDR:PORT" (port 0 = any free) */
@@ -27,6 +41,8 @@ struct vg_source_conf {
     int64_t batch_delay_ns;       /* max age of an open batch (default 20 ms) */
     const char *tenant;           /* default "default" */
     int64_t agent_silent_ns;      /* agent source: no heartbeat for this long = silent (default 30 s) */
+    vg_agent_record_fn agent_record; /* agent source: posture documents (NULL: stored raw) */
+    void *agent_record_ctx;
 };
 
 struct vg_source;

@@ -215,7 +215,10 @@ static inline int vg_store_search(struct vg_store *s, const struct vg_query *q, 
  * are read from the snapshot JSON), replaces its current snapshot and
  * appends every element of changes_json (a JSON array of change objects as
  * vg_inv_change_json writes them; NULL or "[]" for none) to the history, in
- * one transaction. ts in ns (0: now). VG_EINVAL for bad JSON or names,
+ * one transaction. ts in ns (0: now). A NULL snapshot_json only appends the
+ * changes (FIM events; the asset row is created when missing). Changes
+ * already stored for the same (tenant, host, ts) are not appended again (a
+ * report replayed after a crash). VG_EINVAL for bad JSON or names,
  * VG_EUNSUP when the backend has no asset support. */
 static inline int vg_store_put_inventory(struct vg_store *s, const char *tenant, const char *host,
                                          const char *snapshot_json, const char *changes_json, int64_t ts,

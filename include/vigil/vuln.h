@@ -150,6 +150,25 @@ void vg_vuln_findings_release(struct vg_vuln_findings *f);
 /* Appends one finding as a JSON object (no newline). */
 int vg_vuln_finding_json(const struct vg_vuln_findings *f, const struct vg_vuln_finding *x, struct vg_buf *b);
 
+/* ---- per host (src/posture/vuln/host.c) -------------------------------- */
+struct vg_inv_snapshot;
+/* The release to match a snapshot against: its os-release codename, else
+ * its VERSION_ID, written to buf; NULL when the snapshot has neither. */
+const char *vg_vuln_snapshot_release(const struct vg_inv_snapshot *s, char *buf, size_t bufsz);
+/* Matches the Debian packages of an inventory snapshot (format "deb")
+ * against db, appending the findings as one JSON array to json and their
+ * number to *count. The packages go through the dpkg status parser, so
+ * malformed entries are skipped like malformed stanzas. 0, VG_ENOMEM,
+ * VG_ETOOBIG. */
+int vg_vuln_match_snapshot(const struct vg_vuln_db *db, const struct vg_inv_snapshot *s, const char *host,
+                           struct vg_buf *json, size_t *count, struct vg_err *err);
+/* Loads every *.json file of dir (sorted by name, at most 4096) into db
+ * (db NULL: only computes the stamp). *stamp changes when a file is added,
+ * removed or modified (to know when to reload). VG_ENOENT without the
+ * directory; a file that fails to load fails the whole call (err names
+ * it). */
+int vg_vuln_db_load_dir(struct vg_vuln_db *db, const char *dir, size_t *files, uint64_t *stamp, struct vg_err *err);
+
 /* Reads VERSION_CODENAME from an os-release file (NULL = /etc/os-release,
  * then /usr/lib/os-release) into buf. VG_ENOENT when there is none. */
 int vg_vuln_os_codename(const char *path, char *buf, size_t bufsz, struct vg_err *err);

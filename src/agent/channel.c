@@ -103,6 +103,9 @@ int vg_chan_connect(struct vg_chan **out, const struct vg_chan_conf *c, struct v
     if (!ch->ctx) { rc = ssl_err(err, VG_ETLS, "SSL_CTX_new"); goto fail; }
     SSL_CTX_set_min_proto_version(ch->ctx, TLS1_3_VERSION);
     SSL_CTX_set_max_proto_version(ch->ctx, TLS1_3_VERSION);
+    /* the record buffers (~50 KB) are freed while the channel is idle,
+     * which it is between the agent's polls */
+    SSL_CTX_set_mode(ch->ctx, SSL_MODE_RELEASE_BUFFERS);
     if (c->ca) {
         if (SSL_CTX_load_verify_locations(ch->ctx, c->ca, NULL) != 1) { rc = ssl_err(err, VG_ETLS, c->ca); goto fail; }
         SSL_CTX_set_verify(ch->ctx, SSL_VERIFY_PEER, NULL);

@@ -17,11 +17,32 @@
  *   [files]
  *   tail = /var/log/auth.log          # repeat
  *   start_at = beginning              # beginning | end (never-seen files)
- *   poll = 250ms */
+ *   poll = 250ms
+ *   [journal]
+ *   enabled = auto                    # auto (when journalctl exists) | yes | no
+ *   since = -10min                    # first start only (no cursor yet)
+ *   command = journalctl
+ *   [posture]
+ *   root = /                          # root prefix for inventory and hardening
+ *   inventory = yes                   # yes | no
+ *   inventory_interval = 10m
+ *   hardening = yes
+ *   hardening_interval = 1h
+ *   policy = /usr/share/vigil/rules/policies/debian12-baseline.yml  # default: the baseline
+ *   scan_timeout = 5m                 # an inventory / hardening scan child is killed after this
+ *   scanner = /usr/sbin/vigil-agent-scan   # default: vigil-agent-scan next to vigil-agent
+ *   [fim]
+ *   enabled = yes
+ *   path = /etc                       # repeat; none = a built-in list of critical files
+ *   ignore = *.swp                    # repeat; fnmatch on the full path and the base name
+ *   scan_interval = 6h
+ * The full description with an example: docs/agent-config.md. */
 #include "agent.h"
 #include "vigil/agent_ca.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -41,7 +62,7 @@ static const char usage[] =
     "\n"
     "DIR defaults to $VIGIL_AGENT_DATA or /var/lib/vigil-agent. Get TOKEN and the CA fingerprint from\n"
     "`vigil agents token` on the server; without --ca-fingerprint the first server reached is trusted\n"
-    "(trust on first use). The configuration file format is described in src/agent/main.c.\n";
+    "(trust on first use). The configuration file (INI) is described in docs/agent-config.md.\n";
 
 struct agent_conf {
     char server[256];
@@ -50,7 +71,16 @@ struct agent_conf {
     bool from_end;
     char *files[VG_TAIL_MAX_FILES];
     size_t nfiles;
+    char journal_mode[8], journal_since[64], journal_cmd[1024];
+    struct vg_posture_conf posture;
 };
+
+static bool yes_no(const char *v, bool *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "true")) { *out = true; return true; }
+    if (!strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "false")) { *out = false; return true; }
+    return false;
+}
 
 struct identity { char id[64], tenant[64], server[256], ca_fp[80], name[128]; };
 
@@ -261,6 +291,40 @@ static int load_conf(struct agent_conf *c, const char *path, struct vg_err *err)
         } else if (!strcmp(sec, "files") && !strcmp(k, "start_at") && (!strcmp(v, "beginning") || !strcmp(v, "end")))
             c->from_end = !strcmp(v, "end");
         else if (!strcmp(sec, "files") && !strcmp(k, "poll") && vg_duration_parse(v, &d) == 0 && d > 0) c->poll_ns = d;
+        else if (!strcmp(sec, "journal") && !strcmp(k, "enabled") && (!strcmp(v, "auto") || !strcmp(v, "yes") || !strcmp(v, "no")))
+            snprintf(c->journal_mode, sizeof c->journal_mode, "%s", v);
+        else if (!strcmp(sec, "journal") && !strcmp(k, "since") && *v && strlen(v) < sizeof c->journal_since &&
+                 !strpbrk(v, "\r\n"))
+            snprintf(c->journal_since, sizeof c->journal_since, "%s", v);
+        else if (!strcmp(sec, "journal") && !strcmp(k, "command") && *v && strlen(v) < sizeof c->journal_cmd)
+            snprintf(c->journal_cmd, sizeof c->journal_cmd, "%s", v);
+        else if (!strcmp(sec, "posture") && !strcmp(k, "root") && *v == '/' && strlen(v) < sizeof c->posture.root)
+            snprintf(c->posture.root, sizeof c->posture.root, "%s", v);
+        else if (!strcmp(sec, "posture") && !strcmp(k, "policy") && *v && strlen(v) < sizeof c->posture.policy)
+            snprintf(c->posture.policy, sizeof c->posture.policy, "%s", v);
+        else if (!strcmp(sec, "posture") && !strcmp(k, "inventory") && yes_no(v, &c->posture.inventory)) {}
+        else if (!strcmp(sec, "posture") && !strcmp(k, "hardening") && yes_no(v, &c->posture.hardening)) {}
+        else if (!strcmp(sec, "posture") && !strcmp(k, "inventory_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
+            c->posture.inventory_ns = d;
+        else if (!strcmp(sec, "posture") && !strcmp(k, "hardening_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
+            c->posture.hardening_ns = d;
+        else if (!strcmp(sec, "posture") && !strcmp(k, "scanner") && *v == '/' && strlen(v) < sizeof c->posture.scanner)
+            snprintf(c->posture.scanner, sizeof c->posture.scanner, "%s", v);
+        else if (!strcmp(sec, "posture") && !strcmp(k, "scan_timeout") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
+            c->posture.scan_timeout_ns = d;
+        else if (!strcmp(sec, "fim") && !strcmp(k, "enabled") && yes_no(v, &c->posture.fim)) {}
+        else if (!strcmp(sec, "fim") && !strcmp(k, "scan_interval") && vg_duration_parse(v, &d) == 0 && d >= 1000000000LL)
+            c->posture.fim_scan_ns = d;
+        else if (!strcmp(sec, "fim") && (!strcmp(k, "path") || !strcmp(k, "ignore")) && *v) {
+            bool is_path = !strcmp(k, "path");
+            char **arr = is_path ? c->posture.fim_paths : c->posture.fim_ignore;
+            size_t *n = is_path ? &c->posture.nfim_paths : &c->posture.nfim_ignore;
+            if (is_path && (*v != '/' || strlen(v) >= VG_FIM_MAX_PATH))
+                rc = vg_err_set(err, VG_EPARSE, "%s:%d: a FIM path must be absolute", path, ln);
+            else if (*n == VG_POSTURE_MAX_PATHS)
+                rc = vg_err_set(err, VG_ETOOBIG, "%s:%d: at most %d %s entries", path, ln, VG_POSTURE_MAX_PATHS, k);
+            else if (!(arr[(*n)++] = vg_strdup(v))) rc = VG_ENOMEM;
+        }
         else rc = vg_err_set(err, VG_EPARSE, "%s:%d: unknown setting or bad value '%s' in [%s]", path, ln, k, sec);
     }
     fclose(f);
@@ -274,10 +338,13 @@ struct runner {
     struct agent_conf conf;
     struct vg_spool sp;
     struct vg_tail tail;
+    struct vg_journal journal;
+    struct vg_posture posture;
     struct vg_chan *ch;
     char cert[1100], key[1100], ca[1100];
-    int64_t backoff_ns, next_try, last_io;
+    int64_t backoff_ns, next_try, last_io, trimmed;
     uint64_t reported_lost, reported_corrupt;
+    bool worked;                     /* lines read or frames acknowledged since the last malloc_trim */
 };
 
 static void disconnect(struct runner *r, const char *why)
@@ -402,6 +469,16 @@ static int cmd_run(int argc, char **argv)
     r.conf.backoff_max_ns = 60000000000LL;
     r.conf.poll_ns = 250000000LL;
     r.conf.spool_max = 256u << 20;
+    snprintf(r.conf.journal_mode, sizeof r.conf.journal_mode, "auto");
+    snprintf(r.conf.journal_cmd, sizeof r.conf.journal_cmd, "journalctl");
+    snprintf(r.conf.posture.root, sizeof r.conf.posture.root, "/");
+    r.conf.posture.inventory = r.conf.posture.hardening = r.conf.posture.fim = true;
+    r.conf.posture.inventory_ns = 600000000000LL;     /* 10 min */
+    r.conf.posture.hardening_ns = 3600000000000LL;    /* 1 h */
+    r.conf.posture.fim_scan_ns = 21600000000000LL;    /* 6 h */
+    r.conf.posture.scan_timeout_ns = 300000000000LL;  /* 5 min */
+    bool journal_open = false, posture_open = false;
+    int64_t t_start = vg_mono_ns();
     if (load_identity(r.data, &r.id, &err) != 0) { fprintf(stderr, "vigil-agent run: %s\n", err.msg); return 1; }
     snprintf(r.conf.server, sizeof r.conf.server, "%s", r.id.server);
     if (conf_path && load_conf(&r.conf, conf_path, &err) != 0) { fprintf(stderr, "vigil-agent run: %s\n", err.msg); goto out; }
@@ -422,6 +499,14 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     tail_open = true;
+    if (vg_journal_open(&r.journal, r.data, r.conf.journal_mode, r.conf.journal_cmd, r.conf.journal_since, &err) != 0) {
+        fprintf(stderr, "vigil-agent run: %s\n", err.msg);
+        goto out;
+    }
+    journal_open = true;
+    vg_posture_open(&r.posture, &r.conf.posture, r.data, r.id.name, &err);
+    r.posture.started = t_start;
+    posture_open = true;
     if (vg_tail_reconcile(&r.tail, &r.sp, &err) != 0) { fprintf(stderr, "vigil-agent run: %s\n", err.msg); code = 1; goto out; }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -436,9 +521,14 @@ static int cmd_run(int argc, char **argv)
     printf("running\n");
     fflush(stdout);
     code = 0;
+    uint64_t seen_seq = 0;            /* next_seq moves on each acknowledged frame */
     while (!g_stop) {
         long lines = vg_tail_poll(&r.tail, &r.sp, 20000, &err);
-        if (lines < 0) vg_error("agent", "%s", err.msg);
+        if (lines < 0) { vg_error("agent", "%s", err.msg); lines = 0; }
+        long jl = vg_journal_poll(&r.journal, &r.sp, 5000, &err);
+        if (jl < 0) vg_error("agent", "%s", err.msg);
+        else lines += jl;
+        lines += vg_posture_poll(&r.posture, &r.sp);
         if (!r.ch && vg_mono_ns() >= r.next_try) {
             int fatal = try_connect(&r);
             if (fatal) { code = fatal; break; }
@@ -455,18 +545,34 @@ static int cmd_run(int argc, char **argv)
             r.reported_lost = r.sp.lost_records;
             r.reported_corrupt = r.sp.corrupt;
         }
+        if (lines > 0 || r.sp.next_seq != seen_seq) r.worked = true;
+        seen_seq = r.sp.next_seq;
         if (lines <= 0 && !more) {
-            struct timespec ts = {0, (long)(r.conf.poll_ns % 1000000000LL)};
-            ts.tv_sec = (time_t)(r.conf.poll_ns / 1000000000LL);
-            nanosleep(&ts, NULL);
+            /* idle: give the pages freed by the work since the last time
+             * back to the OS (at most once a second: glibc keeps them
+             * otherwise, ~80 KB of TLS and frame buffers), then sleep one
+             * poll period or until a scan child writes */
+            int64_t now = vg_mono_ns();
+            if (r.worked && now - r.trimmed >= 1000000000LL) {
+                malloc_trim(0);
+                r.trimmed = now;
+                r.worked = false;
+            }
+            struct pollfd pf = {vg_posture_wait_fd(&r.posture), POLLIN, 0};
+            int64_t ms = r.conf.poll_ns / 1000000LL;
+            poll(&pf, 1, ms < 1 ? 1 : ms > 60000 ? 60000 : (int)ms);
         }
     }
     vg_info("agent", "stopping");
 out:
     vg_chan_close(r.ch);
+    if (posture_open) vg_posture_close(&r.posture);
+    if (journal_open) vg_journal_close(&r.journal);
     if (tail_open) vg_tail_close(&r.tail);
     if (spool_open) vg_spool_close(&r.sp);
     for (size_t i = 0; i < r.conf.nfiles; i++) vg_free(r.conf.files[i]);
+    for (size_t i = 0; i < r.conf.posture.nfim_paths; i++) vg_free(r.conf.posture.fim_paths[i]);
+    for (size_t i = 0; i < r.conf.posture.nfim_ignore; i++) vg_free(r.conf.posture.fim_ignore[i]);
     if (lockfd >= 0) close(lockfd);
     return code;
 }
@@ -492,6 +598,12 @@ static int cmd_status(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A fixed mmap threshold: the spool's segment reads and the posture
+     * reports' big buffers are mapped and unmapped instead of growing the
+     * heap for good (glibc raises the threshold after each freed mapping
+     * otherwise); freed heap above 128 KiB is returned at once. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
     vg_log_set_level(VG_LOG_INFO);
     const char *lvl = getenv("VIGIL_AGENT_LOG");
     if (lvl && strcmp(lvl, "debug") == 0) vg_log_set_level(VG_LOG_DEBUG);

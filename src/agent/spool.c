@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SEG_BYTES (1u << 20)   /* segment roll size; records may not exceed it */
+#define SEG_BYTES (1u << 20)   /* segment roll size; a bigger record (a posture document) gets a segment of its own */
 #define REC_HDR 8u
 #define POS_LEN 24u   /* dev, inode, end offset of the line in its file */
 
@@ -58,7 +58,7 @@ static size_t valid_rec(const uint8_t *buf, size_t n, size_t off)
 {
     if (n - off < REC_HDR) return 0;
     uint32_t len = rd32(buf + off);
-    if (len < POS_LEN + 14 || len > SEG_BYTES || n - off - REC_HDR < len) return 0;
+    if (len < POS_LEN + 14 || len > VG_SPOOL_MAX_REC || n - off - REC_HDR < len) return 0;
     const uint8_t *pl = buf + off + REC_HDR;
     if (vg_crc32(pl, len) != rd32(buf + off + 4)) return 0;
     size_t o = 0;
@@ -67,24 +67,35 @@ static size_t valid_rec(const uint8_t *buf, size_t n, size_t off)
     return REC_HDR + len;
 }
 
-/* Reads a whole segment (at most SEG_BYTES + one record) into *buf. */
-static int read_seg(const struct vg_spool *sp, uint64_t seg, uint8_t **buf, size_t *n)
+/* Reads up to want bytes of a segment from offset from into *buf (*buf
+ * NULL when the segment does not exist); *total is the segment's size. With
+ * grow, a first record longer than want (a posture document) is read
+ * whole. */
+static int read_range(const struct vg_spool *sp, uint64_t seg, uint64_t from, size_t want, bool grow, uint8_t **buf,
+                      size_t *n, uint64_t *total)
 {
     char p[1100];
     seg_path(sp, seg, p, sizeof p);
     *buf = NULL;
     *n = 0;
+    *total = 0;
     int fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno == ENOENT ? 0 : VG_EIO;
     struct stat st;
     if (fstat(fd, &st) != 0) { close(fd); return VG_EIO; }
-    size_t sz = (size_t)st.st_size;
-    if (sz > 2u * SEG_BYTES + REC_HDR) sz = 2u * SEG_BYTES + REC_HDR;   /* bigger is corrupt: read a bounded prefix */
+    *total = (uint64_t)st.st_size;
+    size_t avail = from < *total ? (size_t)(*total - from) : 0;
+    uint8_t hdr[4];
+    if (grow && avail >= REC_HDR && pread(fd, hdr, 4, (off_t)from) == 4) {
+        uint32_t len = rd32(hdr);
+        if (len <= VG_SPOOL_MAX_REC && REC_HDR + len > want) want = REC_HDR + len;
+    }
+    size_t sz = want < avail ? want : avail;
     uint8_t *b = vg_malloc(sz ? sz : 1);
     if (!b) { close(fd); return VG_ENOMEM; }
     size_t got = 0;
     while (got < sz) {
-        ssize_t r = pread(fd, b + got, sz - got, (off_t)got);
+        ssize_t r = pread(fd, b + got, sz - got, (off_t)(from + got));
         if (r <= 0) break;
         got += (size_t)r;
     }
@@ -92,6 +103,13 @@ static int read_seg(const struct vg_spool *sp, uint64_t seg, uint8_t **buf, size
     *buf = b;
     *n = got;
     return 0;
+}
+
+/* Reads a whole segment (at most SEG_BYTES + one record) into *buf. */
+static int read_seg(const struct vg_spool *sp, uint64_t seg, uint8_t **buf, size_t *n)
+{
+    uint64_t total;
+    return read_range(sp, seg, 0, SEG_BYTES + VG_SPOOL_MAX_REC + REC_HDR, false, buf, n, &total);
 }
 
 int vg_spool_save(struct vg_spool *sp, struct vg_err *err)
@@ -224,6 +242,7 @@ static void drop_oldest(struct vg_spool *sp)
         sp->read_seg = sp->first_seg;
         sp->read_off = 0;
         sp->fl_seq = 0;
+        sp->in_corrupt = false;
     }
     sp->lost_records += lost;
     vg_warn("agent", "spool full (cap %" PRIu64 " bytes): dropped %" PRIu64 " unsent records (%" PRIu64 " lost in total)",
@@ -292,35 +311,52 @@ int vg_spool_next_frame(struct vg_spool *sp, struct vg_buf *out, size_t max_byte
             sp->read_seg++;
             if (sp->first_seg < sp->read_seg) sp->first_seg = sp->read_seg;
             sp->read_off = 0;
+            sp->in_corrupt = false;
             int rc = vg_spool_save(sp, err);
             if (rc) return rc;
             continue;
         }
+        /* Read only the frame's window, not the whole segment: the records
+         * one frame can take (max_bytes of payload plus their headers), or
+         * exactly the range of the frame in flight. */
+        uint64_t base = sp->read_off;
+        size_t want = sp->fl_seq ? (size_t)(sp->fl_end > base ? sp->fl_end - base : 0)
+                                 : max_bytes + max_records * (REC_HDR + POS_LEN) + REC_HDR;
         uint8_t *buf;
         size_t n;
-        int rc = read_seg(sp, sp->read_seg, &buf, &n);
+        uint64_t total;
+        int rc = read_range(sp, sp->read_seg, base, want, !sp->fl_seq, &buf, &n, &total);
         if (rc) return vg_err_set(err, rc, "cannot read the spool");
         if (!buf) {
             /* segment vanished (removed by hand?): move on */
-            sp->read_off = n;
+            sp->read_off = 0;
             sp->fl_seq = 0;
+            sp->in_corrupt = false;
             if (sp->read_seg >= sp->write_seg) return 0;
             continue;
         }
-        size_t end = sp->fl_seq ? (size_t)(sp->fl_end < n ? sp->fl_end : n) : n;
-        size_t off = sp->read_off < n ? (size_t)sp->read_off : n;
+        /* buf holds [base, base + n); lend: where this frame's range ends */
+        uint64_t lend = sp->fl_seq ? (sp->fl_end < total ? sp->fl_end : total) : total;
+        size_t end = lend > base ? (size_t)(lend - base < n ? lend - base : n) : 0;
+        bool cut = base + n < lend; /* the window stops before lend */
+        size_t off = 0;
         uint64_t seq = sp->fl_seq ? sp->fl_seq : sp->next_seq;
         size_t start = vg_ap_begin(out, VG_AP_LOG, seq);
         size_t nrec = 0;
-        bool in_corrupt = false;
+        bool in_corrupt = sp->in_corrupt, kind_rec = false; /* a region the last window ended in is counted once */
         rc = start == (size_t)-1 ? VG_ENOMEM : 0;
         while (!rc && off < end) {
             size_t r = valid_rec(buf, end, off);
+            if (!r && cut && off > 0) {
+                /* a record the window cuts: it goes in the next frame */
+                uint32_t len = end - off >= 4 ? rd32(buf + off) : 0;
+                if (end - off < REC_HDR || (len >= POS_LEN + 14 && len <= VG_SPOOL_MAX_REC && REC_HDR + len > end - off)) break;
+            }
             if (!r) {
                 if (!in_corrupt) {
                     sp->corrupt++;
-                    vg_warn("agent", "spool segment %016" PRIx64 ": corrupt record at offset %zu skipped (%" PRIu64
-                            " corrupt regions so far)", sp->read_seg, off, sp->corrupt);
+                    vg_warn("agent", "spool segment %016" PRIx64 ": corrupt record at offset %" PRIu64 " skipped (%" PRIu64
+                            " corrupt regions so far)", sp->read_seg, base + off, sp->corrupt);
                 }
                 in_corrupt = true;
                 off++;
@@ -328,26 +364,35 @@ int vg_spool_next_frame(struct vg_spool *sp, struct vg_buf *out, size_t max_byte
             }
             in_corrupt = false;
             if (nrec && (out->len - start + r > max_bytes || nrec >= max_records)) break;
+            /* one kind per frame: log lines go in LOG frames, posture
+             * documents (source "vigil:...") in RECORD frames */
+            bool is_rec = vg_spool_is_record(buf + off + REC_HDR + POS_LEN, r - REC_HDR - POS_LEN);
+            if (nrec && is_rec != kind_rec) break;
+            if (!nrec) {
+                kind_rec = is_rec;
+                out->data[start + 4] = (char)(is_rec ? VG_AP_RECORD : VG_AP_LOG);
+            }
             rc = vg_buf_add(out, buf + off + REC_HDR + POS_LEN, r - REC_HDR - POS_LEN);
             off += r;
             nrec++;
         }
         vg_free(buf);
+        sp->in_corrupt = in_corrupt;
         if (rc) { out->len = start == (size_t)-1 ? out->len : start; return vg_err_set(err, rc, "out of memory"); }
         if (nrec == 0) {
             /* nothing valid in range: skip it */
             out->len = start;
-            sp->read_off = off;
+            sp->read_off = base + off;
             sp->fl_seq = 0;
             if ((rc = vg_spool_save(sp, err))) return rc;
-            if (off >= n && sp->read_seg >= sp->write_seg) return 0;
+            if (base + off >= total && sp->read_seg >= sp->write_seg) return 0;
             continue;
         }
         if ((rc = vg_ap_end(out, start))) { out->len = start; return vg_err_set(err, rc, "frame too large"); }
         if (!sp->fl_seq) {
             sp->fl_seq = sp->next_seq;
             sp->fl_seg = sp->read_seg;
-            sp->fl_end = off;
+            sp->fl_end = base + off;
             if ((rc = vg_spool_save(sp, err))) return rc;
         }
         return 1;
@@ -379,6 +424,14 @@ uint64_t vg_spool_pending_bytes(const struct vg_spool *sp)
 {
     uint64_t done = sp->read_off;
     return sp->bytes > done ? sp->bytes - done : 0;
+}
+
+bool vg_spool_is_record(const void *rec, size_t n)
+{
+    size_t off = 0;
+    struct vg_ap_rec r;
+    return vg_ap_rec_next(rec, n, &off, &r) == 1 && r.srclen >= sizeof VG_AGENT_REC_PREFIX - 1 &&
+           memcmp(r.src, VG_AGENT_REC_PREFIX, sizeof VG_AGENT_REC_PREFIX - 1) == 0;
 }
 
 void vg_spool_positions(const struct vg_spool *sp, void (*cb)(void *ctx, const struct vg_spool_pos *pos,

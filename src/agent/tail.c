@@ -55,7 +55,8 @@ int vg_tail_open(struct vg_tail *t, const char *data_dir, const char *const *pat
     snprintf(t->state_path, sizeof t->state_path, "%s/tail.state", data_dir);
     t->from_end = from_end;
     t->buf = vg_malloc(VG_TAIL_MAX_LINE);
-    if (!t->buf) return vg_err_set(err, VG_ENOMEM, "out of memory");
+    t->f = vg_calloc(n ? n : 1, sizeof *t->f);
+    if (!t->buf || !t->f) return vg_err_set(err, VG_ENOMEM, "out of memory");
     /* previous positions */
     struct { uint64_t dev, ino, off; char path[1024]; } *st = vg_calloc(VG_TAIL_MAX_FILES, sizeof *st);
     size_t nst = 0;
@@ -96,6 +97,9 @@ void vg_tail_close(struct vg_tail *t)
         if (t->f[i].fd >= 0) close(t->f[i].fd);
     vg_free(t->buf);
     t->buf = NULL;
+    vg_free(t->f);
+    t->f = NULL;
+    t->n = 0;
 }
 
 static int64_t next_ts(struct vg_tail *t)

@@ -75,8 +75,8 @@ enum MHD_Result vg__h_intel_feed_remove(struct vg__api_req *r)
     if (!in) return unavailable(r);
     struct vg_buf out = VG_BUF_INIT;
     struct vg_err err = VG_ERR_INIT;
-    int rc = in->feed_remove(r->api->opts.intel_ctx, r->param, &out, &err);
-    if (!rc) vg_info("api", "intel feed %s removed by %s", r->param, r->who.name);
+    int rc = in->feed_remove(r->api->opts.intel_ctx, r->path_arg, &out, &err);
+    if (!rc) vg_info("api", "intel feed %s removed by %s", r->path_arg, r->who.name);
     return answer(r, rc, 200, &out, &err);
 }
 
@@ -86,8 +86,8 @@ enum MHD_Result vg__h_intel_feed_refresh(struct vg__api_req *r)
     if (!in) return unavailable(r);
     struct vg_buf out = VG_BUF_INIT;
     struct vg_err err = VG_ERR_INIT;
-    int rc = in->feed_refresh(r->api->opts.intel_ctx, r->param, &out, &err);
-    if (!rc) vg_info("api", "intel feed %s refreshed by %s", r->param, r->who.name);
+    int rc = in->feed_refresh(r->api->opts.intel_ctx, r->path_arg, &out, &err);
+    if (!rc) vg_info("api", "intel feed %s refreshed by %s", r->path_arg, r->who.name);
     return answer(r, rc, 200, &out, &err);
 }
 

@@ -196,7 +196,7 @@ static enum MHD_Result first_call(struct vg__api_req *r)
 {
     struct vg_api *api = r->api;
     char allow[64];
-    r->route = vg__api_route_match(r->method, r->url, allow, sizeof allow, r->param, sizeof r->param);
+    r->route = vg__api_route_find(r->method, r->url, allow, sizeof allow);
     if (r->route == -1) return vg__api_reply_json_error(r, 404, "not found", "no route for %s", r->url);
     if (r->route == -2) {
         r->route = -1;
@@ -206,6 +206,8 @@ static enum MHD_Result first_call(struct vg__api_req *r)
                                         r->method, allow);
     }
     const struct vg__api_route *rt = &vg__api_routes[r->route];
+    if (strchr(rt->path, '{') && !vg__api_route_match(rt->path, r->url, r->path_arg, sizeof r->path_arg))
+        return vg__api_reply_json_error(r, 400, "bad request", "bad path parameter in %s", r->url);
     if (rt->roles) {
         const char *hdr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         const char *tok;

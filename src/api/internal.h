@@ -52,7 +52,7 @@ typedef enum MHD_Result (*vg__api_handler)(struct vg__api_req *r);
 
 struct vg__api_route {
     const char *method;   /* "GET", "POST" */
-    const char *path;     /* path without query string; may hold one "{name}" segment */
+    const char *path;     /* exact path, no query string */
     vg__api_handler fn;
     unsigned roles;       /* ROLE_* mask; 0 = no authentication */
 };
@@ -69,10 +69,10 @@ extern const size_t vg__api_nroutes;
  * that path (404) or -2 when the path exists with other methods (405; the
  * allowed methods are written to allow, comma-separated). */
 int vg__api_route_find(const char *method, const char *path, char *allow, size_t allowsz);
-/* Same; a "{name}" segment of the route's path is copied into param
- * (paramsz bytes; a longer segment does not match). */
-int vg__api_route_match(const char *method, const char *path, char *allow, size_t allowsz, char *param,
-                        size_t paramsz);
+/* Does path match the route pattern (segments "{name}" match one non-empty
+ * segment)? With arg, the (last) parameter is copied there percent-decoded;
+ * false when it does not fit or decodes to a control byte or '/'. */
+bool vg__api_route_match(const char *pattern, const char *path, char *arg, size_t argsz);
 
 /* ---- auth (auth.c) -------------------------------------------------- */
 struct vg__api_principal {
@@ -180,7 +180,7 @@ struct vg__api_req {
     char xhdr_val[160];
     int64_t start_mono;
     struct vg__api_principal who;     /* authenticated caller (when route needs auth) */
-    char param[256];                  /* the route's "{name}" path segment, "" when none */
+    char path_arg[256];               /* the route's {parameter}, decoded ("" when none) */
     /* ingest: state shared with the pipeline's writer thread */
     atomic_int commit_state;          /* 0 idle, 1 submitted (suspended), 2 committed */
     int commit_status;                /* status passed to on_commit */

@@ -7,9 +7,6 @@
 #include "vigil/sca.h"
 #include <unistd.h>
 
-#ifndef VG_SOURCE_DIR
-#define VG_SOURCE_DIR "."
-#endif
 
 static const char usage_text[] =
     "usage: vigil harden [--policy FILE] [--root DIR] [--json] [--only ID[,ID...]]... [--ignore-platform]\n"
@@ -26,32 +23,6 @@ static const char usage_text[] =
     "  --timeout MS       per-command timeout (default 10000)\n"
     "  --verbose          show evidence for every check, not only failures\n"
     "exit status: 0 scan done, 2 usage error or policy error";
-
-static const char default_name[] = "policies/debian12-baseline.yml";
-
-static bool readable(const char *p) { return access(p, R_OK) == 0; }
-
-static const char *default_policy(char *buf, size_t bufsz)
-{
-    const char *env = getenv("VIGIL_RULES");
-    if (env && *env) {
-        snprintf(buf, bufsz, "%s/%s", env, default_name);
-        return buf; /* explicit: use it even if missing, so the error names it */
-    }
-    char exe[2048];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(buf, bufsz, "%s/../share/vigil/rules/%s", exe, default_name);
-            if (readable(buf)) return buf;
-        }
-    }
-    snprintf(buf, bufsz, "%s/rules/%s", VG_SOURCE_DIR, default_name);
-    return buf;
-}
 
 static void print_table(const struct vg_sca_report *r, bool verbose)
 {
@@ -118,7 +89,7 @@ static int run(int argc, char **argv)
         }
     }
     char pbuf[4096];
-    if (!policy) policy = default_policy(pbuf, sizeof pbuf);
+    if (!policy) policy = vg_sca_default_policy(pbuf, sizeof pbuf);
     struct vg_err err = VG_ERR_INIT;
     if (vg_sca_policy_load_file(policy, &p, &err) != 0) {
         fprintf(stderr, "vigil harden: %s\n", err.msg);

@@ -167,8 +167,9 @@ static int run(int argc, char **argv)
     } else {
         printf("host %s: %s, kernel %s\n", s->os.hostname, *s->os.os_pretty ? s->os.os_pretty : "unknown OS",
                s->os.kernel_release);
-        printf("packages: %zu known, %zu installed%s%s\n", s->pkgs_known, s->pkgs_installed,
-               *s->rpmdb ? "; rpm database not read: " : "", s->rpmdb);
+        printf("packages: %zu known, %zu installed", s->pkgs_known, s->pkgs_installed);
+        if (*s->rpmdb) printf(" (%zu from the rpm database %s)", s->pkgs_rpm, s->rpmdb);
+        putchar('\n');
         size_t empty = 0, locked = 0, nopw = 0;
         for (size_t i = 0; i < s->nusers; i++) {
             empty += s->users[i].pw == VG_INV_PW_EMPTY;

@@ -11,9 +11,6 @@
 #include "vigil/store.h"
 #include <jansson.h>
 
-#ifndef VG_SOURCE_DIR
-#define VG_SOURCE_DIR "."
-#endif
 
 static const char usage_text[] =
     "usage: vigil posture HOST [--data DIR] [--tenant T] [--json]\n"
@@ -32,48 +29,10 @@ static const char *js(json_t *o, const char *key)
     return v ? v : "";
 }
 
-/* The stored report: policy, score, counts and the failed/error checks with remediation. */
-static int report_json(const struct vg_sca_report *r, struct vg_buf *out)
-{
-    json_t *o = json_object(), *failed = json_array();
-    json_object_set_new(o, "policy", json_string(r->policy_id));
-    json_object_set_new(o, "policy_version", json_string(r->policy_version));
-    json_object_set_new(o, "platform", json_string(r->platform));
-    json_object_set_new(o, "score", r->scored ? json_real(r->score) : json_null());
-    json_object_set_new(o, "checks", json_integer((json_int_t)r->nresults));
-    json_object_set_new(o, "pass", json_integer((json_int_t)r->count[VG_SCA_PASS]));
-    json_object_set_new(o, "fail", json_integer((json_int_t)r->count[VG_SCA_FAIL]));
-    json_object_set_new(o, "not_applicable", json_integer((json_int_t)r->count[VG_SCA_NA]));
-    json_object_set_new(o, "error", json_integer((json_int_t)r->count[VG_SCA_ERROR]));
-    for (size_t i = 0; i < r->nresults; i++) {
-        const struct vg_sca_result *x = &r->results[i];
-        if (x->status != VG_SCA_FAIL && x->status != VG_SCA_ERROR) continue;
-        json_t *c = json_object();
-        json_object_set_new(c, "id", json_string(x->check->id));
-        json_object_set_new(c, "title", json_string(x->check->title));
-        json_object_set_new(c, "severity", json_string(vg_sca_severity_name(x->check->severity)));
-        json_object_set_new(c, "result", json_string(vg_sca_status_name(x->status)));
-        json_object_set_new(c, "evidence", json_string(vg_utf8_valid(x->evidence, strlen(x->evidence)) ? x->evidence : ""));
-        json_object_set_new(c, "remediation", json_string(x->check->remediation ? x->check->remediation : ""));
-        json_array_append_new(failed, c);
-    }
-    json_object_set_new(o, "failed", failed);
-    char *t = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!t) return VG_ENOMEM;
-    int rc = vg_buf_adds(out, t);
-    free(t);
-    return rc;
-}
-
 static int collect(struct vg_store *st, const char *tenant, const char *host, const char *root, const char *policy)
 {
     char buf[4096];
-    if (!policy) {
-        const char *env = getenv("VIGIL_RULES");
-        snprintf(buf, sizeof buf, "%s/policies/debian12-baseline.yml", env && *env ? env : VG_SOURCE_DIR "/rules");
-        policy = buf;
-    }
+    if (!policy) policy = vg_sca_default_policy(buf, sizeof buf);
     struct vg_err err = VG_ERR_INIT;
     struct vg_sca_policy *p = NULL;
     struct vg_sca_report *r = NULL;
@@ -84,7 +43,7 @@ static int collect(struct vg_store *st, const char *tenant, const char *host, co
     o.root = root;
     o.ignore_platform = true;
     if (vg_sca_run(p, &o, &r, &err)) goto fail;
-    if (report_json(r, &j)) {
+    if (vg_sca_report_posture_json(r, r->started_ns, &j)) {
         fprintf(stderr, "vigil posture: out of memory\n");
         goto out;
     }
@@ -92,7 +51,8 @@ static int collect(struct vg_store *st, const char *tenant, const char *host, co
         fprintf(stderr, "vigil posture: store has no asset support\n");
         goto out;
     }
-    if (st->ops->asset_put_posture(st, tenant, host, r->policy_id, r->scored ? r->score : -1, j.data, 0, &err)) goto fail;
+    if (st->ops->asset_put_posture(st, tenant, host, r->policy_id, r->scored ? r->score : -1, j.data, r->started_ns, &err))
+        goto fail;
     ret = 0;
     goto out;
 fail:
@@ -218,6 +178,21 @@ static int run(int argc, char **argv)
                    (long long)json_integer_value(json_object_get(r, "fail")),
                    (long long)json_integer_value(json_object_get(r, "not_applicable")),
                    (long long)json_integer_value(json_object_get(r, "error")));
+            json_t *trend = json_object_get(p, "trend");
+            if (json_array_size(trend)) {
+                printf("trend (newest first, %zu scans):", json_array_size(trend));
+                json_array_foreach(trend, k, c)
+                {
+                    char t2[48];
+                    vg_time_format(json_integer_value(json_object_get(c, "ts")), t2, sizeof t2, 0);
+                    json_t *v = json_object_get(c, "score");
+                    if (k && k % 4 == 0) printf("\n  ");
+                    if (json_is_number(v)) printf(" %.1f%% (%s)", json_number_value(v), t2);
+                    else printf(" n/a (%s)", t2);
+                    if (k == 11) break;
+                }
+                putchar('\n');
+            }
             json_array_foreach(json_object_get(r, "failed"), k, c)
             {
                 printf("  [%s] %-8s %s: %s\n", js(c, "result"), js(c, "severity"), js(c, "id"), js(c, "title"));

@@ -20,20 +20,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BATCH 1024
+/* Events decoded ahead of matching. Small, so a decoded event is still in
+ * the CPU cache when it is matched (1,024 measured 15-20 % slower). */
+#define BATCH 64
 #define MAX_RECORD (16u << 20)
 #define MAX_PATHS 4096
 #define MAX_DEPTH 32
 
 static const char usage_text[] =
-    "usage: vigil scan [--rules PATH]... [--mappings PATH] [--config FILE] [--no-default-rules]\n"
-    "                  [--min-level LEVEL] [--fail-level LEVEL] [--format NAME] [--year YYYY]\n"
-    "                  [--output FILE] [--json] [--quiet] FILE|DIR...\n"
+    "usage: vigil scan [--rules PATH]... [--filters PATH]... [--mappings PATH] [--config FILE]\n"
+    "                  [--no-default-rules] [--min-level LEVEL] [--fail-level LEVEL] [--format NAME]\n"
+    "                  [--year YYYY] [--output FILE] [--json] [--quiet | --progress] FILE|DIR...\n"
     "\n"
     "  Reads log files (directories recursively) and reports what the rules detect.\n"
     "  Formats are detected per file: EVTX, JSON lines / JSON arrays / evtx_dump JSON,\n"
     "  or text lines (syslog, auditd, access logs ...).\n"
     "  --rules PATH        more Sigma rules (file or directory, e.g. a SigmaHQ checkout); repeatable\n"
+    "  --filters PATH      Sigma filter documents (tuning: AND-ed onto the rules they name); repeatable\n"
     "  --no-default-rules  leave out Vigil's own rule pack ($VIGIL_RULES or the built-in rules/)\n"
     "  --mappings PATH     log source mappings (default: the pack's mappings/)\n"
     "  --config FILE       Sigma placeholders for |expand (YAML: placeholders: {name: [values]})\n"
@@ -44,6 +47,7 @@ static const char usage_text[] =
     "  --output FILE       write alert JSON lines to FILE (stdout then shows nothing)\n"
     "  --json              alert JSON lines on stdout (default: one readable line per alert)\n"
     "  --quiet             no progress bar\n"
+    "  --progress          show the progress bar even when stderr is not a terminal\n"
     "Alert JSON: docs/internals/alerts.md; each has origin {file, line|record}.\n"
     "The summary (alerts by level, top rules, events read, events/s) goes to stderr.\n"
     "exit status: 0, 1 with --fail-level when such an alert was found, 2 usage or nothing readable";
@@ -419,6 +423,9 @@ static void summary(struct scan *s, const struct vg_detect_load_info *li)
     fprintf(stderr, "%-22s %llu\n", "events read", (unsigned long long)s->events);
     fprintf(stderr, "%-22s %llu\n", "decode failures", (unsigned long long)s->failed);
     fprintf(stderr, "%-22s %zu (%zu rejected)\n", "rules", li->loaded, li->rejected);
+    if (li->filters || li->warnings)
+        fprintf(stderr, "%-22s %zu (applied %zu times, %zu warnings)\n", "filters", li->filters, li->filters_applied,
+                li->warnings);
     fprintf(stderr, "%-22s %.2f s (rules %.0f ms)\n", "elapsed", el, li->ms);
     fprintf(stderr, "%-22s %.0f\n", "events/s", el > 0 ? (double)s->events / el : 0.0);
     fprintf(stderr, "%-22s %llu\n", "alerts", (unsigned long long)s->alerts);
@@ -445,9 +452,9 @@ static void summary(struct scan *s, const struct vg_detect_load_info *li)
 /* ---- main ------------------------------------------------------------------ */
 static int run(int argc, char **argv)
 {
-    const char *rules[256], *mappings = NULL, *config = NULL, *output = NULL;
-    size_t nrules = 0;
-    bool no_default = false;
+    const char *rules[256], *filters[256], *mappings = NULL, *config = NULL, *output = NULL;
+    size_t nrules = 0, nfilters = 0;
+    bool no_default = false, progress = false;
     struct scan s;
     memset(&s, 0, sizeof s);
     s.fail_level = VG_ALERT_NLEVELS;
@@ -460,6 +467,9 @@ static int run(int argc, char **argv)
         if (!strcmp(a, "--rules") && has) {
             if (nrules == VG_ARRAY_LEN(rules)) { fprintf(stderr, "vigil scan: too many --rules\n"); goto out; }
             rules[nrules++] = argv[++i];
+        } else if (!strcmp(a, "--filters") && has) {
+            if (nfilters == VG_ARRAY_LEN(filters)) { fprintf(stderr, "vigil scan: too many --filters\n"); goto out; }
+            filters[nfilters++] = argv[++i];
         } else if (!strcmp(a, "--mappings") && has) mappings = argv[++i];
         else if (!strcmp(a, "--config") && has) config = argv[++i];
         else if (!strcmp(a, "--output") && has) output = argv[++i];
@@ -467,6 +477,7 @@ static int run(int argc, char **argv)
         else if (!strcmp(a, "--no-default-rules")) no_default = true;
         else if (!strcmp(a, "--json")) s.json_out = true;
         else if (!strcmp(a, "--quiet")) s.quiet = true;
+        else if (!strcmp(a, "--progress")) progress = true;
         else if ((!strcmp(a, "--min-level") || !strcmp(a, "--fail-level")) && has) {
             int lv = vg_alert_level_parse(argv[i + 1]);
             if (lv < 0) { fprintf(stderr, "vigil scan: %s: unknown level '%s'\n", a, argv[i + 1]); goto out; }
@@ -501,7 +512,7 @@ static int run(int argc, char **argv)
         fprintf(stderr, "vigil scan: Vigil's rule pack was not found (set VIGIL_RULES); using --rules only\n");
     if (!pack && !nrules) { fprintf(stderr, "vigil scan: no rules to scan with (give --rules PATH)\n"); goto out; }
     struct vg_detect_opts o = {.pack = pack, .rules = rules, .nrules = nrules, .mappings = mappings,
-                               .config = config, .min_level = min_level};
+                               .config = config, .min_level = min_level, .filters = filters, .nfilters = nfilters};
     struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
     struct vg_detect_load_info li;
     struct vg_err err = VG_ERR_INIT;
@@ -515,6 +526,9 @@ static int run(int argc, char **argv)
         fprintf(stderr, "vigil scan: rule rejected: %s:%d:%d: %s\n", rep.rej[i].file, rep.rej[i].line, rep.rej[i].col,
                 rep.rej[i].reason);
     if (rep.nrej > 20) fprintf(stderr, "vigil scan: ... %zu more rejected rules (vigil rules check lists them)\n", rep.nrej - 20);
+    for (size_t i = 0; i < rep.nwarn && i < 20; i++)
+        fprintf(stderr, "vigil scan: warning: %s:%d:%d: %s\n", rep.warn[i].file, rep.warn[i].line, rep.warn[i].col,
+                rep.warn[i].reason);
     vg_sigma_report_release(&rep);
 
     s.out = stdout;
@@ -523,7 +537,7 @@ static int run(int argc, char **argv)
         if (!s.out) { fprintf(stderr, "vigil scan: cannot write %s: %s\n", output, strerror(errno)); goto out; }
         s.json_out = true;
     }
-    s.tty = isatty(STDERR_FILENO) == 1;
+    s.tty = progress || isatty(STDERR_FILENO) == 1; /* the bar (and its line clearing) */
     s.b = vg_batch_new(BATCH);
     if (!s.b) { fprintf(stderr, "vigil scan: out of memory\n"); goto out; }
     struct pathlist files = {0};

@@ -1,22 +1,34 @@
 /* vigil vulns: lists the vulnerable packages of this host. Reads the local
  * dpkg status database (the package inventory) and advisory files (Debian
  * security tracker JSON or OSV), matches them (src/posture/vuln/) and prints
- * the findings as a table or JSON lines, then a summary line. Per-host
- * inventories stored by the server arrive with the agent. */
+ * the findings as a table or JSON lines, then a summary line.
+ * vigil vulns --host H --data DIR matches the inventory H's agent last
+ * reported (the store) against the server's advisories (DIR/advisories,
+ * filled by `vigil vulns import FILE...`) and any --advisories. */
 #include "cli.h"
+#include "vigil/inventory.h"
+#include "vigil/store.h"
 #include "vigil/vuln.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
-    "usage: vigil vulns [--status FILE|DIR] [--advisories FILE]... [--release NAME] [--host H] [--json] [FILE...]\n"
+    "usage: vigil vulns [--status FILE|DIR] [--advisories FILE]... [--release NAME] [--json] [FILE...]\n"
+    "       vigil vulns --host H [--data DIR] [--tenant T] [--advisories FILE]... [--json]\n"
+    "       vigil vulns import FILE... [--data DIR]\n"
     "  Matches the installed packages against vulnerability advisories.\n"
     "  --status PATH      dpkg status file, or a status.d directory (default /var/lib/dpkg/status)\n"
     "  --advisories FILE  Debian security tracker JSON or OSV JSON (repeatable; bare FILEs too)\n"
     "  --release NAME     Debian release codename or number (default: VERSION_CODENAME of\n"
     "                     /etc/os-release for the local status file, else bookworm)\n"
-    "  --host H           only this host (the local host until agents report inventories)\n"
+    "  --host H           the inventory host H's agent reported to the server in DIR, matched\n"
+    "                     against DIR/advisories (the server's) and --advisories\n"
+    "  import FILE...     validate advisory files and install them into DIR/advisories, where\n"
+    "                     the server matches every agent's packages against them\n"
     "  --json             one JSON object per finding, then a {\"summary\":...} line\n"
     "exit status: 0 done (findings or not), 1 unreadable or malformed input, 2 usage";
 
@@ -70,8 +82,126 @@ static void summary(struct vg_buf *b, const struct vg_vuln_findings *f, const st
     vg_buf_addf(b, "; %zu without a fix\n", f->no_fix);
 }
 
+/* vigil vulns import FILE... [--data DIR] */
+static int cmd_import(int argc, char **argv)
+{
+    const char *data = vg_cli_default_data();
+    const char *files[256];
+    size_t n = 0;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
+        else if (argv[i][0] == '-' || n == VG_ARRAY_LEN(files)) { fprintf(stderr, "%s\n", usage_text); return 2; }
+        else files[n++] = argv[i];
+    }
+    if (!n) { fprintf(stderr, "vigil vulns import: no files\n%s\n", usage_text); return 2; }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/advisories", data);
+    if (mkdir(data, 0700) != 0 && errno != EEXIST) { fprintf(stderr, "vigil vulns import: cannot create %s\n", data); return 1; }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) { fprintf(stderr, "vigil vulns import: cannot create %s\n", dir); return 1; }
+    for (size_t i = 0; i < n; i++) {
+        struct vg_err err = VG_ERR_INIT;
+        struct vg_vuln_db *db = vg_vuln_db_new("bookworm");
+        int rc = db ? vg_vuln_db_load_file(db, files[i], NULL, &err) : VG_ENOMEM;
+        size_t cnt = db ? vg_vuln_db_count(db) : 0;
+        vg_vuln_db_free(db);
+        if (rc) { fprintf(stderr, "vigil vulns import: %s\n", err.msg[0] ? err.msg : vg_strerror(rc)); return 1; }
+        const char *base = strrchr(files[i], '/');
+        base = base ? base + 1 : files[i];
+        size_t bl = strlen(base);
+        char dst[4400], tmp[4500];
+        snprintf(dst, sizeof dst, "%s/%s%s", dir, base, bl > 5 && strcmp(base + bl - 5, ".json") == 0 ? "" : ".json");
+        snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+        FILE *in = fopen(files[i], "rb"), *out = fopen(tmp, "wb");
+        bool ok = in && out;
+        char buf[65536];
+        size_t r;
+        while (ok && (r = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, r, out) == r;
+        if (in) { ok = ok && !ferror(in); fclose(in); }
+        if (out) { ok = fflush(out) == 0 && fsync(fileno(out)) == 0 && ok; ok = fclose(out) == 0 && ok; }
+        if (!ok || rename(tmp, dst) != 0) {
+            unlink(tmp);
+            fprintf(stderr, "vigil vulns import: cannot copy %s to %s\n", files[i], dst);
+            return 1;
+        }
+        printf("imported %s: %zu bookworm advisories -> %s\n", files[i], cnt, dst);
+    }
+    return 0;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+/* --host H: the stored inventory of H matched against DIR/advisories and
+ * the extra files. */
+static int host_mode(const char *data, const char *tenant, const char *host, const char *const *adv, size_t nadv,
+                     const char *release, bool json)
+{
+    struct vg_err err = VG_ERR_INIT;
+    struct vg_store *st = NULL;
+    char *snap = NULL;
+    struct vg_inv_snapshot *s = NULL;
+    struct vg_vuln_db *db = NULL;
+    struct vg_buf fj = VG_BUF_INIT;
+    json_t *arr = NULL;
+    fj.cap_limit = (size_t)1 << 30;
+    int code = 1;
+    if (vg_store_open(&st, data, &err) != 0) { fprintf(stderr, "vigil vulns: %s\n", err.msg); return 1; }
+    if (!st->ops->asset_get || st->ops->asset_get(st, tenant, host, NULL, &snap, NULL, 0, &err) != 0) {
+        fprintf(stderr, "vigil vulns: %s\n", err.msg[0] ? err.msg : "store has no asset support");
+        goto out;
+    }
+    if (!snap || !*snap) { fprintf(stderr, "vigil vulns: no inventory stored for %s (tenant %s)\n", host, tenant); goto out; }
+    if (vg_inv_from_json(snap, strlen(snap), &s, &err) != 0) { fprintf(stderr, "vigil vulns: stored inventory: %s\n", err.msg); goto out; }
+    char relbuf[64], dir[4096];
+    if (!release) release = vg_vuln_snapshot_release(s, relbuf, sizeof relbuf);
+    if (!release) release = "bookworm";
+    if (!(db = vg_vuln_db_new(release))) { fprintf(stderr, "vigil vulns: unknown release '%s'\n", release); code = 2; goto out; }
+    snprintf(dir, sizeof dir, "%s/advisories", data);
+    size_t files = 0;
+    int rc = vg_vuln_db_load_dir(db, dir, &files, NULL, &err);
+    if (rc && rc != VG_ENOENT) { fprintf(stderr, "vigil vulns: %s\n", err.msg); goto out; }
+    for (size_t i = 0; i < nadv; i++, files++)
+        if (vg_vuln_db_load_file(db, adv[i], NULL, &err) != 0) { fprintf(stderr, "vigil vulns: %s\n", err.msg); goto out; }
+    if (!files) { fprintf(stderr, "vigil vulns: no advisories: run `vigil vulns import FILE --data %s` or give --advisories\n", data); goto out; }
+    size_t n = 0;
+    if (vg_vuln_match_snapshot(db, s, host, &fj, &n, &err) != 0) { fprintf(stderr, "vigil vulns: %s\n", err.msg); goto out; }
+    arr = json_loadb(fj.data, fj.len, 0, NULL);
+    size_t i;
+    json_t *x;
+    if (!json) printf("%-28s %-26s %-26s %-18s %s\n", "PACKAGE", "INSTALLED", "FIXED", "CVE", "URGENCY");
+    json_array_foreach(arr, i, x)
+    {
+        if (json) {
+            char *t = json_dumps(x, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (t) printf("%s\n", t);
+            free(t);
+        } else {
+            printf("%-28s %-26s %-26s %-18s %s\n", jstr(x, "package"), jstr(x, "installed_version"),
+                   *jstr(x, "fixed_version") ? jstr(x, "fixed_version") : "none", jstr(x, "cve"), jstr(x, "urgency"));
+        }
+    }
+    if (json) printf("{\"summary\":{\"host\":\"%s\",\"release\":\"%s\",\"packages\":%zu,\"advisories\":%zu,\"findings\":%zu}}\n",
+                     host, release, s->npkgs, vg_vuln_db_count(db), n);
+    else printf("host %s (%s, tenant %s): %zu packages reported, %zu advisories; %zu findings\n", host, release, tenant,
+                s->npkgs, vg_vuln_db_count(db), n);
+    code = 0;
+out:
+    json_decref(arr);
+    vg_buf_release(&fj);
+    vg_vuln_db_free(db);
+    vg_inv_snapshot_free(s);
+    vg_free(snap);
+    vg_store_close(st);
+    return code;
+}
+
 static int run(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "import") == 0) return cmd_import(argc, argv);
+    const char *data = NULL, *tenant = "default";
     const char *status = DEFAULT_STATUS, *release = NULL, *host = NULL;
     const char *adv[256];
     size_t nadv = 0;
@@ -81,6 +211,8 @@ static int run(int argc, char **argv)
         else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) status = argv[++i];
         else if (strcmp(argv[i], "--release") == 0 && i + 1 < argc) release = argv[++i];
         else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) host = argv[++i];
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
+        else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc) tenant = argv[++i];
         else if (strcmp(argv[i], "--advisories") == 0 && i + 1 < argc) {
             if (nadv == VG_ARRAY_LEN(adv)) { fprintf(stderr, "vigil vulns: too many advisory files\n"); return 2; }
             adv[nadv++] = argv[++i];
@@ -90,16 +222,13 @@ static int run(int argc, char **argv)
             adv[nadv++] = argv[i];
         }
     }
-    if (!nadv) {
-        fprintf(stderr, "vigil vulns: no advisory files given\n%s\n", usage_text);
-        return 2;
-    }
     char local[256] = "localhost";
     if (gethostname(local, sizeof local - 1) != 0) snprintf(local, sizeof local, "localhost");
     local[sizeof local - 1] = 0;
-    if (host && strcmp(host, local) != 0) {
-        fprintf(stderr, "vigil vulns: host '%s' is not this host ('%s'); per-host inventories are stored by the "
-                        "server once agents report them (not available yet)\n", host, local);
+    if (host && (data || strcmp(host, local) != 0))
+        return host_mode(data ? data : vg_cli_default_data(), tenant, host, adv, nadv, release, json);
+    if (!nadv) {
+        fprintf(stderr, "vigil vulns: no advisory files given\n%s\n", usage_text);
         return 2;
     }
     char codename[64];
@@ -133,7 +262,8 @@ static int run(int argc, char **argv)
     }
     char rpm[4096];
     if (vg_pkg_rpmdb_find("/", rpm, sizeof rpm))
-        fprintf(stderr, "vigil vulns: note: rpm database %s present but not read (rpm inventory is not implemented)\n", rpm);
+        fprintf(stderr, "vigil vulns: note: rpm database %s: rpm packages are inventoried but not matched "
+                        "(the advisories are Debian's)\n", rpm);
     for (size_t i = 0; i < nadv; i++) {
         if ((rc = vg_vuln_db_load_file(db, adv[i], rep, &err)) != 0) {
             fprintf(stderr, "vigil vulns: %s\n", err.msg);

@@ -55,6 +55,8 @@ struct vg_detect {
     char *pack, *mappings, *config;
     char **rules;
     size_t nrules;
+    char **filters;                /* --filters paths (filter documents only) */
+    size_t nfilters;
     int min_level;
     uint64_t generation;
     atomic_uint_fast64_t events, below_min, errors, reloads, reload_failures;
@@ -121,57 +123,16 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool has_ext(const char *n, const char *ext)
+/* Loads a rule file or directory (vg_sigma_load_path: .yml and .yaml files,
+ * recursively; log source mappings and hardening policies among them are
+ * recognised and skipped by the loader itself, so `vigil rules check` on
+ * the same directory counts the same); filters_only for --filters paths. */
+static int load_rules_path(struct vg_sigma_set *set, const char *path, bool filters_only, struct vg_sigma_report *rep,
+                           struct vg_err *err)
 {
-    size_t a = strlen(n), b = strlen(ext);
-    return a > b && strcmp(n + a - b, ext) == 0;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Loads a rule file or directory; a directory's top-level mappings/ and
- * policies/ entries are skipped (they are not rules). */
-static int load_rules_path(struct vg_sigma_set *set, const char *path, struct vg_sigma_report *rep, struct vg_err *err)
-{
-    if (!is_dir(path)) {
-        int rc = vg_sigma_load_path(set, path, rep);
-        if (rc == VG_EIO) return vg_err_set(err, rc, "cannot read rules %s", path);
-        return rc ? vg_err_set(err, rc, "loading %s: %s", path, vg_strerror(rc)) : 0;
-    }
-    DIR *dir = opendir(path);
-    if (!dir) return vg_err_set(err, VG_EIO, "cannot read rules directory %s", path);
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        if (e->d_name[0] == '.' || strcmp(e->d_name, "mappings") == 0 || strcmp(e->d_name, "policies") == 0) continue;
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 32;
-            char **nn = vg_realloc(names, nc * sizeof *nn);
-            if (!nn) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
-            names = nn;
-            cap = nc;
-        }
-        if (!(names[n] = vg_strdup(e->d_name))) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
-        n++;
-    }
-    if (n) qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct vg_buf p = VG_BUF_INIT;
-        if (vg_buf_addf(&p, "%s/%s", path, names[i])) { vg_buf_release(&p); rc = vg_err_set(err, VG_ENOMEM, "out of memory"); break; }
-        if (is_dir(p.data) || has_ext(names[i], ".yml") || has_ext(names[i], ".yaml")) {
-            int lr = vg_sigma_load_path(set, p.data, rep);
-            if (lr == VG_EIO) rc = vg_err_set(err, lr, "cannot read rules %s", p.data);
-            else if (lr) rc = vg_err_set(err, lr, "loading %s: %s", p.data, vg_strerror(lr));
-        }
-        vg_buf_release(&p);
-    }
-out:
-    closedir(dir);
-    for (size_t i = 0; i < n; i++) vg_free(names[i]);
-    vg_free(names);
-    return rc;
+    int rc = filters_only ? vg_sigma_load_filters(set, path, rep) : vg_sigma_load_path(set, path, rep);
+    if (rc == VG_EIO) return vg_err_set(err, rc, "cannot read %s %s", filters_only ? "filters" : "rules", path);
+    return rc ? vg_err_set(err, rc, "loading %s: %s", path, vg_strerror(rc)) : 0;
 }
 
 /* The correlation engine of a set: every correlation document that can be
@@ -216,7 +177,7 @@ static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_repo
     struct vg_sigma_report local = VG_SIGMA_REPORT_INIT;
     struct vg_sigma_report *r = rep ? rep : &local;
     size_t files0 = r->files, docs0 = r->documents, loaded0 = r->loaded, rej0 = r->rejected, cor0 = r->correlations,
-           fil0 = r->filters;
+           fil0 = r->filters, warn0 = r->nwarn, fap0 = r->filters_applied, skip0 = r->skipped;
     struct ruleset *rs = vg_calloc(1, sizeof *rs);
     int rc = 0;
     if (!rs || !(rs->set = vg_sigma_set_new())) { vg_free(rs); rs = NULL; rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
@@ -232,10 +193,12 @@ static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_repo
     if (maps) rc = vg_sigma_load_mappings(rs->set, maps, err);
     vg_buf_release(&pm);
     if (rc) goto out;
-    if (d->pack && (rc = load_rules_path(rs->set, d->pack, r, err))) goto out;
+    if (d->pack && (rc = load_rules_path(rs->set, d->pack, false, r, err))) goto out;
     for (size_t i = 0; i < d->nrules; i++)
-        if ((rc = load_rules_path(rs->set, d->rules[i], r, err))) goto out;
-    if ((rc = vg_sigma_compile(rs->set, err))) goto out;
+        if ((rc = load_rules_path(rs->set, d->rules[i], false, r, err))) goto out;
+    for (size_t i = 0; i < d->nfilters; i++)
+        if ((rc = load_rules_path(rs->set, d->filters[i], true, r, err))) goto out;
+    if ((rc = vg_sigma_compile_report(rs->set, r, err))) goto out;
     if ((rc = corr_build(rs, err))) goto out;
     for (size_t i = 0; i < vg_sigma_rule_count(rs->set); i++)
         rs->nrules += vg_sigma_rule_at(rs->set, i)->kind == VG_SIGMA_RULE;
@@ -245,6 +208,9 @@ static int build(struct vg_detect *d, struct ruleset **out, struct vg_sigma_repo
     rs->info.rejected = r->rejected - rej0;
     rs->info.correlations = r->correlations - cor0;
     rs->info.filters = r->filters - fil0;
+    rs->info.filters_applied = r->filters_applied - fap0;
+    rs->info.warnings = r->nwarn - warn0;
+    rs->info.skipped = r->skipped - skip0;
     rs->info.ms = (double)(vg_mono_ns() - t0) / 1e6;
     *out = rs;
     rs = NULL;
@@ -284,6 +250,12 @@ int vg_detect_new(struct vg_detect **out, const struct vg_detect_opts *o, struct
         for (size_t i = 0; d->rules && i < o->nrules; i++) d->rules[i] = dup_opt(o->rules[i], &oom);
         d->nrules = d->rules ? o->nrules : 0;
     }
+    if (o->nfilters) {
+        d->filters = vg_calloc(o->nfilters, sizeof *d->filters);
+        if (!d->filters) oom = true;
+        for (size_t i = 0; d->filters && i < o->nfilters; i++) d->filters[i] = dup_opt(o->filters[i], &oom);
+        d->nfilters = d->filters ? o->nfilters : 0;
+    }
     int rc;
     if (oom) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto fail; }
     if ((rc = build(d, &d->cur, rep, err))) goto fail;
@@ -308,6 +280,8 @@ void vg_detect_free(struct vg_detect *d)
     vg_free(d->config);
     for (size_t i = 0; i < d->nrules; i++) vg_free(d->rules[i]);
     vg_free(d->rules);
+    for (size_t i = 0; i < d->nfilters; i++) vg_free(d->filters[i]);
+    vg_free(d->filters);
     vg_free(d);
 }
 

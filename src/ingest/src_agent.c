@@ -296,7 +296,27 @@ static int store_update(struct conn *cn)
     return rc;
 }
 
-/* Stores the records of a LOG/RECORD frame; 0 after commit. */
+/* A rejected posture document becomes a small event (rules can match it)
+ * instead of the document itself. */
+static int push_rejected(struct vg_batch *b, const struct vg_ap_rec *r, const char *why)
+{
+    struct vg_buf raw = VG_BUF_INIT;
+    int rc = vg_buf_adds(&raw, "{\"event\":{\"kind\":\"event\",\"module\":\"agent\",\"action\":\"agent_record_rejected\"},"
+                               "\"error\":{\"message\":");
+    if (!rc) rc = vg_buf_add_json_str(&raw, why, strlen(why));
+    if (!rc) rc = vg_buf_addf(&raw, "},\"vigil\":{\"record\":{\"bytes\":%zu,\"source\":", r->len);
+    if (!rc) rc = vg_buf_add_json_str(&raw, r->src, r->srclen < 64 ? r->srclen : 64);
+    if (!rc) rc = vg_buf_adds(&raw, "}}}");
+    struct vg_event *ev = rc ? NULL : vg_batch_push(b);
+    if (!ev || vg_event_set_raw(ev, raw.data, raw.len) != 0) rc = VG_ENOMEM;
+    else ev->recv_ts = r->ts > 0 ? r->ts : vg_now_ns();
+    vg_buf_release(&raw);
+    return rc;
+}
+
+/* Stores the records of a LOG/RECORD frame; 0 after commit. Posture
+ * documents (RECORD, with conf.agent_record) go to the handler, which
+ * stores what it keeps and pushes derived events. */
 static int ingest_frame(struct conn *cn, const struct vg_ap_frame *f, const char **why)
 {
     struct vg_source *s = cn->srv;
@@ -305,26 +325,51 @@ static int ingest_frame(struct conn *cn, const struct vg_ap_frame *f, const char
     const char *tenant = vg_arena_strndup(&b->arena, cn->ag.tenant, strlen(cn->ag.tenant));
     const char *host = vg_arena_strndup(&b->arena, cn->ag.name, strlen(cn->ag.name));
     uint32_t fid_path = vg_fid("log.file.path", 13);
-    size_t off = 0, n = 0, bytes = 0;
+    size_t off = 0, n = 0, bytes = 0, bad = 0;
     struct vg_ap_rec r;
     int rc;
+    bool docs = f->type == VG_AP_RECORD && s->conf.agent_record;
+    char whybuf[256];
     if (!tenant || !host) { rc = VG_ENOMEM; *why = "server out of memory"; goto fail; }
     while ((rc = vg_ap_rec_next(f->payload, f->len, &off, &r)) == 1) {
+        n++;
+        bytes += r.len;
+        if (docs) {
+            whybuf[0] = 0;
+            int hr = s->conf.agent_record(s->conf.agent_record_ctx, tenant, host, r.data, r.len, r.ts, b, whybuf,
+                                          sizeof whybuf);
+            if (hr == VG_EPARSE || hr == VG_EINVAL || hr == VG_EUTF8 || hr == VG_ETOOBIG) {
+                bad++;
+                vg_warn("agents", "agent %s '%s': frame %llu: posture document rejected: %s", cn->ag.id, cn->ag.name,
+                        (unsigned long long)f->seq, whybuf[0] ? whybuf : vg_strerror(hr));
+                if (push_rejected(b, &r, whybuf[0] ? whybuf : vg_strerror(hr))) { rc = VG_ENOMEM; *why = "server out of memory"; goto fail; }
+            } else if (hr) {
+                vg_warn("agents", "agent %s '%s': frame %llu: %s", cn->ag.id, cn->ag.name, (unsigned long long)f->seq,
+                        whybuf[0] ? whybuf : vg_strerror(hr));
+                rc = hr;
+                *why = "the server could not store a posture report; retry later";
+                goto fail;
+            }
+            continue;
+        }
         struct vg_event *ev = vg_batch_push(b);
         if (!ev || vg_event_set_raw(ev, r.data, r.len) != 0) { rc = VG_ENOMEM; *why = "server out of memory"; goto fail; }
         ev->recv_ts = r.ts > 0 ? r.ts : vg_now_ns();
+        if (r.srclen && f->type == VG_AP_LOG && fid_path != UINT32_MAX && r.src[0] == '/')
+            vg_event_add_str_copy(ev, fid_path, VG_FF_ECS, r.src, r.srclen);
+    }
+    if (rc != 0) { rc = VG_EPARSE; *why = "malformed record list"; goto fail; }
+    for (size_t i = 0; i < b->n; i++) {
+        struct vg_event *ev = &b->ev[i];
         ev->tenant = tenant;
         ev->host = host;
         ev->collector = "agent";
         ev->seq = f->seq;
-        if (r.srclen && f->type == VG_AP_LOG && fid_path != UINT32_MAX)
-            vg_event_add_str_copy(ev, fid_path, VG_FF_ECS, r.src, r.srclen);
-        n++;
-        bytes += r.len;
+        if (!ev->recv_ts) ev->recv_ts = vg_now_ns();
     }
-    if (rc != 0) { rc = VG_EPARSE; *why = "malformed record list"; goto fail; }
     atomic_fetch_add(&s->c->received, n);
     atomic_fetch_add(&s->c->bytes, bytes);
+    if (bad) atomic_fetch_add(&s->c->failed, bad);
     pthread_mutex_lock(&cn->mu);
     cn->committed = false;
     pthread_mutex_unlock(&cn->mu);

@@ -17,6 +17,7 @@
 #include "vigil/detect.h"
 #include "vigil/intel_feeds.h"
 #include "vigil/source.h"
+#include "posture_sink.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -77,6 +78,8 @@ static void log_rejections(const struct vg_sigma_report *rep)
         vg_warn("detect", "rule rejected: %s:%d:%d%s%s: %s", rep->rej[i].file, rep->rej[i].line, rep->rej[i].col,
                 rep->rej[i].rule_id ? " " : "", rep->rej[i].rule_id ? rep->rej[i].rule_id : "", rep->rej[i].reason);
     if (rep->nrej > 50) vg_warn("detect", "... and %zu more rejected rules (vigil rules check lists them)", rep->nrej - 50);
+    for (size_t i = 0; i < rep->nwarn && i < 50; i++)
+        vg_warn("detect", "%s:%d:%d: %s", rep->warn[i].file, rep->warn[i].line, rep->warn[i].col, rep->warn[i].reason);
 }
 
 /* The detect engine and what reloads it (rules and threat intel). */
@@ -122,8 +125,8 @@ static int detect_start(const struct vg_config *cfg, struct vg_detect **out, str
         log_rejections(&rep);
         printf("rules %zu loaded, %zu rejected in %.0f ms%s%s%s\n", li.loaded, li.rejected, li.ms,
                pack ? " (pack " : "", pack ? pack : "", pack ? ")" : "");
-        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations evaluated, %zu filters not applied yet",
-                li.loaded, li.rejected, li.correlations, li.filters);
+        vg_info("detect", "%zu rules loaded, %zu rejected, %zu correlations evaluated, %zu filters (applied %zu times, %zu warnings)",
+                li.loaded, li.rejected, li.correlations, li.filters, li.filters_applied, li.warnings);
     }
     vg_sigma_report_release(&rep);
     return rc;
@@ -146,8 +149,10 @@ static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
                 (unsigned long long)li.generation, li.loaded, li.rejected, li.ms);
         if (out) {
             rc = vg_buf_addf(out, "{\"ok\":true,\"generation\":%llu,\"loaded\":%zu,\"rejected\":%zu,"
-                                  "\"correlations\":%zu,\"filters\":%zu,\"ms\":%.1f,\"rejections\":[",
-                             (unsigned long long)li.generation, li.loaded, li.rejected, li.correlations, li.filters, li.ms);
+                                  "\"correlations\":%zu,\"filters\":%zu,\"filters_applied\":%zu,\"warnings\":%zu,"
+                                  "\"ms\":%.1f,\"rejections\":[",
+                             (unsigned long long)li.generation, li.loaded, li.rejected, li.correlations, li.filters,
+                             li.filters_applied, li.warnings, li.ms);
             for (size_t i = 0; rc == 0 && i < rep.nrej && i < 100; i++) {
                 rc = vg_buf_adds(out, i ? ",{\"file\":" : "{\"file\":");
                 if (!rc) rc = vg_buf_add_json_str(out, rep.rej[i].file, strlen(rep.rej[i].file));
@@ -195,6 +200,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     struct vg_pipeline *pipe = NULL;
     struct vg_api *api = NULL;
     struct vg_detect *det = NULL;
+    struct vg_posture_sink *sink = NULL;
     struct detect_ctl dc = {.cfg = cfg};
     struct vg_buf corr_path = VG_BUF_INIT; /* <data>/correlation.state */
     struct running srcs[MAX_SOURCES];
@@ -261,6 +267,11 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
         .batch_delay_ns = cfg->batch_delay_ns,
         .agent_silent_ns = cfg->agent_silent_ns,
     };
+    if (!vg_config_off(cfg->agents)) { /* agents' posture documents: assets, trend, findings, FIM */
+        if ((rc = vg__posture_sink_new(&sink, cfg->data, err))) goto out;
+        sc.agent_record = vg__posture_sink_record;
+        sc.agent_record_ctx = sink;
+    }
     const struct { const char *name; const char *listen; } want[] = {
         {"syslog-udp", cfg->syslog_udp},
         {"syslog-tcp", cfg->syslog_tcp},
@@ -309,6 +320,7 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     rc = 0;
 out:
     for (size_t i = nsrc; i-- > 0;) srcs[i].ops->stop(srcs[i].src);
+    vg__posture_sink_free(sink);   /* after the agent listener: no connection uses it */
     vg_api_stop(api);
     vg_srv_intel_free(dc.intel); /* after the API (its routes use it); stops the refresh thread */
     dc.intel = NULL;

@@ -1,13 +1,16 @@
 /* Asset storage for the SQLite backend (migration 005_assets): the current
  * inventory snapshot of each (tenant, host), the history of inventory
  * change records, the latest posture result per policy and the latest
- * vulnerability findings. JSON is stored as text; os/kernel/package count
+ * vulnerability findings, plus the score of every hardening scan
+ * (asset_posture_history, migration 010: the trend). JSON is stored as text; os/kernel/package count
  * and each change's action/subject are pulled out with SQLite's json1
  * functions, so this layer needs no JSON library. */
 #include "internal.h"
 
 #define ASSET_MAX_JSON (64u << 20)
 #define ASSET_MAX_NAME 255u
+#define POSTURE_TREND_KEEP 1000   /* scans kept per (host, policy) */
+#define POSTURE_TREND_SHOW 30     /* scans returned by asset_get_posture */
 
 static int check_names(const char *tenant, const char *host, struct vg_err *err)
 {
@@ -30,19 +33,33 @@ static int run1(struct vg__sq *s, sqlite3_stmt *st, struct vg_err *err, const ch
     return rc;
 }
 
+/* Creates the asset row when a posture or vulnerability report comes first. */
+static int touch(struct vg__sq *s, const char *tenant, const char *host, int64_t ts, struct vg_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, &st, "INSERT INTO assets(tenant, host, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
+                          "ON CONFLICT(tenant, host) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)", err);
+    if (rc) return rc;
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ts);
+    return run1(s, st, err, "asset touch");
+}
+
 int vg__asset_put_inventory(struct vg_store *base, const char *tenant, const char *host, const char *snap,
                             const char *changes, int64_t ts, struct vg_err *err)
 {
     struct vg__sq *s = (struct vg__sq *)base;
     int rc = check_names(tenant, host, err);
     if (rc) return rc;
-    if (!snap || strlen(snap) > ASSET_MAX_JSON) return vg_err_set(err, VG_EINVAL, "snapshot missing or too large");
+    if (!snap && !changes) return vg_err_set(err, VG_EINVAL, "neither a snapshot nor changes");
+    if (snap && strlen(snap) > ASSET_MAX_JSON) return vg_err_set(err, VG_ETOOBIG, "snapshot too large");
     if (changes && strlen(changes) > ASSET_MAX_JSON) return vg_err_set(err, VG_ETOOBIG, "changes too large");
     if (!ts) ts = vg_now_ns();
     sqlite3_stmt *st = NULL;
     if ((rc = vg__sq_exec(s, "BEGIN IMMEDIATE", err))) return rc;
     /* json_valid guards both documents: bad JSON is an input error, not a db error */
-    if ((rc = prep(s, &st, "SELECT json_valid(?1) AND json_type(?1) = 'object' AND "
+    if ((rc = prep(s, &st, "SELECT (?1 IS NULL OR (json_valid(?1) AND json_type(?1) = 'object')) AND "
                            "(?2 IS NULL OR (json_valid(?2) AND json_type(?2) = 'array'))", err)))
         goto out;
     sqlite3_bind_text(st, 1, snap, -1, SQLITE_STATIC);
@@ -54,7 +71,21 @@ int vg__asset_put_inventory(struct vg_store *base, const char *tenant, const cha
         rc = vg_err_set(err, VG_EINVAL, "inventory snapshot must be a JSON object and changes a JSON array");
         goto out;
     }
-    if ((rc = prep(s, &st,
+    /* A report replayed after a server crash (same host, same ts) appends
+     * its changes once: the history already holds rows of that instant. */
+    bool replay = false;
+    if (changes) {
+        if ((rc = prep(s, &st, "SELECT 1 FROM asset_changes WHERE tenant = ?1 AND host = ?2 AND ts = ?3 LIMIT 1", err)))
+            goto out;
+        sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, ts);
+        replay = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    if (!snap) {
+        if ((rc = touch(s, tenant, host, ts, err))) goto out;
+    } else if ((rc = prep(s, &st,
                    "INSERT INTO assets(tenant, host, first_seen, last_seen, os, kernel, packages, inventory_ts, inventory) "
                    "VALUES (?1, ?2, ?3, ?3, coalesce(json_extract(?4, '$.os.os_pretty'), ''), "
                    "coalesce(json_extract(?4, '$.os.kernel_release'), ''), "
@@ -68,12 +99,13 @@ int vg__asset_put_inventory(struct vg_store *base, const char *tenant, const cha
     sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, ts);
     sqlite3_bind_text(st, 4, snap, -1, SQLITE_STATIC);
-    if ((rc = run1(s, st, err, "asset upsert"))) goto out;
-    if (changes) {
+    if (snap && (rc = run1(s, st, err, "asset upsert"))) goto out;
+    if (changes && !replay) {
         if ((rc = prep(s, &st,
                        "INSERT INTO asset_changes(tenant, host, ts, action, subject, change) "
                        "SELECT ?1, ?2, ?3, coalesce(json_extract(value, '$.event.action'), ''), "
-                       "coalesce(json_extract(value, '$.\"vigil.inventory.subject\"'), ''), value "
+                       "coalesce(json_extract(value, '$.\"vigil.inventory.subject\"'), json_extract(value, '$.file.path'), "
+                       "json_extract(value, '$.\"file.path\"'), ''), value "
                        "FROM json_each(?4) WHERE json_type(value) = 'object'",
                        err)))
             goto out;
@@ -90,7 +122,8 @@ out:
 }
 
 static const char info_cols[] =
-    "SELECT a.tenant, a.host, a.first_seen, a.last_seen, a.inventory_ts, a.criticality, a.os, a.kernel, a.packages, "
+    "SELECT a.tenant, a.host, a.first_seen, max(a.last_seen, coalesce((SELECT max(g.last_seen_ns) FROM agents g "
+    "WHERE g.tenant = a.tenant AND g.name = a.host), 0)), a.inventory_ts, a.criticality, a.os, a.kernel, a.packages, "
     "(SELECT count(*) FROM asset_changes c WHERE c.tenant = a.tenant AND c.host = a.host), "
     "coalesce((SELECT p.score FROM asset_posture p WHERE p.tenant = a.tenant AND p.host = a.host ORDER BY p.ts DESC "
     "LIMIT 1), -1), "
@@ -225,19 +258,6 @@ out:
     return rc;
 }
 
-/* Creates the asset row when a posture or vulnerability report comes first. */
-static int touch(struct vg__sq *s, const char *tenant, const char *host, int64_t ts, struct vg_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, &st, "INSERT INTO assets(tenant, host, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-                          "ON CONFLICT(tenant, host) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)", err);
-    if (rc) return rc;
-    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, ts);
-    return run1(s, st, err, "asset touch");
-}
-
 int vg__asset_put_posture(struct vg_store *base, const char *tenant, const char *host, const char *policy, double score,
                           const char *report, int64_t ts, struct vg_err *err)
 {
@@ -265,6 +285,29 @@ int vg__asset_put_posture(struct vg_store *base, const char *tenant, const char 
         rc = vg_err_set(err, VG_EINVAL, "posture report is not valid JSON");
         goto out;
     }
+    /* the trend: one row per scan (a replay of the same scan is kept once) */
+    if ((rc = prep(s, &st, "INSERT OR IGNORE INTO asset_posture_history(tenant, host, policy, ts, score, pass, fail) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5, coalesce(json_extract(?6, '$.pass'), 0), "
+                           "coalesce(json_extract(?6, '$.fail'), 0))", err)))
+        goto out;
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, policy, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ts);
+    if (score < 0) sqlite3_bind_null(st, 5);
+    else sqlite3_bind_double(st, 5, score);
+    sqlite3_bind_text(st, 6, report, -1, SQLITE_STATIC);
+    if ((rc = run1(s, st, err, "posture history"))) goto out;
+    /* bounded: the newest POSTURE_TREND_KEEP scans per policy */
+    if ((rc = prep(s, &st, "DELETE FROM asset_posture_history WHERE tenant = ?1 AND host = ?2 AND policy = ?3 AND ts < "
+                           "coalesce((SELECT ts FROM asset_posture_history WHERE tenant = ?1 AND host = ?2 AND "
+                           "policy = ?3 ORDER BY ts DESC LIMIT 1 OFFSET ?4), 0)", err)))
+        goto out;
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, policy, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, POSTURE_TREND_KEEP - 1);
+    if ((rc = run1(s, st, err, "posture history cap"))) goto out;
     rc = vg__sq_exec(s, "COMMIT", err);
 out:
     if (rc) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -311,12 +354,16 @@ int vg__asset_get_posture(struct vg_store *base, const char *tenant, const char 
     sqlite3_stmt *st = NULL;
     /* every policy's latest result, as a JSON array */
     if ((rc = prep(s, &st,
-                   "SELECT coalesce(json_group_array(json_object('policy', policy, 'ts', ts, 'score', score, "
-                   "'report', json(report))), '[]') FROM asset_posture WHERE tenant = ?1 AND host = ?2",
+                   "SELECT coalesce(json_group_array(json_object('policy', p.policy, 'ts', p.ts, 'score', p.score, "
+                   "'report', json(p.report), 'trend', json((SELECT coalesce(json_group_array(json_object('ts', t.ts, "
+                   "'score', t.score, 'pass', t.pass, 'fail', t.fail)), '[]') FROM (SELECT ts, score, pass, fail "
+                   "FROM asset_posture_history h WHERE h.tenant = p.tenant AND h.host = p.host AND h.policy = p.policy "
+                   "ORDER BY ts DESC LIMIT ?3) t)))), '[]') FROM asset_posture p WHERE p.tenant = ?1 AND p.host = ?2",
                    err)))
         return rc;
     sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, POSTURE_TREND_SHOW);
     int step = sqlite3_step(st);
     rc = step == SQLITE_ROW ? dup_col(st, 0, posture, err) : vg__sq_err(s, step, err, "posture get");
     sqlite3_finalize(st);

@@ -165,6 +165,7 @@ struct vg_sigma_set {
     struct vg__sig_placeholder *ph;
     size_t nph, capph;
     bool compiled;
+    bool filters_only;               /* inside vg_sigma_load_filters */
     uint32_t fid_kw_dummy;
     struct vg__sig_pf *pf;           /* prefilter (prefilter.c); NULL: naive only */
     _Atomic long refs;               /* vg_sigma_set_ref/unref */
@@ -181,6 +182,8 @@ struct vg__sig_build {
     bool failed;
     bool expand_missing;
     bool collection;     /* this file began with a v1 `action:` document */
+    const char *foreign; /* set by load_doc: not a Sigma document (what it is); skipped */
+    bool filters_only;   /* vg_sigma_load_filters: other kinds are rejected */
     /* the rule being built */
     struct vg__sig_leaf *leaf;
     uint32_t nleaf, capleaf;

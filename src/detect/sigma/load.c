@@ -253,13 +253,26 @@ static void split_tags(struct vg_arena *ar, struct vg_sigma_rule *r)
             char *c = vg_arena_strndup(ar, v, n);
             if (!c) return;
             c[0] = 'T';
-            tec[r->ntechniques++] = c;
+            bool dup = false;
+            for (size_t k = 0; k < r->ntechniques; k++) dup |= strcmp(tec[k], c) == 0;
+            if (!dup) tec[r->ntechniques++] = c;
             continue;
         }
-        bool name = n > 0;
-        for (size_t k = 0; k < n; k++)
-            if (!(islower((unsigned char)v[k]) || v[k] == '-' || v[k] == '_')) name = false;
-        if (name) tac[r->ntactics++] = v; /* points into the tag, which lives in the arena */
+        /* a tactic is a name of letters, '-' and '_' (attack.gNNNN groups,
+         * attack.sNNNN software, attack.taNNNN ids have digits and stay
+         * tags only). SigmaHQ writes credential-access, older rules and
+         * Vigil's pack credential_access: one form, '_', so searches and
+         * counts by tactic agree. */
+        bool name = n > 0 && n <= 64;
+        for (size_t k = 0; name && k < n; k++)
+            if (!(isalpha((unsigned char)v[k]) || v[k] == '-' || v[k] == '_')) name = false;
+        if (!name) continue;
+        char *c = vg_arena_strndup(ar, v, n);
+        if (!c) return;
+        for (size_t k = 0; k < n; k++) c[k] = c[k] == '-' ? '_' : (char)tolower((unsigned char)c[k]);
+        bool dup = false;
+        for (size_t k = 0; k < r->ntactics; k++) dup |= strcmp(tac[k], c) == 0;
+        if (!dup) tac[r->ntactics++] = c;
     }
     r->tactics = tac;
     r->techniques = tec;
@@ -398,8 +411,10 @@ static int load_correlation(struct vg__sig_build *b, struct vg_sigma_rule *r, st
     return 0;
 }
 
-/* Compiles the detection map of a rule or filter into a program. */
-static struct vg_sigma_prog *load_detection(struct vg__sig_build *b, struct fy_node *det)
+/* Compiles the detection map of a rule or filter into a program. skip
+ * names a key that is not a search identifier (a filter's `rules`), or is
+ * NULL; one_cond requires the condition to be one text (filters). */
+static struct vg_sigma_prog *load_detection(struct vg__sig_build *b, struct fy_node *det, const char *skip, bool one_cond)
 {
     struct vg__sig_idents ids = {0};
     struct vg_sigma_prog *prog = NULL;
@@ -426,6 +441,7 @@ static struct vg_sigma_prog *load_detection(struct vg__sig_build *b, struct fy_n
         const char *ks = (k && fy_node_get_type(k) == FYNT_SCALAR && !fy_node_is_alias(k)) ? fy_node_get_scalar(k, &kl) : NULL;
         if (!ks || kl == 0) { vg__sig_fail(b, k ? k : det, "search identifiers must be non-empty names"); goto out; }
         if (kl == 9 && memcmp(ks, "condition", 9) == 0) { cond = fy_node_pair_value(p); condkey = k; continue; }
+        if (skip && kl == strlen(skip) && memcmp(ks, skip, kl) == 0) continue;
         if (kl == 9 && memcmp(ks, "timeframe", 9) == 0) {
             vg__sig_fail(b, k, "detection.timeframe was removed in Sigma v2: write a correlation rule with a timespan");
             goto out;
@@ -439,6 +455,10 @@ static struct vg_sigma_prog *load_detection(struct vg__sig_build *b, struct fy_n
     }
     if (!cond) { vg__sig_fail(b, condkey ? condkey : det, "detection has no condition"); goto out; }
     long start = -1;
+    if (one_cond && fy_node_get_type(cond) != FYNT_SCALAR) {
+        vg__sig_fail(b, cond, "a filter condition must be one text (like 'not selection')");
+        goto out;
+    }
     if (fy_node_get_type(cond) == FYNT_SEQUENCE) {
         uint32_t k = 0;
         void *ci = NULL;
@@ -475,6 +495,154 @@ out:
     return prog;
 }
 
+/* A filter document (Sigma filters v2): logsource, `filter: {rules,
+ * search identifiers..., condition}`. rules is a list of rule ids or names,
+ * one id or name, `any`/`all` or an empty list (every rule of the log
+ * source); the rest compiles like a detection. Applied at compile
+ * (set.c: apply_filters). Returns 0 (loaded or rejected) or -1 on OOM. */
+static int load_filter(struct vg__sig_build *b, struct vg_sigma_rule *r, struct fy_node *root, struct fy_node *f,
+                       struct fy_node *ls)
+{
+    if (!ls || fy_node_get_type(ls) != FYNT_MAPPING) {
+        vg__sig_fail(b, ls ? ls : root, "a filter needs a logsource map (the log source of the rules it tunes)");
+        return 0;
+    }
+    if (!f || fy_node_get_type(f) != FYNT_MAPPING) {
+        vg__sig_fail(b, f ? f : root, "filter must be a map of rules, search identifiers and a condition");
+        return 0;
+    }
+    struct vg_sigma_filter *fl = vg_arena_alloc(b->ar, sizeof *fl);
+    if (!fl) return -1;
+    memset(fl, 0, sizeof *fl);
+    struct fy_node *rl = get(f, "rules");
+    if (!rl) {
+        vg__sig_fail(b, f, "filter needs `rules`: a list of rule ids or names, or `any` for every rule of its log source");
+        return 0;
+    }
+    int n = 0;
+    if (fy_node_get_type(rl) == FYNT_SCALAR && !fy_node_is_alias(rl)) {
+        size_t l;
+        const char *t = fy_node_get_scalar(rl, &l);
+        bool any = t && ((l == 3 && vg_strncasecmp_ascii(t, "any", 3) == 0) || (l == 3 && vg_strncasecmp_ascii(t, "all", 3) == 0));
+        if (!t || l == 0) {
+            vg__sig_fail(b, rl, "filter rules must be rule ids or names, or `any`");
+            return 0;
+        }
+        n = any ? 0 : 1;
+    } else if (fy_node_get_type(rl) == FYNT_SEQUENCE) {
+        n = fy_node_sequence_item_count(rl);
+        if (n < 0 || n > VG_SIGMA_MAX_IDENTS) {
+            vg__sig_fail(b, rl, "filter names more than %d rules", VG_SIGMA_MAX_IDENTS);
+            return 0;
+        }
+    } else {
+        vg__sig_fail(b, rl, "filter rules must be a list of rule ids or names, or `any`");
+        return 0;
+    }
+    if (n > 0) {
+        const char **refs = vg_arena_alloc(b->ar, (size_t)n * sizeof *refs);
+        int *lines = vg_arena_alloc(b->ar, (size_t)n * sizeof *lines);
+        int *cols = vg_arena_alloc(b->ar, (size_t)n * sizeof *cols);
+        if (!refs || !lines || !cols) return -1;
+        void *it = NULL;
+        struct fy_node *e = fy_node_get_type(rl) == FYNT_SCALAR ? rl : fy_node_sequence_iterate(rl, &it);
+        for (int i = 0; e && i < n; i++) {
+            size_t l = 0;
+            const char *t = (fy_node_get_type(e) == FYNT_SCALAR && !fy_node_is_alias(e)) ? fy_node_get_scalar(e, &l) : NULL;
+            if (!t || l == 0 || l > 256) {
+                vg__sig_fail(b, e, "filter rules must be rule ids or names (text of 1 to 256 bytes)");
+                return 0;
+            }
+            if (!(refs[i] = vg_arena_strndup(b->ar, t, l))) return -1;
+            vg__sig_node_pos(e, &lines[i], &cols[i]);
+            fl->nrules++;
+            e = fy_node_get_type(rl) == FYNT_SCALAR ? NULL : fy_node_sequence_iterate(rl, &it);
+        }
+        fl->rules = refs;
+        fl->line = lines;
+        fl->col = cols;
+    }
+    r->filter = fl;
+    r->prog = load_detection(b, f, "rules", true);
+    return 0;
+}
+
+/* Vigil's own YAML documents that live beside rules but are not Sigma
+ * (rules/mappings/, rules/policies/, a placeholder configuration): what
+ * they are, or NULL. Recognised by their top-level keys, so the loader,
+ * `vigil rules check` and the detect engine agree wherever they sit. */
+static const char *foreign_doc(struct fy_node *root)
+{
+    static const char *const sigma_keys[] = {"title", "detection", "logsource", "correlation", "filter"};
+    for (size_t i = 0; i < VG_ARRAY_LEN(sigma_keys); i++)
+        if (has_key(root, sigma_keys[i])) return NULL;
+    if (has_key(root, "logsources") || has_key(root, "fields")) return "log source mapping (load it with --mappings)";
+    if (has_key(root, "policy") && has_key(root, "checks")) return "hardening policy (vigil harden)";
+    if (has_key(root, "placeholders")) return "Sigma placeholder configuration (load it with --config)";
+    return NULL;
+}
+
+/* Keys of one map, for the duplicate check (the parser runs with
+ * FYPCF_ALLOW_DUPLICATE_KEYS: libfyaml's own check is quadratic in the
+ * number of keys, 20,000 keys took 14-30 s, so set.c turns it off and this
+ * linear one replaces it). Returns the first repeated scalar key, NULL if
+ * none; *oom on allocation failure. */
+static struct fy_node *dup_key(struct fy_node *map, bool *oom)
+{
+    int n = fy_node_mapping_item_count(map);
+    if (n < 2) return NULL;
+    size_t cap = 16;
+    while (cap < (size_t)n * 2) cap *= 2;
+    struct slot { uint64_t h; const char *s; size_t l; } *tab = vg_calloc(cap, sizeof *tab);
+    if (!tab) { *oom = true; return NULL; }
+    struct fy_node *hit = NULL;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while (!hit && (p = fy_node_mapping_iterate(map, &it)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(p);
+        size_t l = 0;
+        const char *t = (k && fy_node_get_type(k) == FYNT_SCALAR && !fy_node_is_alias(k)) ? fy_node_get_scalar(k, &l) : NULL;
+        if (!t) continue;
+        uint64_t h = 1469598103934665603ull;
+        for (size_t i = 0; i < l; i++) h = (h ^ (unsigned char)t[i]) * 1099511628211ull;
+        h |= 1; /* 0 marks an empty slot */
+        size_t j = (size_t)h & (cap - 1);
+        for (; tab[j].h; j = (j + 1) & (cap - 1))
+            if (tab[j].h == h && tab[j].l == l && memcmp(tab[j].s, t, l) == 0) { hit = k; break; }
+        if (!hit) tab[j] = (struct slot){h, t, l};
+    }
+    vg_free(tab);
+    return hit;
+}
+
+/* Checks a whole document before it is read as Sigma: the first alias
+ * anywhere (aliases are never resolved, so a billion-laughs document costs
+ * nothing, but it is not a rule either) or repeated key of a map. Returns
+ * the offending node with *why set, or NULL; *oom on allocation failure. */
+static struct fy_node *check_tree(struct fy_node *n, int depth, const char **why, bool *oom)
+{
+    if (!n || depth > 128 || *oom) return NULL;
+    if (fy_node_is_alias(n)) { *why = "YAML aliases are not supported in Sigma documents"; return n; }
+    void *it = NULL;
+    if (fy_node_get_type(n) == FYNT_MAPPING) {
+        struct fy_node *d = dup_key(n, oom);
+        if (d) { *why = "duplicate key in a map"; return d; }
+        struct fy_node_pair *p;
+        while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
+            struct fy_node *a = check_tree(fy_node_pair_key(p), depth + 1, why, oom);
+            if (!a) a = check_tree(fy_node_pair_value(p), depth + 1, why, oom);
+            if (a) return a;
+        }
+    } else if (fy_node_get_type(n) == FYNT_SEQUENCE) {
+        struct fy_node *e;
+        while ((e = fy_node_sequence_iterate(n, &it)) != NULL) {
+            struct fy_node *a = check_tree(e, depth + 1, why, oom);
+            if (a) return a;
+        }
+    }
+    return NULL;
+}
+
 /* Loads one document. Returns 0 (loaded, noted or rejected: see *kind /
  * b->failed) or -1 on OOM. */
 int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_sigma_rule **out)
@@ -482,12 +650,16 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
     *out = NULL;
     b->failed = false;
     b->expand_missing = false;
+    b->foreign = NULL;
     bool coll = b->collection;
     b->reason[0] = 0;
     b->ncode = b->nleaf = 0;
     vg__sig_node_pos(root, &b->line, &b->col);
     if (!root || fy_node_get_type(root) != FYNT_MAPPING) {
-        vg__sig_fail(b, root, root ? "document is not a map" : "empty document");
+        size_t l = 0;
+        bool empty = !root || (fy_node_get_type(root) == FYNT_SCALAR && !fy_node_is_alias(root) &&
+                               (!fy_node_get_scalar(root, &l) || l == 0));
+        vg__sig_fail(b, root, empty ? "empty document" : "document is not a map");
         return 0;
     }
     struct vg_sigma_rule *r = vg_arena_alloc(b->ar, sizeof *r);
@@ -517,6 +689,15 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
         r->definition = dup_scalar(b->ar, get(ls, "definition"));
     }
     *out = r;
+    if (!r->title && (b->foreign = foreign_doc(root)) != NULL) return 0;
+    const char *why = NULL;
+    bool oom = false;
+    struct fy_node *bad = check_tree(root, 0, &why, &oom);
+    if (oom) return -1;
+    if (bad) {
+        vg__sig_fail(b, bad, "%s", why);
+        return 0;
+    }
     if (coll) {
         vg__sig_fail(b, root, "part of a v1 rule collection (action: global) in this file, which is not supported");
         return 0;
@@ -530,6 +711,12 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
         vg__sig_fail(b, root, "missing title");
         return 0;
     }
+    size_t tl = 0;
+    struct fy_node *tn = get(root, "title");
+    if (fy_node_get_scalar(tn, &tl) && tl > 4096) { /* the specification allows 256 characters */
+        vg__sig_fail(b, tn, "title longer than 4096 bytes");
+        return 0;
+    }
     if (has_key(root, "correlation")) {
         r->kind = VG_SIGMA_CORRELATION;
         if (load_correlation(b, r, get(root, "correlation")) != 0 && !b->failed) return -1;
@@ -537,42 +724,7 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
     }
     if (has_key(root, "filter")) {
         r->kind = VG_SIGMA_FILTER;
-        struct fy_node *f = get(root, "filter");
-        if (!f || fy_node_get_type(f) != FYNT_MAPPING) {
-            vg__sig_fail(b, f ? f : root, "filter must be a map");
-            return 0;
-        }
-        /* the filter's own selections and condition, minus its rules list */
-        size_t nr;
-        str_list(b->ar, get(f, "rules"), &nr);
-        if (!nr) {
-            vg__sig_fail(b, f, "filter needs a list of rules");
-            return 0;
-        }
-        /* compile every key but `rules` as a detection */
-        struct fy_document *tmp = fy_document_create(NULL);
-        if (!tmp) return -1;
-        struct fy_node *m = fy_node_create_mapping(tmp);
-        void *it = NULL;
-        struct fy_node_pair *p;
-        int ok = m != NULL && fy_document_set_root(tmp, m) == 0; /* owned by tmp from here */
-        if (m && !ok) fy_node_free(m);
-        while (ok && (p = fy_node_mapping_iterate(f, &it)) != NULL) {
-            size_t kl;
-            struct fy_node *k = fy_node_pair_key(p);
-            const char *ks = (k && fy_node_get_type(k) == FYNT_SCALAR) ? fy_node_get_scalar(k, &kl) : NULL;
-            if (ks && kl == 5 && memcmp(ks, "rules", 5) == 0) continue;
-            struct fy_node *kc = fy_node_copy(tmp, k), *vc = fy_node_copy(tmp, fy_node_pair_value(p));
-            if (!kc || !vc || fy_node_mapping_append(m, kc, vc) != 0) {
-                if (kc) fy_node_free(kc);
-                if (vc) fy_node_free(vc);
-                ok = 0;
-            }
-        }
-        if (ok) r->prog = load_detection(b, m);
-        fy_document_destroy(tmp);
-        if (!ok) return -1;
-        return 0;
+        return load_filter(b, r, root, get(root, "filter"), ls);
     }
     if (!ls || fy_node_get_type(ls) != FYNT_MAPPING) {
         vg__sig_fail(b, ls ? ls : root, "missing logsource map");
@@ -583,6 +735,6 @@ int vg__sig_load_doc(struct vg__sig_build *b, struct fy_node *root, struct vg_si
         vg__sig_fail(b, root, "missing detection");
         return 0;
     }
-    r->prog = load_detection(b, det);
+    r->prog = load_detection(b, det, NULL, false);
     return 0;
 }

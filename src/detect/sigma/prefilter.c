@@ -84,6 +84,7 @@ struct vg__sig_pf {
     int32_t *db_of_fid;       /* field id -> database, -1 */
     uint32_t nfid;
     int32_t kwdb;
+    bool kw_anchored;         /* some keyword pattern is anchored (^..$): values inside the raw text are still scanned */
     hs_scratch_t *proto;      /* cloned per context */
     /* log sources */
     uint32_t *chanfid, nchanfid, *eidfid, neidfid;
@@ -402,6 +403,7 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
             uint32_t fl = HS_FLAG_SINGLEMATCH | (v->pat[k].cased ? 0 : HS_FLAG_CASELESS);
             if (l->kind == LK_KEYWORD) {
                 long id = pat_intern(pf, PF_KW, fl, e->data, false);
+                if (anchor) pf->kw_anchored = true;
                 if (id < 0 || cov_add(&vc, (uint32_t)id) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             } else {
                 long id = pat_intern(pf, l->fid[0], fl, e->data, false);
@@ -1380,9 +1382,28 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         if (ev->raw_len && (rc = scan_text(c, db, ev->raw, ev->raw_len)) != 0) return rc;
         x->len = 0;
         x->nseg = 0;
+        /* A value whose bytes lie inside the raw text, or are the very
+         * bytes of the previous value added (the ECS copy of a source
+         * field), adds nothing: every unanchored literal that occurs in it
+         * occurs in what was scanned already. Decoders point most values
+         * into the raw text, so this skips most of a decoded event. */
+        bool skip = ev->raw && ev->raw_len && !pf->kw_anchored;
+        uintptr_t raw = (uintptr_t)ev->raw, rawend = skip ? raw + ev->raw_len : 0; /* addresses: values may live elsewhere */
+        const char *prev = NULL;
+        uint32_t prevlen = 0;
         for (uint32_t i = 0; i < ev->nfields && rc == 0; i++) {
-            uint8_t t = ev->fields[i].v.type;
-            if (t == VG_V_STR || t == VG_V_IP || t == VG_V_LIST) rc = seg_field(x, &ev->fields[i]);
+            const struct vg_field *f = &ev->fields[i];
+            uint8_t t = f->v.type;
+            if (t == VG_V_STR || t == VG_V_IP) {
+                const char *v = f->v.u.s;
+                if (!pf->kw_anchored && v && ((v == prev && f->v.len <= prevlen) ||
+                                              (skip && (uintptr_t)v >= raw && (uintptr_t)v + f->v.len <= rawend))) continue;
+                prev = v;
+                prevlen = f->v.len;
+                rc = seg_field(x, f);
+            } else if (t == VG_V_LIST) {
+                rc = seg_field(x, f);
+            }
         }
         if (rc == VG_ETOOBIG) {
             c->stats.fallback++;

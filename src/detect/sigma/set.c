@@ -82,8 +82,10 @@ void vg_sigma_report_release(struct vg_sigma_report *r)
     if (!r) return;
     for (size_t i = 0; i < r->nrej; i++) rej_release(&r->rej[i]);
     for (size_t i = 0; i < r->nnotes; i++) rej_release(&r->notes[i]);
+    for (size_t i = 0; i < r->nwarn; i++) rej_release(&r->warn[i]);
     vg_free(r->rej);
     vg_free(r->notes);
+    vg_free(r->warn);
     memset(r, 0, sizeof *r);
 }
 
@@ -152,10 +154,82 @@ static bool get_action(struct fy_node *root)
     return root && fy_node_get_type(root) == FYNT_MAPPING && fy_node_mapping_lookup_by_string(root, "action", FY_NT);
 }
 
-static bool is_rule_file(const char *name)
+bool vg_sigma_is_rule_file(const char *name)
 {
-    size_t n = strlen(name);
+    size_t n = name ? strlen(name) : 0;
     return (n > 4 && strcmp(name + n - 4, ".yml") == 0) || (n > 5 && strcmp(name + n - 5, ".yaml") == 0);
+}
+
+/* 1-based line and column (bytes) of the first byte that is not valid
+ * UTF-8 (overlong forms, surrogates and code points above U+10FFFF count
+ * as invalid); 1:1 if none is found. */
+static void utf8_bad_pos(const char *text, size_t len, int *line, int *col)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0, bol = 0;
+    int ln = 1;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = k > 0 && i + k <= len && !(k == 2 && c < 0xC2) && !(k == 4 && c > 0xF4);
+        for (size_t j = 1; ok && j < k; j++) ok = (s[i + j] & 0xC0) == 0x80;
+        if (ok && k == 3) {
+            unsigned cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6);
+            ok = cp >= 0x800 && !(cp >= 0xD800 && cp < 0xE000);
+        }
+        if (ok && k == 4) {
+            unsigned cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12);
+            ok = cp >= 0x10000 && cp <= 0x10FFFF;
+        }
+        if (!ok) break;
+        if (c == '\n') { ln++; bol = i + 1; }
+        i += k;
+    }
+    if (i >= len) { *line = *col = 1; return; }
+    *line = ln;
+    *col = (int)(i - bol + 1 > (size_t)INT32_MAX ? INT32_MAX : i - bol + 1);
+}
+
+/* libfyaml keeps a few hundred bytes per node of a document (a 4 MiB file
+ * of one-byte list items took ~450 MB), so before building documents the
+ * text is streamed through the event parser (constant memory) and files
+ * with more than VG_SIGMA_MAX_NODES nodes are refused; *line, *col: where
+ * the limit was crossed. A YAML error stops the count (the real parse
+ * reports it). */
+static bool too_many_nodes(const char *text, size_t len, int *line, int *col)
+{
+    /* a node takes at least one byte (`{a,b}`: a key and a null value per
+     * two bytes): short files cannot exceed the cap, skip the extra pass
+     * (all but 3 of SigmaHQ's 3,780 rule files) */
+    if (len < VG_SIGMA_MAX_NODES / 2) return false;
+    struct fy_parse_cfg cfg = {0};
+    cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO | FYPCF_ALLOW_DUPLICATE_KEYS;
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = NULL;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    cfg.diag = diag;
+    struct fy_parser *fyp = diag ? fy_parser_create(&cfg) : NULL;
+    bool over = false;
+    if (fyp && fy_parser_set_string(fyp, text, len) == 0) {
+        size_t n = 0;
+        struct fy_event *e;
+        while (!over && (e = fy_parser_parse(fyp)) != NULL) {
+            enum fy_event_type t = e->type;
+            if ((t == FYET_SCALAR || t == FYET_ALIAS || t == FYET_SEQUENCE_START || t == FYET_MAPPING_START) &&
+                ++n > VG_SIGMA_MAX_NODES) {
+                const struct fy_mark *m = fy_event_start_mark(e);
+                *line = m ? m->line + 1 : 1;
+                *col = m ? m->column + 1 : 1;
+                over = true;
+            }
+            fy_parser_event_free(fyp, e);
+        }
+    }
+    if (fyp) fy_parser_destroy(fyp);
+    if (diag) fy_diag_destroy(diag);
+    return over;
 }
 
 static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const char *name, struct vg_sigma_report *rep)
@@ -165,7 +239,16 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
     if (!file) return VG_ENOMEM;
     if (!vg_utf8_valid(text, len)) {
         if (rep) rep->documents++;
-        return reject(rep, file, 0, 0, NULL, NULL, "file is not valid UTF-8", false);
+        int l, c;
+        utf8_bad_pos(text, len, &l, &c);
+        return reject(rep, file, l, c, NULL, NULL, "file is not valid UTF-8 (first bad byte here)", false);
+    }
+    int nl = 0, nc = 0;
+    if (too_many_nodes(text, len, &nl, &nc)) {
+        if (rep) rep->documents++;
+        char reason[160];
+        snprintf(reason, sizeof reason, "more than %d YAML nodes in one file", VG_SIGMA_MAX_NODES);
+        return reject(rep, file, nl, nc, NULL, NULL, reason, false);
     }
     struct diagcap dc = {0};
     struct fy_diag_cfg dcfg;
@@ -176,7 +259,9 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
     dcfg.colorize = false;
     struct fy_diag *diag = fy_diag_create(&dcfg);
     struct fy_parse_cfg cfg = {0};
-    cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO;
+    /* duplicate keys are checked by the loader in linear time (load.c:
+     * dup_key); libfyaml's check is quadratic in the keys of a map */
+    cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO | FYPCF_ALLOW_DUPLICATE_KEYS;
     cfg.diag = diag;
     struct fy_parser *fyp = diag ? fy_parser_create(&cfg) : NULL;
     struct vg__sig_build b;
@@ -184,7 +269,9 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
     b.set = s;
     b.ar = &s->arena;
     b.file = file;
+    b.filters_only = s->filters_only;
     if (!fyp || fy_parser_set_string(fyp, text, len) != 0) { rc = VG_ENOMEM; goto out; }
+    size_t seen = 0; /* documents reported */
     for (int ndoc = 0;; ndoc++) {
         struct fy_document *fyd = fy_parse_load_document(fyp);
         if (!fyd) {
@@ -192,20 +279,42 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
                 if (rep) rep->documents++;
                 char reason[320];
                 snprintf(reason, sizeof reason, "YAML: %s", dc.have ? dc.msg : "parse error");
-                rc = reject(rep, file, dc.line, dc.col, NULL, NULL, reason, false);
+                rc = reject(rep, file, dc.line ? dc.line : 1, dc.line ? dc.col : 1, NULL, NULL, reason, false);
+                seen++;
             }
             break;
         }
         struct fy_node *root = fy_document_root(fyd);
-        if (!root && ndoc > 0) { fy_parse_document_destroy(fyp, fyd); continue; } /* trailing '---' */
+        size_t rl = 1;
+        const char *rs = root && fy_node_get_type(root) == FYNT_SCALAR && !fy_node_is_alias(root) ? fy_node_get_scalar(root, &rl) : "";
+        if (ndoc > 0 && (!root || !rs || rl == 0)) { fy_parse_document_destroy(fyp, fyd); continue; } /* '---' with nothing after it */
         if (rep) rep->documents++;
+        seen++;
         struct vg_sigma_rule *r = NULL;
         if (vg__sig_load_doc(&b, root, &r) != 0) {
             fy_parse_document_destroy(fyp, fyd);
             rc = VG_ENOMEM;
             goto out;
         }
-        if (b.failed || !r) {
+        if (!b.line) { /* no node position (an empty document): where the document starts */
+            struct fy_document_state *ds = fy_document_get_document_state(fyd);
+            const struct fy_mark *m = ds ? fy_document_state_start_mark(ds) : NULL;
+            b.line = m ? m->line + 1 : 1;
+            b.col = m ? m->column + 1 : 1;
+            if (r) { r->line = b.line; r->col = b.col; }
+        }
+        if (!b.failed && r && b.filters_only && r->kind != VG_SIGMA_FILTER) {
+            b.failed = true;
+            snprintf(b.reason, sizeof b.reason, "not a filter document (a filters path holds only `filter:` documents)");
+        }
+        if (!b.failed && b.foreign) {
+            if (rep) {
+                rep->skipped++;
+                char reason[160];
+                snprintf(reason, sizeof reason, "not a Sigma document: %s; skipped", b.foreign);
+                rc = rep_add(&rep->notes, &rep->nnotes, &rep->capnotes, file, b.line, b.col, NULL, NULL, reason, false);
+            }
+        } else if (b.failed || !r) {
             if (get_action(root)) b.collection = true;
             rc = reject(rep, file, b.line, b.col, r ? r->id : NULL, r ? r->title : NULL, b.reason, b.expand_missing);
         } else {
@@ -217,12 +326,17 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
                     if (corr) rep->correlations++;
                     else rep->filters++;
                     rc = rep_add(&rep->notes, &rep->nnotes, &rep->capnotes, file, r->line, r->col, r->id, r->title,
-                                 corr ? "correlation (evaluated by the detect engine's correlation stage)" : "filter (not applied yet)", false);
+                                 corr ? "correlation (evaluated by the detect engine's correlation stage)"
+                                      : "filter (AND-ed onto the rules it names when the set is compiled)", false);
                 }
             }
         }
         fy_parse_document_destroy(fyp, fyd);
         if (rc != 0) goto out;
+    }
+    if (!seen) { /* nothing at all: say so rather than count nothing */
+        if (rep) rep->documents++;
+        rc = reject(rep, file, 1, 1, NULL, NULL, "file holds no YAML document", false);
     }
 out:
     vg_free(b.code);
@@ -239,7 +353,7 @@ int vg_sigma_load_string(struct vg_sigma_set *s, const char *text, size_t len, c
     if (s->compiled) return VG_ESTATE;
     if (len > VG_SIGMA_MAX_FILE) {
         if (rep) rep->documents++;
-        return reject(rep, name ? name : "<string>", 0, 0, NULL, NULL, "file larger than the 4 MiB limit", false);
+        return reject(rep, name ? name : "<string>", 1, 1, NULL, NULL, "file larger than the 4 MiB limit", false);
     }
     if (rep) rep->files++;
     return load_text(s, text, len, name ? name : "<string>", rep);
@@ -272,13 +386,13 @@ static int load_file(struct vg_sigma_set *s, const char *path, struct vg_sigma_r
     int rc = read_file(path, &text, &len, VG_SIGMA_MAX_FILE);
     if (rc == VG_ETOOBIG) {
         if (rep) rep->documents++;
-        return reject(rep, path, 0, 0, NULL, NULL, "file larger than the 4 MiB limit", false);
+        return reject(rep, path, 1, 1, NULL, NULL, "file larger than the 4 MiB limit", false);
     }
     if (rc != 0) {
         if (rep) rep->documents++;
         char reason[300];
         snprintf(reason, sizeof reason, "cannot read: %s", strerror(errno));
-        int r2 = reject(rep, path, 0, 0, NULL, NULL, reason, false);
+        int r2 = reject(rep, path, 0, 0, NULL, NULL, reason, false); /* nothing read: no position */
         return r2 ? r2 : VG_EIO;
     }
     rc = load_text(s, text, len, path, rep);
@@ -311,21 +425,33 @@ static int load_dir(struct vg_sigma_set *s, const char *path, struct vg_sigma_re
     }
     closedir(d);
     if (n) qsort(names, n, sizeof *names, cmp_str);
+    bool io = false; /* something could not be read: recorded, loading goes on, VG_EIO at the end */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char full[4096];
         int k = snprintf(full, sizeof full, "%s/%s", path, names[i]);
-        if (k < 0 || (size_t)k >= sizeof full) continue;
-        struct stat st;
-        if (stat(full, &st) != 0) continue;
-        if (S_ISDIR(st.st_mode)) rc = load_dir(s, full, rep, depth + 1);
-        else if (S_ISREG(st.st_mode) && is_rule_file(names[i])) {
-            rc = load_file(s, full, rep);
-            if (rc == VG_EIO) rc = 0; /* recorded in the report */
+        if (k < 0 || (size_t)k >= sizeof full) {
+            rc = reject(rep, path, 0, 0, NULL, NULL, "an entry's path is longer than 4095 bytes", false);
+            io = true;
+            continue;
         }
+        struct stat st;
+        int r = 0;
+        if (stat(full, &st) != 0) {
+            if (!vg_sigma_is_rule_file(names[i])) continue; /* e.g. a dangling link that is no rule file */
+            char reason[300];
+            snprintf(reason, sizeof reason, "cannot read: %s", strerror(errno));
+            rc = reject(rep, full, 0, 0, NULL, NULL, reason, false);
+            io = true;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) r = load_dir(s, full, rep, depth + 1);
+        else if (S_ISREG(st.st_mode) && vg_sigma_is_rule_file(names[i])) r = load_file(s, full, rep);
+        if (r == VG_EIO) io = true; /* recorded in the report */
+        else rc = r;
     }
     for (size_t i = 0; i < n; i++) vg_free(names[i]);
     vg_free(names);
-    return rc;
+    return rc ? rc : io ? VG_EIO : 0;
 }
 
 int vg_sigma_load_path(struct vg_sigma_set *s, const char *path, struct vg_sigma_report *rep)
@@ -339,6 +465,15 @@ int vg_sigma_load_path(struct vg_sigma_set *s, const char *path, struct vg_sigma
     }
     if (S_ISDIR(st.st_mode)) return load_dir(s, path, rep, 0);
     return load_file(s, path, rep);
+}
+
+int vg_sigma_load_filters(struct vg_sigma_set *s, const char *path, struct vg_sigma_report *rep)
+{
+    if (!s || !path) return VG_EINVAL;
+    s->filters_only = true;
+    int rc = vg_sigma_load_path(s, path, rep);
+    s->filters_only = false;
+    return rc;
 }
 
 /* ---- configuration: placeholders ---- */
@@ -578,7 +713,7 @@ int vg_sigma_load_mappings(struct vg_sigma_set *s, const char *path, struct vg_e
     size_t n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL && n < VG_ARRAY_LEN(names))
-        if (e->d_name[0] != '.' && is_rule_file(e->d_name)) names[n++] = vg_strdup(e->d_name);
+        if (e->d_name[0] != '.' && vg_sigma_is_rule_file(e->d_name)) names[n++] = vg_strdup(e->d_name);
     closedir(d);
     for (size_t i = 0; i < n; i++)
         if (!names[i]) { for (size_t k = 0; k < n; k++) vg_free(names[k]); return VG_ENOMEM; }
@@ -652,16 +787,145 @@ static int resolve(struct vg_sigma_set *s, struct vg_sigma_rule *r)
     return resolve_fields(s, p, idx, p->nls);
 }
 
-int vg_sigma_compile(struct vg_sigma_set *s, struct vg_err *err)
+/* ---- filters ---- */
+static bool ls_key_in(const char *want, const char *have)
+{
+    if (!want) return true;
+    size_t n = strlen(want);
+    return have && strlen(have) == n && vg_strncasecmp_ascii(want, have, n) == 0;
+}
+
+/* Sigma filters: the filter's log source contains the rule's when every
+ * key the filter names (product, category, service) equals the rule's. */
+static bool ls_contains(const struct vg_sigma_rule *f, const struct vg_sigma_rule *r)
+{
+    return ls_key_in(f->product, r->product) && ls_key_in(f->category, r->category) && ls_key_in(f->service, r->service);
+}
+
+static bool names_rule(const char *ref, const struct vg_sigma_rule *r)
+{
+    return (r->id && strcmp(r->id, ref) == 0) || (r->name && strcmp(r->name, ref) == 0);
+}
+
+static int warn(struct vg_sigma_report *rep, const char *file, int line, int col, const struct vg_sigma_rule *f,
+                const char *fmt, ...) VG_PRINTF(6, 7);
+static int warn(struct vg_sigma_report *rep, const char *file, int line, int col, const struct vg_sigma_rule *f,
+                const char *fmt, ...)
+{
+    if (!rep) return 0;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return rep_add(&rep->warn, &rep->nwarn, &rep->capwarn, file, line, col, f->id, f->title, msg, false);
+}
+
+/* rule AND filter as one program in the set's arena: the rule's code, the
+ * filter's code with its leaf indices moved past the rule's leaves, AND.
+ * Field alternatives and short-circuit data are computed afterwards for
+ * the whole program (resolve, vg__sig_prog_sc), as for any rule. NULL
+ * when the result would exceed the program caps; VG_ENOMEM via *oom. */
+static struct vg_sigma_prog *prog_and(struct vg_arena *ar, const struct vg_sigma_prog *a, const struct vg_sigma_prog *b,
+                                      bool *oom)
+{
+    size_t ncode = (size_t)a->ncode + b->ncode + 1, nleaf = (size_t)a->nleaf + b->nleaf;
+    if (ncode > VG_SIGMA_MAX_PROG + 16 || nleaf > VG_SIGMA_MAX_LEAVES) return NULL;
+    struct vg_sigma_prog *p = vg_arena_alloc(ar, sizeof *p);
+    struct vg__sig_insn *code = vg_arena_alloc(ar, ncode * sizeof *code);
+    struct vg__sig_leaf *leaf = vg_arena_alloc(ar, (nleaf ? nleaf : 1) * sizeof *leaf);
+    if (!p || !code || !leaf) { *oom = true; return NULL; }
+    memset(p, 0, sizeof *p);
+    memcpy(code, a->code, a->ncode * sizeof *code);
+    for (uint32_t i = 0; i < b->ncode; i++) {
+        code[a->ncode + i] = b->code[i];
+        if (b->code[i].op == OP_LEAF) code[a->ncode + i].arg += a->nleaf;
+    }
+    code[ncode - 1].op = OP_AND;
+    code[ncode - 1].arg = 0;
+    if (a->nleaf) memcpy(leaf, a->leaf, a->nleaf * sizeof *leaf);
+    if (b->nleaf) memcpy(leaf + a->nleaf, b->leaf, b->nleaf * sizeof *leaf);
+    p->code = code;
+    p->leaf = leaf;
+    p->ncode = (uint32_t)ncode;
+    p->nleaf = (uint32_t)nleaf;
+    uint32_t mb = b->maxstack + 1;
+    p->maxstack = a->maxstack > mb ? a->maxstack : mb;
+    return p;
+}
+
+/* AND-s every filter onto the detection rules it applies to (set order;
+ * several filters on one rule all apply) and reports references that
+ * name no rule, name a rule of another log source or a correlation, and
+ * filters that apply to nothing. */
+static int apply_filters(struct vg_sigma_set *s, struct vg_sigma_report *rep)
+{
+    int rc = 0;
+    for (size_t fi = 0; fi < s->nrules && rc == 0; fi++) {
+        struct vg_sigma_rule *f = s->rules[fi];
+        if (f->kind != VG_SIGMA_FILTER || !f->prog || !f->filter) continue;
+        struct vg_sigma_filter *fl = (struct vg_sigma_filter *)(uintptr_t)f->filter;
+        fl->applied = 0;
+        for (size_t ri = 0; ri < s->nrules && rc == 0; ri++) {
+            struct vg_sigma_rule *r = s->rules[ri];
+            if (r->kind != VG_SIGMA_RULE || !r->prog || !ls_contains(f, r)) continue;
+            bool named = fl->nrules == 0;
+            for (size_t k = 0; !named && k < fl->nrules; k++) named = names_rule(fl->rules[k], r);
+            if (!named) continue;
+            bool oom = false;
+            struct vg_sigma_prog *p = prog_and(&s->arena, r->prog, f->prog, &oom);
+            if (oom) return VG_ENOMEM;
+            if (!p) {
+                rc = warn(rep, f->file, f->line, f->col, f,
+                          "filter not applied to rule '%s' (%s:%d): the filtered rule would exceed %d instructions or %d leaves",
+                          r->title ? r->title : "?", r->file ? r->file : "?", r->line, VG_SIGMA_MAX_PROG, VG_SIGMA_MAX_LEAVES);
+                continue;
+            }
+            r->prog = p;
+            r->nfilters++;
+            fl->applied++;
+            if (rep) rep->filters_applied++;
+        }
+        for (size_t k = 0; k < fl->nrules && rc == 0; k++) {
+            const struct vg_sigma_rule *hit = NULL;
+            bool applied = false;
+            for (size_t ri = 0; ri < s->nrules; ri++) {
+                const struct vg_sigma_rule *r = s->rules[ri];
+                if (r == f || !names_rule(fl->rules[k], r)) continue;
+                if (!hit) hit = r;
+                if (r->kind == VG_SIGMA_RULE && r->prog && ls_contains(f, r)) applied = true;
+            }
+            if (applied) continue;
+            if (!hit)
+                rc = warn(rep, f->file, fl->line[k], fl->col[k], f, "filter names unknown rule '%s' (no loaded rule has that id or name)",
+                          fl->rules[k]);
+            else if (hit->kind != VG_SIGMA_RULE)
+                rc = warn(rep, f->file, fl->line[k], fl->col[k], f, "filter names '%s', which is a %s, not a detection rule; not applied",
+                          fl->rules[k], hit->kind == VG_SIGMA_CORRELATION ? "correlation" : "filter");
+            else
+                rc = warn(rep, f->file, fl->line[k], fl->col[k], f,
+                          "filter names rule '%s' (%s:%d) whose log source (%s/%s/%s) is not within the filter's (%s/%s/%s); not applied",
+                          fl->rules[k], hit->file ? hit->file : "?", hit->line, hit->product ? hit->product : "-",
+                          hit->category ? hit->category : "-", hit->service ? hit->service : "-", f->product ? f->product : "*",
+                          f->category ? f->category : "*", f->service ? f->service : "*");
+        }
+        if (rc == 0 && fl->nrules == 0 && fl->applied == 0)
+            rc = warn(rep, f->file, f->line, f->col, f, "filter applies to every rule of its log source, but no loaded rule has it");
+    }
+    return rc;
+}
+
+int vg_sigma_compile_report(struct vg_sigma_set *s, struct vg_sigma_report *rep, struct vg_err *err)
 {
     if (!s) return VG_EINVAL;
     if (s->compiled) return 0;
+    if (apply_filters(s, rep) != 0) return vg_err_set(err, VG_ENOMEM, "out of memory applying filters");
     for (size_t i = 0; i < s->nls; i++)
         if (s->ls[i].match && (resolve_fields(s, s->ls[i].match, NULL, 0) != 0 || vg__sig_prog_sc(&s->arena, s->ls[i].match) != 0))
             return vg_err_set(err, VG_ENOMEM, "out of memory resolving mappings");
     for (size_t i = 0; i < s->nrules; i++) {
         struct vg_sigma_rule *r = s->rules[i];
-        if (!r->prog) continue;
+        if (!r->prog || r->kind != VG_SIGMA_RULE) continue;
         int rc = resolve(s, r);
         if (rc == 0) rc = vg__sig_prog_sc(&s->arena, r->prog);
         if (rc) return vg_err_set(err, rc, "out of memory resolving mappings");
@@ -671,3 +935,5 @@ int vg_sigma_compile(struct vg_sigma_set *s, struct vg_err *err)
     s->compiled = true;
     return 0;
 }
+
+int vg_sigma_compile(struct vg_sigma_set *s, struct vg_err *err) { return vg_sigma_compile_report(s, NULL, err); }

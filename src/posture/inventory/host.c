@@ -232,9 +232,37 @@ static int pkg_cb(void *ud, const struct vg_pkg *p)
     x->version = vg__inv_str(s, p->version);
     x->arch = vg__inv_str(s, p->arch);
     x->source = vg__inv_str(s, p->source);
+    x->source_version = vg__inv_str(s, p->source_version);
     x->status = vg__inv_str(s, p->status);
     x->format = "deb";
     x->installed = vg_pkg_is_installed(p);
+    return 0;
+}
+
+/* rpm packages: "[epoch:]version-release"; the source is the source rpm's
+ * name (NAME of NAME-VERSION-RELEASE.src.rpm). */
+static int rpm_cb(void *ud, const struct vg_rpm_hdr *h)
+{
+    struct vg_inv_snapshot *s = ud;
+    char evr[600], src[512];
+    if (vg_rpm_evr(h, evr, sizeof evr)) return 0;
+    snprintf(src, sizeof src, "%s", h->sourcerpm);
+    size_t l = strlen(src);
+    if (l > 8 && strcmp(src + l - 8, ".src.rpm") == 0) src[l - 8] = 0;
+    for (int k = 0; k < 2; k++) {
+        char *dash = strrchr(src, '-');
+        if (dash && dash != src) *dash = 0;
+    }
+    struct vg_inv_pkg *x = VG__INV_PUSH(s, pkgs);
+    if (!x) return s->oom ? VG_ENOMEM : VG_ETOOBIG;
+    x->name = vg__inv_str(s, h->name);
+    x->version = vg__inv_str(s, evr);
+    x->arch = vg__inv_str(s, h->arch);
+    x->source = vg__inv_str(s, *src ? src : h->name);
+    x->source_version = "";
+    x->status = "installed";
+    x->format = "rpm";
+    x->installed = true;
     return 0;
 }
 
@@ -269,7 +297,21 @@ int vg_inv_collect_pkgs(struct vg_inv_snapshot *s, struct vg_err *err)
     const char *rpm = vg_pkg_rpmdb_find(s->live ? "/" : s->root, buf, sizeof buf);
     if (rpm) {
         s->rpmdb = vg__inv_str(s, rpm);
-        vg__inv_issue(s, "rpm database %s present but not read (not implemented)", rpm);
+        size_t l = strlen(rpm);
+        if (l < 13 || strcmp(rpm + l - 13, "/rpmdb.sqlite") != 0) {
+            vg__inv_issue(s, "rpm database %s present but not read (only rpmdb.sqlite is)", rpm);
+        } else {
+            struct vg_rpm_report rr;
+            rc = vg_rpmdb_sqlite_read(rpm, rpm_cb, s, &rr, &e2);
+            if (rc == VG_ENOMEM || rc == VG_ETOOBIG) return vg_err_set(err, rc, "rpm: %s", e2.msg);
+            if (rc) vg__inv_issue(s, "rpm: %s", e2.msg);
+            for (size_t i = 0; i < rr.nissues; i++) vg__inv_issue(s, "rpm header %d: %s", rr.issues[i].line, rr.issues[i].msg);
+            if (rr.errors > rr.nissues) s->issues_total += rr.errors - rr.nissues;
+            s->pkgs_rpm = rr.packages;
+            s->pkgs_known += rr.packages;
+            s->pkgs_installed += rr.packages;
+            rc = 0;
+        }
     }
     if (s->npkgs > 1) qsort(s->pkgs, s->npkgs, sizeof *s->pkgs, pkg_cmp);
     return 0;

@@ -23,7 +23,8 @@ static const struct fdesc iface_f[] = {S_(struct vg_inv_iface, name), S_(struct 
 static const struct fdesc pkg_f[] = {S_(struct vg_inv_pkg, name),   S_(struct vg_inv_pkg, version),
                                      S_(struct vg_inv_pkg, arch),   S_(struct vg_inv_pkg, source),
                                      S_(struct vg_inv_pkg, status), S_(struct vg_inv_pkg, format),
-                                     B_(struct vg_inv_pkg, installed), {NULL, 0, 0}};
+                                     S_(struct vg_inv_pkg, source_version), B_(struct vg_inv_pkg, installed),
+                                     {NULL, 0, 0}};
 static const struct fdesc user_f[] = {
     S_(struct vg_inv_user, name), S_(struct vg_inv_user, gecos), S_(struct vg_inv_user, home),
     S_(struct vg_inv_user, shell), I_(struct vg_inv_user, uid), I_(struct vg_inv_user, gid),

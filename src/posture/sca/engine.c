@@ -312,3 +312,64 @@ int vg_sca_report_json(const struct vg_sca_report *r, struct vg_buf *b)
     }
     return vg_buf_adds(b, "]}");
 }
+
+/* Evidence in the posture summary is capped: the full text stays in the
+ * vg_sca_report_json form. */
+#define POSTURE_EVIDENCE_MAX 1024
+
+static void jstr_cap(struct vg_buf *b, const char *s, size_t cap)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n > cap) {
+        n = cap;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80) n--; /* do not cut a UTF-8 sequence */
+    }
+    vg_buf_add_json_str(b, s ? s : "", n);
+}
+
+int vg_sca_report_posture_json(const struct vg_sca_report *r, int64_t ts, struct vg_buf *b)
+{
+    if (!r || !b) return VG_EINVAL;
+    size_t start = b->len;
+    vg_buf_adds(b, "{\"policy\":");
+    jstr(b, r->policy_id);
+    vg_buf_adds(b, ",\"policy_name\":");
+    jstr(b, r->policy_name);
+    vg_buf_adds(b, ",\"policy_version\":");
+    jstr(b, r->policy_version);
+    vg_buf_adds(b, ",\"platform\":");
+    jstr(b, r->platform);
+    vg_buf_addf(b, ",\"ts\":%lld,\"wall_ms\":%.1f,\"score\":", (long long)ts, (double)r->wall_ns / 1e6);
+    if (r->scored) vg_buf_addf(b, "%.2f", r->score);
+    else vg_buf_adds(b, "null");
+    vg_buf_addf(b, ",\"checks\":%zu,\"pass\":%zu,\"fail\":%zu,\"not_applicable\":%zu,\"error\":%zu,\"failed\":[",
+                r->nresults, r->count[VG_SCA_PASS], r->count[VG_SCA_FAIL], r->count[VG_SCA_NA], r->count[VG_SCA_ERROR]);
+    bool first = true;
+    for (size_t i = 0; i < r->nresults; i++) {
+        const struct vg_sca_result *x = &r->results[i];
+        if (x->status != VG_SCA_FAIL && x->status != VG_SCA_ERROR) continue;
+        vg_buf_adds(b, first ? "{\"id\":" : ",{\"id\":");
+        first = false;
+        jstr(b, x->check->id);
+        vg_buf_adds(b, ",\"title\":");
+        jstr(b, x->check->title);
+        vg_buf_addf(b, ",\"severity\":\"%s\",\"result\":\"%s\",\"evidence\":", vg_sca_severity_name(x->check->severity),
+                    vg_sca_status_name(x->status));
+        jstr_cap(b, x->evidence, POSTURE_EVIDENCE_MAX);
+        vg_buf_adds(b, ",\"remediation\":");
+        jstr(b, x->check->remediation ? x->check->remediation : "");
+        vg_buf_addc(b, '}');
+    }
+    vg_buf_adds(b, "],\"results\":[");
+    for (size_t i = 0; i < r->nresults; i++) {
+        const struct vg_sca_result *x = &r->results[i];
+        vg_buf_adds(b, i ? ",{\"id\":" : "{\"id\":");
+        jstr(b, x->check->id);
+        vg_buf_addf(b, ",\"result\":\"%s\",\"evidence\":", vg_sca_status_name(x->status));
+        jstr_cap(b, x->evidence, POSTURE_EVIDENCE_MAX);
+        vg_buf_addc(b, '}');
+    }
+    int rc = vg_buf_adds(b, "]}");
+    if (rc) b->len = start;
+    return rc;
+}

@@ -7,6 +7,7 @@
 #include "internal.h"
 #include <libfyaml.h>
 #include <errno.h>
+#include <unistd.h>
 
 struct platform { const char *id, *version_id; };
 
@@ -655,4 +656,38 @@ bool vg__sca_policy_platform(const struct vg_sca_policy *p, const char *id, cons
         return true;
     }
     return false;
+}
+
+/* ---- default policy location ---- */
+
+#ifndef VG_SCA_SOURCE_RULES
+#define VG_SCA_SOURCE_RULES "rules"
+#endif
+#ifndef VG_SCA_INSTALL_RULES
+#define VG_SCA_INSTALL_RULES "/usr/local/share/vigil/rules"
+#endif
+
+const char *vg_sca_default_policy(char *buf, size_t bufsz)
+{
+    static const char name[] = "policies/debian12-baseline.yml";
+    const char *env = getenv("VIGIL_RULES");
+    if (env && *env) {
+        snprintf(buf, bufsz, "%s/%s", env, name);
+        return buf;
+    }
+    char exe[2048];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(buf, bufsz, "%s/../share/vigil/rules/%s", exe, name);
+            if (access(buf, R_OK) == 0) return buf;
+        }
+    }
+    snprintf(buf, bufsz, "%s/%s", VG_SCA_INSTALL_RULES, name);
+    if (access(buf, R_OK) == 0) return buf;
+    snprintf(buf, bufsz, "%s/%s", VG_SCA_SOURCE_RULES, name);
+    return buf;
 }

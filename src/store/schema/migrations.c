@@ -20,6 +20,9 @@ static const char m004_token_roles[] =
 static const char m005_assets[] =
 #include "005_assets.sql.h"
     ;
+static const char m010_posture_trend[] =
+#include "010_posture_trend.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
@@ -27,6 +30,7 @@ static const struct vg__migration migrations[] = {
     {3, "agents", m003_agents},
     {4, "token_roles", m004_token_roles},
     {5, "assets", m005_assets},
+    {10, "posture_trend", m010_posture_trend},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)

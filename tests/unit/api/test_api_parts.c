@@ -229,21 +229,36 @@ static void routes_lookup(void **state)
     assert_int_equal(vg__api_route_find("GET", "/nope", allow, sizeof allow), -1);
     assert_int_equal(vg__api_route_find("GET", "/healthz/", allow, sizeof allow), -1);
     assert_true(vg__api_route_find("HEAD", "/metrics", allow, sizeof allow) >= 0);
-    /* a "{name}" segment: one non-empty segment, captured */
-    char param[16];
-    i = vg__api_route_match("DELETE", "/api/v1/intel/feeds/apt1", allow, sizeof allow, param, sizeof param);
+    /* path parameters: one non-empty segment, decoded, nothing else */
+    i = vg__api_route_find("GET", "/api/v1/assets/web-01", allow, sizeof allow);
     assert_true(i >= 0);
-    assert_string_equal(param, "apt1");
+    assert_string_equal(vg__api_routes[i].path, "/api/v1/assets/{host}");
+    assert_true(vg__api_route_find("GET", "/api/v1/assets", allow, sizeof allow) >= 0);
+    assert_int_equal(vg__api_route_find("GET", "/api/v1/assets/", allow, sizeof allow), -1);
+    assert_int_equal(vg__api_route_find("GET", "/api/v1/assets/a/b", allow, sizeof allow), -1);
+    assert_int_equal(vg__api_route_find("POST", "/api/v1/posture/x", allow, sizeof allow), -2);
+    char arg[16];
+    assert_true(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/db%2D01", arg, sizeof arg));
+    assert_string_equal(arg, "db-01");
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/a%00b", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/a%2fb", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/%zz", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/%4", arg, sizeof arg));
+    assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/aaaaaaaaaaaaaaaaaaaa", arg, sizeof arg));
+    assert_true(vg__api_route_match("/x/{a}/y", "/x/1/y", arg, sizeof arg));
+    assert_false(vg__api_route_match("/x/{a}/y", "/x/1/z", arg, sizeof arg));
+    /* the intel feed routes: {name} in the middle and at the end */
+    i = vg__api_route_find("DELETE", "/api/v1/intel/feeds/apt1", allow, sizeof allow);
+    assert_true(i >= 0);
     assert_int_equal(vg__api_routes[i].roles, ROLE_ADMIN);
-    i = vg__api_route_match("POST", "/api/v1/intel/feeds/c2/refresh", allow, sizeof allow, param, sizeof param);
+    i = vg__api_route_find("POST", "/api/v1/intel/feeds/c2/refresh", allow, sizeof allow);
     assert_true(i >= 0);
-    assert_string_equal(param, "c2");
-    assert_int_equal(vg__api_route_match("GET", "/api/v1/intel/feeds/c2", allow, sizeof allow, param, sizeof param), -2);
+    assert_string_equal(vg__api_routes[i].path, "/api/v1/intel/feeds/{name}/refresh");
+    assert_true(vg__api_route_match(vg__api_routes[i].path, "/api/v1/intel/feeds/c2/refresh", arg, sizeof arg));
+    assert_string_equal(arg, "c2");
+    assert_int_equal(vg__api_route_find("GET", "/api/v1/intel/feeds/c2", allow, sizeof allow), -2);
     assert_string_equal(allow, "DELETE");
-    assert_int_equal(vg__api_route_match("DELETE", "/api/v1/intel/feeds/", allow, sizeof allow, param, sizeof param), -1);
-    assert_int_equal(vg__api_route_match("DELETE", "/api/v1/intel/feeds/a/b", allow, sizeof allow, param, sizeof param), -1);
-    assert_int_equal(vg__api_route_match("DELETE", "/api/v1/intel/feeds/0123456789abcdef", allow, sizeof allow, param,
-                                         sizeof param), -1); /* longer than the buffer: no match */
+    assert_int_equal(vg__api_route_find("DELETE", "/api/v1/intel/feeds/", allow, sizeof allow), -1);
     assert_true(vg__api_route_find("GET", "/api/v1/intel/feeds", allow, sizeof allow) >= 0);
     /* every route except the health probe needs a token */
     for (size_t k = 0; k < vg__api_nroutes; k++)

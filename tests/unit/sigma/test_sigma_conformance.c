@@ -28,6 +28,33 @@ static size_t count_yml(const char *dir)
     return n;
 }
 
+static int cmp_count(const void *a, const void *b)
+{
+    const struct { const char *r; size_t n; } *x = a, *y = b;
+    return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->r, y->r);
+}
+
+/* The counts the conformance run reports: loaded, and rejected by reason
+ * (each distinct reason text with its count, most frequent first). */
+static void print_by_reason(const struct vg_sigma_report *rep)
+{
+    struct { const char *r; size_t n; } *by = calloc(rep->nrej + 1, sizeof *by);
+    size_t nby = 0;
+    assert_non_null(by);
+    for (size_t i = 0; i < rep->nrej; i++) {
+        size_t k = 0;
+        while (k < nby && strcmp(by[k].r, rep->rej[i].reason) != 0) k++;
+        if (k == nby) by[nby++].r = rep->rej[i].reason;
+        by[k].n++;
+    }
+    qsort(by, nby, sizeof *by, cmp_count);
+    printf("counts: %zu files, %zu documents, %zu loaded, %zu correlations, %zu filters, %zu skipped, %zu rejected\n", rep->files,
+           rep->documents, rep->loaded, rep->correlations, rep->filters, rep->skipped, rep->rejected);
+    printf("rejected by reason:\n");
+    for (size_t k = 0; k < nby; k++) printf("  %5zu  %s\n", by[k].n, by[k].r);
+    free(by);
+}
+
 static void load_all(struct vg_sigma_set *set, struct vg_sigma_report *rep)
 {
     char path[4096];
@@ -74,6 +101,7 @@ static void test_conformance_load(void **st)
     }
     printf("loaded %zu, rejected %zu (%zu for unconfigured expand placeholders, %zu other)\n", rep.loaded, rep.rejected,
            expand, other);
+    print_by_reason(&rep);
     printf("load+compile: %.0f ms, RSS %ld MiB after (%ld MiB before)\n", (t1 - t0) / 1e6, rss1 / 1024, rss0 / 1024);
     assert_int_equal(other, 0);
     assert_int_equal(rep.files, files);

@@ -205,12 +205,75 @@ static void test_alternative_fields(void **st)
     vg_batch_free(dst);
 }
 
+/* Keywords over decoded events: the fast path leaves out of its keyword
+ * scan the values whose bytes lie inside the raw text (scanned anyway) and
+ * pointer-identical copies of the previous value. A keyword ("Mimikatz
+ * Use") placed only in the raw text, only in a value pointing into it, only
+ * in an unescaped copy outside it (the raw JSON has `sekurlsa\u003a:`), or
+ * only in an ECS-style copy sharing the bytes of such a value must fire in
+ * both evaluators; an event without it must not. */
+static void test_keywords_raw(void **st)
+{
+    (void)st;
+    uint32_t chan = vg_fid("Channel", 7), eid = vg_fid("EventID", 7), img = vg_fid("Image", 5),
+             cmd = vg_fid("CommandLine", 11), ecmd = vg_fid("process.command_line", 20), user = vg_fid("User", 4);
+    const char *raws[5] = {
+        "{\"Image\":\"x.exe\",\"note\":\"sekurlsa::logonpasswords\"}", /* only in raw */
+        "{\"CommandLine\":\"m.exe privilege::debug exit\"}",      /* value points into raw */
+        "{\"CommandLine\":\"m.exe sekurlsa\\u003a:x\"}",          /* unescaped copy outside raw */
+        "{\"CommandLine\":\"m.exe sekurlsa\\u003a:x\"}",          /* ... and its ECS copy right after */
+        "{\"CommandLine\":\"m.exe sekurlsa\\u003ax\"}",           /* none */
+    };
+    const char *copies[5] = {NULL, NULL, "m.exe sekurlsa::x", "m.exe sekurlsa::x", "m.exe sekurlsa:x"};
+    struct vg_arena ar;
+    vg_arena_init(&ar, 4096);
+    size_t fired = 0;
+    for (int k = 0; k < 5; k++) {
+        struct vg_event ev;
+        vg_event_init(&ev, &ar);
+        assert_int_equal(vg_event_set_raw(&ev, raws[k], strlen(raws[k])), 0);
+        assert_int_equal(vg_event_add_str(&ev, chan, 0, "Microsoft-Windows-Sysmon/Operational", 36), 0);
+        assert_int_equal(vg_event_add_int(&ev, eid, 0, 1), 0);
+        assert_int_equal(vg_event_add_str(&ev, user, 0, "WIN\\alice", 9), 0);
+        if (k == 0) assert_int_equal(vg_event_add_str(&ev, img, 0, "x.exe", 5), 0);
+        if (k == 1) {
+            const char *v = strstr(ev.raw, "m.exe");
+            assert_int_equal(vg_event_add_str(&ev, cmd, 0, v, 26), 0);
+            assert_int_equal(vg_event_add_str(&ev, ecmd, VG_FF_ECS, v, 26), 0);
+        }
+        if (copies[k]) {
+            size_t n = strlen(copies[k]);
+            char *copy = vg_arena_alloc(&ar, n + 1);
+            assert_non_null(copy);
+            memcpy(copy, copies[k], n + 1);
+            if (k == 3) { /* the source field outside raw scanned, its ECS copy skipped */
+                assert_int_equal(vg_event_add_str(&ev, ecmd, VG_FF_ECS, copy, n), 0);
+                assert_int_equal(vg_event_add_str(&ev, cmd, 0, copy, n), 0);
+            } else {
+                assert_int_equal(vg_event_add_str(&ev, cmd, 0, copy, n), 0);
+            }
+        }
+        assert_true(compare(&ev, "keyword event") >= 0);
+        const struct vg_sigma_hit *h;
+        int n = vg_sigma_match(g_fast, &ev, &h);
+        bool mimi = false;
+        for (int i = 0; i < n; i++) mimi |= strcmp(h[i].rule->title, "Mimikatz Use") == 0;
+        printf("keyword event %d: Mimikatz Use %s\n", k, mimi ? "fired" : "silent");
+        if (k < 4) assert_true(mimi);
+        else assert_false(mimi);
+        fired += mimi;
+    }
+    assert_int_equal(fired, 4);
+    vg_arena_release(&ar);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_regression_events),
         cmocka_unit_test(test_generated_events),
         cmocka_unit_test(test_alternative_fields),
+        cmocka_unit_test(test_keywords_raw),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -62,7 +62,7 @@ static void test_schema_correlations(void **st)
     assert_int_equal(rep.correlations, files);
     assert_int_equal(rep.nnotes, files);
     for (size_t i = 0; i < rep.nnotes; i++)
-        assert_true(strstr(rep.notes[i].reason, "correlation (evaluated by") || strstr(rep.notes[i].reason, "filter (not applied yet)"));
+        assert_true(strstr(rep.notes[i].reason, "correlation (evaluated by") || strstr(rep.notes[i].reason, "filter (AND-ed onto"));
     for (size_t i = 0; i < vg_sigma_rule_count(set); i++) {
         const struct vg_sigma_rule *r = vg_sigma_rule_at(set, i);
         assert_int_equal(r->kind, VG_SIGMA_CORRELATION);

@@ -391,7 +391,8 @@ static void test_metadata_multidoc(void **st)
 {
     (void)st;
     const char *y = "title: base\nid: r1\nname: base_rule\nauthor: Someone\nlevel: high\nstatus: test\n"
-                    "tags: [attack.execution, attack.t1059.001, attack.defense-evasion, attack.g0016, cve.2021-1]\n"
+                    "tags: [attack.execution, attack.t1059.001, attack.defense-evasion, attack.g0016, cve.2021-1, attack.s0002,\n"
+                    "       attack.ta0002, detection.emerging_threats, attack.Execution, attack.T1059.001, car.2013-05-009]\n"
                     "falsepositives: [admins]\nreferences: ['https://example.org']\n"
                     "logsource: {product: windows, category: process_creation}\n"
                     "detection: {sel: {Image|endswith: '\\x.exe'}, condition: sel}\n"
@@ -411,13 +412,14 @@ static void test_metadata_multidoc(void **st)
     assert_int_equal(rep.rejected, 0);
     assert_int_equal(rep.nnotes, 2);
     assert_non_null(strstr(rep.notes[0].reason, "correlation (evaluated by"));
+    assert_non_null(strstr(rep.notes[1].reason, "filter (AND-ed onto"));
     const struct vg_sigma_rule *r = vg_sigma_rule_find(set, "r1");
     assert_non_null(r);
     assert_string_equal(r->author, "Someone");
     assert_string_equal(r->level, "high");
     assert_int_equal(r->ntactics, 2);
     assert_string_equal(r->tactics[0], "execution");
-    assert_string_equal(r->tactics[1], "defense-evasion");
+    assert_string_equal(r->tactics[1], "defense_evasion"); /* normalised: SigmaHQ writes -, the pack _ */
     assert_int_equal(r->ntechniques, 1);
     assert_string_equal(r->techniques[0], "T1059.001");
     assert_int_equal(r->nfalsepositives, 1);
@@ -430,7 +432,7 @@ static void test_metadata_multidoc(void **st)
     assert_string_equal(c->correlation->cond_op, "gte");
     assert_int_equal(c->correlation->cond_value, 10);
     assert_int_equal(vg_sigma_rule_at(set, 2)->kind, VG_SIGMA_FILTER);
-    assert_int_equal(c->line, 13);
+    assert_int_equal(c->line, 14);
     vg_sigma_report_release(&rep);
     vg_sigma_set_free(set);
 }

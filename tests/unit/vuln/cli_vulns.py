@@ -38,8 +38,10 @@ check(lines[-1].get("summary", {}).get("findings") == 8, "json: summary line las
 bash = [f for f in findings if f["package"] == "bash" and f["cve"] == "CVE-2024-4000"]
 check(len(bash) == 1 and bash[0]["fixed_version"] is None, "json: unfixed has fixed_version null")
 
-rc, out, err = run(*fx, "--host", "some-other-host")
-check(rc == 2 and "arrive" not in out and "agents report them" in err, "--host other: exit 2 with a note")
+with tempfile.TemporaryDirectory() as d:
+    # another host: its agent-reported inventory is read from the store (none here)
+    rc, out, err = run(*fx, "--host", "some-other-host", "--data", d)
+    check(rc == 1 and "no asset" in err, "--host other: read from the store; unknown host is an error")
 
 with tempfile.TemporaryDirectory() as d:
     bad = os.path.join(d, "status")

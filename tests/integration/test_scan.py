@@ -1,0 +1,209 @@
+"""`vigil scan` and `vigil rules check` end to end: --rules repeated, format
+detection per file (JSON lines, JSON array, evtx_dump JSON, EVTX, syslog
+text) and --format, each alert naming its file and record or line,
+--min-level, --output, --json, --filters (a filter suppresses a match, a
+filter naming an unknown rule is a warning), the progress bar forced into a
+pipe with --progress (bytes done of total, events/s, alerts so far), the
+summary table; `vigil rules check` on Vigil's rules/ skips the mapping and
+policy documents exactly as the engine does and reports the same rule
+count, and its --json report carries filters, warnings and positions."""
+import json
+import os
+import subprocess
+import vgtest as t
+
+base = t.tmpdir("scan")
+rules = {k: os.path.join(base, "rules-" + k) for k in ("a", "b")}
+for d in rules.values():
+    os.makedirs(d)
+ev = os.path.join(base, "evidence")
+os.makedirs(ev)
+
+with open(os.path.join(rules["a"], "whoami.yml"), "w") as f:
+    f.write(r"""title: Scan Test Whoami
+id: aaaaaaaa-0000-4000-8000-000000000001
+name: scan_test_whoami
+author: Scan Test A
+tags: [attack.discovery, attack.t1033, attack.g0007, attack.s0002, cve.2020-1234, detection.threat-hunting, attack.Discovery]
+logsource: {product: windows, category: process_creation}
+detection: {sel: {Image|endswith: '\whoami.exe'}, condition: sel}
+level: high
+""")
+with open(os.path.join(rules["b"], "net_user.yml"), "w") as f:
+    f.write(r"""title: Scan Test Net User Add
+id: aaaaaaaa-0000-4000-8000-000000000002
+author: Scan Test B
+tags: [attack.persistence, attack.t1136.001]
+logsource: {product: windows, category: process_creation}
+detection: {sel: {CommandLine|contains|all: [net, ' user', ' /add']}, condition: sel}
+level: low
+---
+title: Scan Test Keyword
+id: aaaaaaaa-0000-4000-8000-000000000003
+author: Scan Test B
+logsource: {product: linux}
+detection: {kw: [evil-token-7], condition: kw}
+level: medium
+""")
+bits_rule = os.path.join(t.SHARED, "sigma/rules/windows/process_creation/proc_creation_win_bitsadmin_download.yml")
+
+W = "C:\\\\Windows\\\\System32\\\\whoami.exe"
+with open(os.path.join(ev, "a.jsonl"), "w") as f:
+    f.write('{"Image":"%s","User":"bob"}\n' % W)
+    f.write('{"Image":"C:\\\\x\\\\calc.exe"}\n')
+    f.write('{"Image":"%s","User":"adm_x","CommandLine":"net user x /add"}\n' % W)
+with open(os.path.join(ev, "b.json"), "w") as f:
+    f.write('[{"Image":"C:\\\\x\\\\notepad.exe"},\n {"Image":"%s","User":"carol"}]\n' % W)
+with open(os.path.join(ev, "c.log"), "wb") as f:
+    f.write(b"Dec 10 06:55:46 host1 sshd[1]: Connection closed by 203.0.113.4 port 5555\n")
+    f.write(b"Dec 10 06:55:47 host1 myapp[2]: saw evil-token-7 in request\n")
+case = os.path.join(t.SHARED, "sigma/regression_data/rules/windows/process_creation/proc_creation_win_bitsadmin_download")
+for fn in os.listdir(case):
+    if fn.endswith(".evtx"):
+        os.symlink(os.path.join(case, fn), os.path.join(ev, "d.evtx"))
+    elif fn.endswith(".json"):
+        os.symlink(os.path.join(case, fn), os.path.join(ev, "e.json"))
+total_bytes = sum(os.path.getsize(os.path.join(ev, n)) for n in os.listdir(ev))
+
+
+def scan(*args, timeout=300):
+    p = subprocess.run([t.VIGIL, "scan", "--no-default-rules"] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def rows_of(text):
+    return [json.loads(l) for l in text.splitlines() if l.strip()]
+
+
+def key(r):
+    o = r["origin"]
+    return (os.path.basename(o["file"]), o.get("line") or o.get("record"), r["title"])
+
+
+# ---- --rules repeated, format detection, origins, summary -------------------
+rc, out, err = scan("--rules", rules["a"], "--rules", rules["b"], "--rules", bits_rule, "--json", ev)
+t.check(rc == 0, "scan exits 0 (%d): %s" % (rc, err[-400:]))
+rows = rows_of(out)
+keys = sorted(key(r) for r in rows if r["title"] != "File Download Via Bitsadmin")
+want = sorted([("a.jsonl", 1, "Scan Test Whoami"), ("a.jsonl", 3, "Scan Test Whoami"),
+               ("a.jsonl", 3, "Scan Test Net User Add"), ("b.json", 2, "Scan Test Whoami"),
+               ("c.log", 2, "Scan Test Keyword")])
+t.check(keys == want, "JSON lines, JSON array and syslog alerts name file and record/line: %s" % keys)
+t.check(all(r["origin"].get("line") for r in rows if key(r)[0] == "c.log"), "syslog alerts carry a line number")
+bits = [r for r in rows if r["title"] == "File Download Via Bitsadmin"]
+t.check(sorted(set(key(r)[0] for r in bits)) == ["d.evtx", "e.json"] and all(r["origin"].get("record") for r in bits),
+        "EVTX and evtx_dump JSON detected, their alerts name the record (%s)" % [key(r) for r in bits])
+who = [r for r in rows if r["title"] == "Scan Test Whoami"]
+t.check(all(r["author"] == "Scan Test A" and r["tactics"] == ["discovery"] and r["techniques"] == ["T1033"] for r in who),
+        "alerts carry the author; tactics de-duplicated, groups/software/cve/detection tags stay tags only")
+t.check(all("attack.g0007" in r["rule"]["tags"] and "cve.2020-1234" in r["rule"]["tags"] for r in who), "all tags kept in the rule")
+t.check(all(r.get("author") for r in rows), "every alert has an author")
+nalerts = len(rows)
+for k in ("events read", "events/s", "alerts", "top rules:", "Scan Test Whoami (Scan Test A)", "decode failures"):
+    t.check(k in err, "summary shows '%s'" % k)
+lines = {l.split()[0]: l.split()[-1] for l in err.splitlines() if l.startswith("  ") and len(l.split()) == 2}
+t.check(lines.get("high") == str(sum(r["level"] == "high" for r in rows)) and lines.get("low") == "1",
+        "summary counts alerts by level (%s)" % lines)
+ev_read = [l for l in err.splitlines() if l.startswith("events read")]
+t.check(ev_read and int(ev_read[0].split()[-1]) >= 3 + 2 + 2 + 2, "events read counted (%s)" % ev_read)
+t.check("\r[" not in err, "no progress bar when stderr is not a terminal")
+
+# ---- --min-level, --output, readable output -----------------------------------
+rc, out, err = scan("--rules", rules["a"], "--rules", rules["b"], "--min-level", "medium", "--json", ev)
+lv = [r["level"] for r in rows_of(out)]
+t.check(rc == 0 and lv and all(l in ("medium", "high", "critical") for l in lv) and len(lv) == nalerts - len(bits) - 1,
+        "--min-level medium drops the low alert (%s)" % lv)
+outfile = os.path.join(base, "alerts.jsonl")
+rc, out, err = scan("--rules", rules["a"], "--rules", rules["b"], "--output", outfile, ev)
+filed = rows_of(open(outfile).read())
+t.check(rc == 0 and out == "" and len(filed) == nalerts - len(bits), "--output writes JSON lines to the file, nothing on stdout")
+rc, out, err = scan("--rules", rules["a"], ev)
+t.check(rc == 0 and out.count("Scan Test Whoami") == 3 and "a.jsonl:#3" in out and "b.json:#2" in out,
+        "readable lines name file:#record (JSON) / file:line (text) (%s)" % out.splitlines()[:3])
+
+# ---- --format --------------------------------------------------------------------
+forced = os.path.join(base, "events.txt")
+with open(forced, "w") as f:
+    f.write('{"Image":"%s"}\n' % W)
+rc, out, err = scan("--rules", rules["a"], "--json", "--format", "json", forced)
+t.check(rc == 0 and len(rows_of(out)) == 1, "--format json on a .txt file")
+rc, out, err = scan("--rules", rules["b"], "--json", "--format", "rfc3164", os.path.join(ev, "a.jsonl"))
+t.check(rc == 0 and rows_of(out) == [] and "events read            3" in err,
+        "--format rfc3164 reads the JSON file as text lines (no field matches)")
+rc, out, err = scan("--rules", rules["a"], "--format", "nosuch", ev)
+t.check(rc == 2 and "unknown format" in err, "--format with an unknown name is a usage error")
+
+# ---- --filters ---------------------------------------------------------------
+fdir = os.path.join(base, "filters")
+os.makedirs(fdir)
+with open(os.path.join(fdir, "mf_admins.yml"), "w") as f:
+    f.write("""title: Admin accounts are expected to run whoami
+id: ffffffff-0000-4000-8000-000000000001
+logsource: {product: windows}
+filter:
+  rules:
+    - scan_test_whoami
+    - no-such-rule-id
+  adm:
+    User|startswith: adm_
+  condition: not adm
+""")
+rc, out, err = scan("--rules", rules["a"], "--rules", rules["b"], "--filters", fdir, "--json", ev)
+keys_f = sorted(key(r) for r in rows_of(out))
+t.check(("a.jsonl", 3, "Scan Test Whoami") not in keys_f and ("a.jsonl", 1, "Scan Test Whoami") in keys_f
+        and ("a.jsonl", 3, "Scan Test Net User Add") in keys_f,
+        "the filter suppresses the admin's whoami, nothing else (%s)" % keys_f)
+t.check("warning:" in err and "no-such-rule-id" in err and "mf_admins.yml:7:" in err,
+        "a filter naming an unknown rule is a warning with its position")
+t.check("filters                1 (applied 1 times, 1 warnings)" in err, "summary counts filters")
+with open(os.path.join(fdir, "not_a_filter.yml"), "w") as f:
+    f.write(open(os.path.join(rules["a"], "whoami.yml")).read())
+rc, out, err = scan("--rules", rules["a"], "--filters", fdir, "--json", ev)
+t.check(rc == 0 and "not a filter document" in err, "a rule in a --filters path is rejected")
+os.unlink(os.path.join(fdir, "not_a_filter.yml"))
+
+# ---- progress bar forced into a pipe --------------------------------------------
+rc, out, err = scan("--rules", rules["a"], "--progress", "--json", ev)
+bars = [s for s in err.split("\r") if s.startswith("[")]
+last = bars[-1] if bars else ""
+mib = "%.1f/%.1f MiB" % (total_bytes / 1048576.0, total_bytes / 1048576.0)
+t.check(rc == 0 and "100%" in last and mib in last and "events/s" in last and "3 alerts" in last,
+        "--progress draws the bar into a pipe: bytes done of total, events/s, alerts (%r)" % last)
+rc, out, err = scan("--rules", rules["a"], "--progress", "--quiet", "--json", ev)
+t.check("\r[" not in err, "--quiet wins over --progress")
+
+# ---- vigil rules check ---------------------------------------------------------
+src = os.environ.get("VG_SRC") or os.path.join(os.path.dirname(__file__), "../..")
+pack = os.path.join(src, "rules")
+p = subprocess.run([t.VIGIL, "rules", "check", "--json", pack], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+rep = json.loads(p.stdout) if p.returncode in (0, 1) else {}
+t.check(p.returncode == 0 and rep.get("rejected") == 0 and rep.get("skipped", 0) >= 2,
+        "rules check on rules/: nothing rejected, mappings and policies skipped (%s)" % {k: v for k, v in rep.items() if not isinstance(v, list)})
+skipped = [n["file"] for n in rep.get("notes", []) if "not a Sigma document" in n["reason"]]
+t.check(any("mappings" in s for s in skipped) and any("policies" in s for s in skipped), "skipped notes name the mapping and policy files")
+p2 = subprocess.run([t.VIGIL, "scan", "--rules", rules["a"], "--json", os.path.join(ev, "c.log")], stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, timeout=120, env=dict(os.environ, VIGIL_RULES=pack))
+rl = [l for l in p2.stderr.decode().splitlines() if l.startswith("rules ")]
+t.check(rl and rl[0].split()[1] == str(rep.get("loaded", -1) + 1),
+        "the engine loads as many rules from rules/ as rules check reports (+1 from --rules): %s vs %s" % (rl, rep.get("loaded")))
+p = subprocess.run([t.VIGIL, "rules", "check", "--json", "--filters", fdir, rules["a"], rules["b"]], stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, timeout=120)
+rep = json.loads(p.stdout)
+t.check(p.returncode == 0 and rep["loaded"] == 3 and rep["filters"] == 1 and rep["filters_applied"] == 1 and rep["warnings"] == 1,
+        "rules check --json counts rules, filters, applications and warnings (%s)" % {k: v for k, v in rep.items() if not isinstance(v, list)})
+w = rep["warning_list"][0] if rep["warning_list"] else {}
+t.check(w.get("line") == 7 and w.get("column", 0) > 0 and "no-such-rule-id" in w.get("reason", ""), "warning entry with position (%s)" % w)
+bad = os.path.join(base, "bad-rules")
+os.makedirs(bad)
+with open(os.path.join(bad, "broken.yml"), "w") as f:
+    f.write("title: x\nlogsource: {product: a}\ndetection:\n  sel: {A|nosuch: 1}\n  condition: sel\n---\n---\n")  # empty documents after it are nothing
+with open(os.path.join(bad, "empty.yml"), "w") as f:
+    pass
+p = subprocess.run([t.VIGIL, "rules", "check", "--json", bad], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+rep = json.loads(p.stdout)
+t.check(p.returncode == 1 and rep["rejected"] == 2 and all(r["line"] > 0 and r["column"] > 0 for r in rep["rejections"]),
+        "every rejection has file, line and column (%s)" % [(r["line"], r["column"], r["reason"]) for r in rep["rejections"]])
+
+t.cleanup(base)
+t.finish()
