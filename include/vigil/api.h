@@ -40,6 +40,27 @@ struct vg_api_opts {
     /* Appended by the incidents slice: the server's incident settings
      * (risk window and threshold for GET /api/v1/risk); NULL = defaults. */
     const struct vg_respond_opts *respond;
+    /* Appended by the intel feeds slice (NULL = the /api/v1/intel routes
+     * answer 503): threat-intel feeds and look-ups, implemented by the
+     * server (src/server/intel.c) with intel_ctx. */
+    const struct vg_api_intel *intel;
+    void *intel_ctx;
+};
+
+/* Threat-intel operations behind /api/v1/intel/... Each appends a JSON
+ * value to out and returns 0, or a VG_E* code with detail in err:
+ * VG_EINVAL (400), VG_ENOENT (404), VG_EEXIST (409), VG_EUNSUP (503),
+ * others (500). feed_add takes the request body {"name","location",
+ * "format","refresh"} and answers the new feed after its first fetch;
+ * feed_refresh fetches now and answers the feed (a failed fetch is not an
+ * error of the call: the feed's status says it). */
+struct vg_api_intel {
+    int (*feeds_list)(void *ctx, struct vg_buf *out, struct vg_err *err);
+    int (*feed_add)(void *ctx, const char *body, size_t len, struct vg_buf *out, struct vg_err *err);
+    int (*feed_remove)(void *ctx, const char *name, struct vg_buf *out, struct vg_err *err);
+    int (*feed_refresh)(void *ctx, const char *name, struct vg_buf *out, struct vg_err *err);
+    int (*stats)(void *ctx, struct vg_buf *out, struct vg_err *err);
+    int (*lookup)(void *ctx, const char *value, struct vg_buf *out, struct vg_err *err);
 };
 
 struct vg_api;

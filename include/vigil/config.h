@@ -38,6 +38,8 @@
  *   warninglists = /srv/misp-warninglists           # MISP warninglists (suppress hits); same syntax
  *   refresh = 1h                   # re-read the feeds on this schedule ("off", the default: only
  *                                  # at start, on SIGHUP and POST /api/v1/rules/reload)
+ *   ca_file = /etc/vigil/feeds-ca.pem  # CAs for https feeds registered with `vigil intel feeds add`
+ *                                  # (default: the system store)
  *   [incidents]                    # docs/internals/incidents.md
  *   enabled = on                   # group alerts into incidents (on | off)
  *   aggregate_window = 1h          # repeats of a rule on the same entities count into one alert ("off": one row each)
@@ -94,6 +96,7 @@ struct vg_config {
     int64_t incident_window_ns;      /* window: alerts sharing an entity within it group (default 2h) */
     int64_t risk_window_ns;          /* risk_window: entity risk accumulates over it (default 24h) */
     size_t risk_threshold;           /* risk_threshold: 1..100 (default 50) */
+    char intel_ca_file[1024];                      /* [intel] ca_file: PEM CAs for https feeds ("" = system store) */
 };
 
 /* Fills defaults (data from default_data, loopback listeners). */

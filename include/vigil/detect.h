@@ -111,8 +111,10 @@ const char *vg_detect_default_pack(void);
  * and matches each event after the Sigma rules; each hit becomes an alert
  * (vg_intel_alert_build) in the batch, committed with the events. put
  * takes over the caller's reference (NULL clears the set); batches in
- * flight finish with the set they took. failed counts a refresh that did
- * not produce a set (the current one stays). Both are thread-safe. */
+ * flight finish with the set they took; put then waits (up to 10 s) until
+ * they are done and frees the old set itself, so no detect worker pays for
+ * freeing it. failed counts a refresh that did not produce a set (the
+ * current one stays). Both are thread-safe. */
 struct vg_intel_set;
 void vg_detect_intel_put(struct vg_detect *d, struct vg_intel_set *s);
 void vg_detect_intel_failed(struct vg_detect *d);

@@ -150,6 +150,11 @@ size_t vg_intel_match_event(const struct vg_intel_set *s, const struct vg_event 
  * not NULL) is set when a warninglist suppressed hits. */
 size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
                             struct vg_intel_hit *hits, size_t max, bool *suppressed);
+/* Analyst look-up: every indicator holding value (type detected), at any
+ * time and whether or not a warninglist lists it (ask
+ * vg_intel_warninglisted for that). Same return contract. */
+size_t vg_intel_lookup(const struct vg_intel_set *s, const char *value, size_t len, struct vg_intel_hit *hits,
+                       size_t max);
 /* Is value on a loaded warninglist (type detected)? */
 bool vg_intel_warninglisted(const struct vg_intel_set *s, const char *value, size_t len);
 
@@ -174,5 +179,12 @@ struct vg_intel_slot *vg_intel_slot_new(void);
 void vg_intel_slot_free(struct vg_intel_slot *sl);
 struct vg_intel_set *vg_intel_slot_get(struct vg_intel_slot *sl);
 void vg_intel_slot_put(struct vg_intel_slot *sl, struct vg_intel_set *s);
+/* Like put, but returns the previous set (with the slot's reference, NULL
+ * when empty) instead of dropping it. */
+struct vg_intel_set *vg_intel_slot_swap(struct vg_intel_slot *sl, struct vg_intel_set *s);
+/* Drops the caller's reference to s after waiting (polling each 1 ms, up to
+ * timeout_ms) until it is the last one, so the set is freed by this thread
+ * rather than by a matcher. Returns true when it was freed here; NULL-safe. */
+bool vg_intel_set_release_last(struct vg_intel_set *s, int timeout_ms);
 
 #endif

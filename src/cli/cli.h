@@ -42,4 +42,9 @@ int vg_cli_server_url(struct vg_buf *url, const char *server, const char *path);
  * detail may be NULL) to stderr. */
 void vg_cli_server_error(const char *cmd, int status, const char *error, const char *detail);
 
+/* vigil intel feeds ... / vigil intel lookup (src/cli/intel_feeds.c);
+ * argv[0] is "feeds" / "lookup". Return the exit code. */
+int vg_cli_intel_feeds(int argc, char **argv);
+int vg_cli_intel_lookup(int argc, char **argv);
+
 #endif

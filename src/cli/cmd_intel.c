@@ -2,7 +2,8 @@
  * bundles, MISP events, text/CSV lists; MISP warninglists with
  * --warninglists) through the detect layer's intel module and reports
  * counts and rejections, lists indicators, prints the compiled set's
- * figures, or checks values against the set. Exit 0 ok, 1 when something
+ * figures, or checks values against the set. `feeds` (the registered
+ * feeds) and `lookup` (a server's look-up) are in intel_feeds.c. Exit 0 ok, 1 when something
  * was rejected (load) or nothing matched (check), 2 on usage / I/O errors. */
 #include "cli.h"
 #include "vigil/intel.h"
@@ -12,6 +13,8 @@ static const char usage_text[] =
     "       vigil intel list  [--warninglists DIR] FEED...\n"
     "       vigil intel stats [--json] [--warninglists DIR] FEED...\n"
     "       vigil intel check [--warninglists DIR] [--at TIME] -f FEED [-f FEED...] VALUE...\n"
+    "       vigil intel feeds list|add|remove|refresh ... (registered feeds; vigil intel feeds for help)\n"
+    "       vigil intel lookup VALUE --server URL [--token T] [--json]\n"
     "  FEED is a file or directory: STIX 2.1 bundle, MISP event JSON, MISP\n"
     "  warninglist, or a text/CSV list (one value per line, optional type column).\n"
     "  --warninglists DIR  load MISP warninglists (*/list.json) that suppress hits\n"
@@ -227,10 +230,12 @@ static int run(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "stats") == 0) return cmd_load(argc - 1, argv + 1, true);
     if (argc >= 2 && strcmp(argv[1], "list") == 0) return cmd_list(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "check") == 0) return cmd_check(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "feeds") == 0) return vg_cli_intel_feeds(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "lookup") == 0) return vg_cli_intel_lookup(argc - 1, argv + 1);
     fprintf(stderr, "%s\n", usage_text);
     return 2;
 }
 
 const struct vg_cmd vg_cmd_intel = {
-    .name = "intel", .desc = "load threat-intel feeds (STIX, MISP, lists), show stats, check values", .usage = usage_text,
+    .name = "intel", .desc = "threat-intel feeds (STIX, MISP, lists): load, stats, check, registered feeds, look-up", .usage = usage_text,
     .run = run};

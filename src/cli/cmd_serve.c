@@ -8,7 +8,7 @@ static const char usage[] =
     "                   [--syslog-tcp ADDR:PORT] [--syslog-tls ADDR:PORT] [--tail FILE]... [--workers N]\n"
     "                   [--log-level debug|info|warn|error] [--rules PATH]... [--mappings PATH]\n"
     "                   [--no-default-rules] [--intel PATH]... [--intel-warninglists DIR]...\n"
-    "                   [--intel-refresh DURATION|off] [--aggregate-window DURATION|off]\n"
+    "                   [--intel-refresh DURATION|off] [--intel-ca-file PEM] [--aggregate-window DURATION|off]\n"
     "                   [--incident-window DURATION] [--incidents on|off]\n"
     "                   [--agents ADDR:PORT] [--agents-silent-after DURATION]\n"
     "\n"
@@ -26,6 +26,8 @@ static const char usage[] =
     "directories), --intel-warninglists MISP warninglists whose values never alert; every event is\n"
     "matched and each hit is an alert. The feeds are re-read on SIGHUP, POST /api/v1/rules/reload and\n"
     "every --intel-refresh interval ([intel] feeds, warninglists, refresh in the configuration file).\n"
+    "Feeds registered with `vigil intel feeds add` (files or http(s) URLs, DATA/intel/feeds.json) refresh on\n"
+    "their own schedules; --intel-ca-file names the CAs for https feeds (default: the system store).\n"
     "Incidents: repeats of a rule on the same host, user and source count into one alert within\n"
     "--aggregate-window (default 1h); committed alerts are grouped into incidents by shared entities\n"
     "within --incident-window (default 2h), scored for risk and ranked ([incidents] section;\n"
@@ -54,7 +56,7 @@ static int run(int argc, char **argv)
         {"--rules", "detect", "rules"},         {"--mappings", "detect", "mappings"},
         {"--agents", "agents", "listen"},       {"--agents-silent-after", "agents", "silent_after"},
         {"--intel", "intel", "feeds"},          {"--intel-warninglists", "intel", "warninglists"},
-        {"--intel-refresh", "intel", "refresh"},
+        {"--intel-refresh", "intel", "refresh"}, {"--intel-ca-file", "intel", "ca_file"},
         {"--aggregate-window", "incidents", "aggregate_window"}, {"--incident-window", "incidents", "window"},
         {"--incidents", "incidents", "enabled"},
     };

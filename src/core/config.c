@@ -146,6 +146,7 @@ int vg_config_set(struct vg_config *c, const char *sec, const char *key, const c
     if (IS("agents", "silent_after")) return set_dur(&c->agent_silent_ns, val, key, err);
     if (IS("intel", "feeds")) return add_paths(c->intel_feeds, &c->nintel_feeds, val, key, err);
     if (IS("intel", "warninglists")) return add_paths(c->intel_warninglists, &c->nintel_warninglists, val, key, err);
+    if (IS("intel", "ca_file")) return set_str(c->intel_ca_file, sizeof c->intel_ca_file, val, key, err);
     if (IS("intel", "refresh")) {
         if (strcmp(val, "off") == 0 || strcmp(val, "0") == 0) { c->intel_refresh_ns = 0; return 0; }
         int rc = set_dur(&c->intel_refresh_ns, val, key, err);

@@ -330,7 +330,10 @@ size_t vg_alert_aggregate(struct vg_batch *b)
     struct vg_alert **tail = &b->alerts;
     for (i = 0; i < n; i++) {
         struct vg_alert *a = v[i], *l = v[lead[i]];
-        if (l->members) {
+        /* two alerts of one rule on one event (an IoC seen in two fields)
+         * are one alert: the event is a member once. Alerts come in event
+         * order, so a repeat of the same event is the last member. */
+        if (l->members && (l->nmembers == 0 || l->members[l->nmembers - 1] != a->ev)) {
             ((const struct vg_event **)l->members)[l->nmembers++] = a->ev;
             if (a->ts < l->first_seen) l->first_seen = a->ts;
             if (a->ts > l->last_seen) l->last_seen = a->ts;

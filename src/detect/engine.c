@@ -537,8 +537,11 @@ void vg_detect_intel_put(struct vg_detect *d, struct vg_intel_set *s)
         vg_intel_set_unref(s);
         return;
     }
-    vg_intel_slot_put(d->intel, s);
+    struct vg_intel_set *old = vg_intel_slot_swap(d->intel, s);
     if (s) atomic_fetch_add(&d->intel_loads, 1);
+    /* the caller (a refresh, not a detect worker) frees the old set once the
+     * batches that took it are done: freeing a large set takes tens of ms */
+    vg_intel_set_release_last(old, 10000);
 }
 
 void vg_detect_intel_failed(struct vg_detect *d)

@@ -6,11 +6,11 @@
  * detect engine (rules) is created before the pipeline, whose workers call
  * it per batch; SIGHUP and POST /api/v1/rules/reload swap its rule set.
  *
- * Threat intel ([intel] feeds/warninglists, --intel): the IoC set is built
- * at start, then rebuilt on SIGHUP, on POST /api/v1/rules/reload and every
- * [intel] refresh by a timer thread; each build happens off the hot path
- * and is swapped into the detect engine's slot (a failed build keeps the
- * current set).
+ * Threat intel ([intel] feeds/warninglists, --intel, and the feeds
+ * registered in DATA/intel/feeds.json): src/server/intel.c builds the IoC
+ * set at start, rebuilds it on SIGHUP, on POST /api/v1/rules/reload and from
+ * its refresh thread; each build happens off the hot path and is swapped
+ * into the detect engine's slot (a failed build keeps the current set).
  *
  * Incidents (docs/internals/incidents.md): the store aggregates repeated
  * alerts within [incidents] aggregate_window; a vg_respond processor with
@@ -20,9 +20,10 @@
  * grouped before exit (and otherwise on the next start, from its cursor). */
 #include "vigil/server.h"
 #include "vigil/respond.h"
+#include "intel.h"
 #include "vigil/api.h"
 #include "vigil/detect.h"
-#include "vigil/intel.h"
+#include "vigil/intel_feeds.h"
 #include "vigil/source.h"
 #include "posture_sink.h"
 #include <errno.h>
@@ -94,125 +95,19 @@ struct detect_ctl {
     struct vg_detect *det;
     struct vg_respond *rsp;        /* incident processor (metrics), or NULL */
     const struct vg_config *cfg;
-    pthread_mutex_t intel_mu;      /* one intel build at a time */
-    pthread_mutex_t tmu;           /* guards stop, for the refresh timer */
-    pthread_cond_t tcv;
-    bool stop, timer_on;
-    pthread_t timer;
+    struct vg_srv_intel *intel;    /* threat intel (src/server/intel.c), NULL without detection */
 };
 
-static bool intel_configured(const struct vg_config *cfg) { return cfg->nintel_feeds || cfg->nintel_warninglists; }
-
-/* Builds a new IoC set from the configured feeds and warninglists and swaps
- * it into the engine; the set in use keeps serving until then. A feed that
- * cannot be read fails the build (VG_EIO, the current set stays); documents
- * and indicators that do not parse are counted rejections. With out, a
- * JSON object summarising the build is appended. */
-static int intel_load(struct detect_ctl *dc, struct vg_buf *out, struct vg_err *err)
+/* True when the configuration names intel paths or feeds are registered. */
+static bool intel_wanted(const struct vg_config *cfg)
 {
-    const struct vg_config *cfg = dc->cfg;
-    pthread_mutex_lock(&dc->intel_mu);
-    int64_t t0 = vg_mono_ns();
-    struct vg_intel_report rep = VG_INTEL_REPORT_INIT;
-    struct vg_intel_builder *b = vg_intel_builder_new();
-    size_t indicators = 0;
-    int rc = 0;
-    if (!b) { rc = vg_err_set(err, VG_ENOMEM, "out of memory"); goto out; }
-    for (size_t k = 0; k < 2; k++) {
-        char *const *list = k ? cfg->intel_warninglists : cfg->intel_feeds;
-        size_t n = k ? cfg->nintel_warninglists : cfg->nintel_feeds;
-        for (size_t i = 0; i < n; i++) {
-            int lr = vg_intel_load_path(b, list[i], &rep);
-            if (lr == VG_EIO || lr == VG_ENOMEM) {
-                rc = vg_err_set(err, lr, "cannot load %s %s: %s", k ? "warninglist" : "intel feed", list[i], vg_strerror(lr));
-                goto out;
-            }
-            if (lr) vg_warn("intel", "%s: %s (counted as rejected)", list[i], vg_strerror(lr));
-        }
-    }
-    struct vg_intel_set *set = vg_intel_build(b, err);
-    b = NULL; /* freed by the build */
-    if (!set) { rc = err && err->code ? err->code : VG_ENOMEM; goto out; }
-    vg_intel_indicators(set, &indicators);
-    vg_detect_intel_put(dc->det, set);
-    for (size_t i = 0; i < rep.nrej && i < 20; i++)
-        vg_debug("intel", "rejected %s%s%s: %s", rep.rej[i].feed ? rep.rej[i].feed : "?", rep.rej[i].id ? " " : "",
-                 rep.rej[i].id ? rep.rej[i].id : "", rep.rej[i].reason);
-    vg_info("intel", "%zu indicators from %zu files (%zu rejected), %zu warninglist entries in %.0f ms", indicators,
-            rep.files, rep.rejected, rep.warninglist_entries, (double)(vg_mono_ns() - t0) / 1e6);
-out:
-    vg_intel_builder_free(b);
-    if (rc) {
-        vg_detect_intel_failed(dc->det);
-        vg_warn("intel", "threat intel not (re)loaded, the current set stays: %s", err && err->msg[0] ? err->msg : vg_strerror(rc));
-    }
-    if (out) {
-        int orc = rc ? vg_buf_adds(out, "{\"ok\":false,\"error\":")
-                     : vg_buf_addf(out, "{\"ok\":true,\"indicators\":%zu,\"rejected\":%zu,\"files\":%zu,"
-                                        "\"warninglist_entries\":%zu}",
-                                   indicators, rep.rejected, rep.files, rep.warninglist_entries);
-        if (rc && !orc) {
-            const char *m = err && err->msg[0] ? err->msg : vg_strerror(rc);
-            orc = vg_buf_add_json_str(out, m, strlen(m));
-            if (!orc) orc = vg_buf_addc(out, '}');
-        }
-    }
-    vg_intel_report_release(&rep);
-    pthread_mutex_unlock(&dc->intel_mu);
-    if (rc == 0) printf("intel %zu indicators loaded\n", indicators);
-    return rc;
-}
-
-/* The [intel] refresh timer: rebuilds the set every refresh interval
- * until stopped. */
-static void *intel_refresh_main(void *arg)
-{
-    struct detect_ctl *dc = arg;
-    pthread_mutex_lock(&dc->tmu);
-    while (!dc->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t at = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + dc->cfg->intel_refresh_ns;
-        ts.tv_sec = (time_t)(at / 1000000000LL);
-        ts.tv_nsec = (long)(at % 1000000000LL);
-        int w = 0;
-        while (!dc->stop && w != ETIMEDOUT) w = pthread_cond_timedwait(&dc->tcv, &dc->tmu, &ts);
-        if (dc->stop) break;
-        pthread_mutex_unlock(&dc->tmu);
-        struct vg_err e = VG_ERR_INIT;
-        vg_info("intel", "scheduled refresh");
-        intel_load(dc, NULL, &e);
-        pthread_mutex_lock(&dc->tmu);
-    }
-    pthread_mutex_unlock(&dc->tmu);
-    return NULL;
-}
-
-static int intel_timer_start(struct detect_ctl *dc, struct vg_err *err)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&dc->tcv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&dc->timer, NULL, intel_refresh_main, dc) != 0) {
-        pthread_cond_destroy(&dc->tcv);
-        return vg_err_set(err, VG_EIO, "cannot start the intel refresh thread");
-    }
-    dc->timer_on = true;
-    return 0;
-}
-
-static void intel_timer_stop(struct detect_ctl *dc)
-{
-    if (!dc->timer_on) return;
-    pthread_mutex_lock(&dc->tmu);
-    dc->stop = true;
-    pthread_cond_signal(&dc->tcv);
-    pthread_mutex_unlock(&dc->tmu);
-    pthread_join(dc->timer, NULL);
-    pthread_cond_destroy(&dc->tcv);
-    dc->timer_on = false;
+    if (cfg->nintel_feeds || cfg->nintel_warninglists) return true;
+    struct vg_intel_feed *f = NULL;
+    size_t n = 0;
+    struct vg_err e = VG_ERR_INIT;
+    int rc = vg_intel_feeds_load(cfg->data, &f, &n, &e);
+    vg_free(f);
+    return rc != 0 || n > 0; /* a damaged registry is reported by vg_srv_intel_new */
 }
 
 static int detect_start(const struct vg_config *cfg, struct vg_detect **out, struct vg_err *err)
@@ -221,7 +116,7 @@ static int detect_start(const struct vg_config *cfg, struct vg_detect **out, str
     const char *pack = cfg->no_default_rules ? NULL : vg_detect_default_pack();
     if (!cfg->no_default_rules && !pack)
         vg_warn("detect", "Vigil's rule pack was not found (set VIGIL_RULES or [detect] rules)");
-    if (!pack && !cfg->nrules && !intel_configured(cfg)) {
+    if (!pack && !cfg->nrules && !intel_wanted(cfg)) {
         printf("rules none (detection off)\n");
         return 0;
     }
@@ -275,12 +170,12 @@ static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
                 if (!rc) rc = vg_buf_addc(out, '}');
             }
             if (!rc) rc = vg_buf_adds(out, "]");
-            if (!rc && intel_configured(dc->cfg)) {
+            if (!rc && vg_srv_intel_active(dc->intel)) {
                 struct vg_err ie = VG_ERR_INIT;
                 rc = vg_buf_adds(out, ",\"intel\":");
                 if (!rc) {
                     size_t before = out->len;
-                    intel_load(dc, out, &ie);
+                    vg_srv_intel_build(dc->intel, out, &ie);
                     if (out->len == before) rc = VG_ENOMEM;
                 }
             }
@@ -290,9 +185,9 @@ static int detect_reload(void *ctx, struct vg_buf *out, struct vg_err *err)
     } else {
         vg_warn("detect", "rule reload failed, previous rules stay: %s", err && err->msg[0] ? err->msg : vg_strerror(rc));
     }
-    if ((rc || !out) && intel_configured(dc->cfg)) { /* not yet done above */
+    if ((rc || !out) && vg_srv_intel_active(dc->intel)) { /* not yet done above */
         struct vg_err ie = VG_ERR_INIT;
-        intel_load(dc, NULL, &ie);
+        vg_srv_intel_build(dc->intel, NULL, &ie);
     }
     vg_sigma_report_release(&rep);
     return rc;
@@ -323,8 +218,6 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     struct vg_posture_sink *sink = NULL;
     struct vg_respond *rsp = NULL;
     struct detect_ctl dc = {.cfg = cfg};
-    pthread_mutex_init(&dc.intel_mu, NULL);
-    pthread_mutex_init(&dc.tmu, NULL);
     struct vg_buf corr_path = VG_BUF_INIT; /* <data>/correlation.state */
     struct running srcs[MAX_SOURCES];
     size_t nsrc = 0;
@@ -359,9 +252,10 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     rc = detect_start(cfg, &det, err);
     if (rc) goto out;
     dc.det = det;
-    if (det && intel_configured(cfg)) {
-        if ((rc = intel_load(&dc, NULL, err))) goto out;
-        if (cfg->intel_refresh_ns > 0 && (rc = intel_timer_start(&dc, err))) goto out;
+    if (det) { /* threat intel: configured paths and registered feeds (their cached copies first) */
+        if ((rc = vg_srv_intel_new(&dc.intel, cfg, det, err))) goto out;
+        if (vg_srv_intel_active(dc.intel) && (rc = vg_srv_intel_build(dc.intel, NULL, err))) goto out;
+        if ((rc = vg_srv_intel_start(dc.intel, err))) goto out;
     }
     if (det) { /* correlation windows survive a restart */
         struct vg_err ce = VG_ERR_INIT;
@@ -430,7 +324,8 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
         struct vg_api_opts ao = {.listen = cfg->http, .store_location = cfg->data, .pipeline = pipe,
                                  .rules_reload = det ? detect_reload : NULL,
                                  .detect_metrics = det || rsp ? detect_metrics : NULL, .detect_ctx = &dc,
-                                 .respond = &ro};
+                                 .respond = &ro,
+                                 .intel = dc.intel ? &vg_srv_intel_api : NULL, .intel_ctx = dc.intel};
         int port = 0;
         rc = vg_api_start(&api, &ao, &port, err);
         if (rc) goto out;
@@ -446,16 +341,17 @@ int vg_server_run(const struct vg_config *cfg, struct vg_err *err)
     while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
         if (!det) { vg_info("server", "SIGHUP: no rules to reload"); continue; }
         struct vg_err re = VG_ERR_INIT;
-        vg_info("server", "SIGHUP: reloading rules%s", intel_configured(cfg) ? " and threat intel" : "");
+        vg_info("server", "SIGHUP: reloading rules%s", vg_srv_intel_active(dc.intel) ? " and threat intel" : "");
         detect_reload(&dc, NULL, &re);
     }
     vg_info("server", "signal %d: stopping sources, draining the pipeline", sig);
     rc = 0;
 out:
-    intel_timer_stop(&dc);
     for (size_t i = nsrc; i-- > 0;) srcs[i].ops->stop(srcs[i].src);
     vg__posture_sink_free(sink);   /* after the agent listener: no connection uses it */
     vg_api_stop(api);
+    vg_srv_intel_free(dc.intel); /* after the API (its routes use it); stops the refresh thread */
+    dc.intel = NULL;
     if (pipe) {
         vg_pipeline_stop(pipe);
         struct vg_buf m = VG_BUF_INIT;
@@ -471,8 +367,6 @@ out:
     }
     vg_buf_release(&corr_path);
     vg_detect_free(det);   /* after the pipeline: no worker uses it any more */
-    pthread_mutex_destroy(&dc.intel_mu);
-    pthread_mutex_destroy(&dc.tmu);
     if (rc == 0) vg_info("server", "stopped cleanly");
     fflush(stdout);
     return rc;

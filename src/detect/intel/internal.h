@@ -40,6 +40,12 @@ struct vg_intel_builder {
     char **substr;                /* warninglist substrings (arena) */
     uint32_t *substr_len;
     size_t nsubstr, capsubstr;
+    struct intel_conj *conj;      /* conjunctions (AND patterns) */
+    size_t nconj, capconj;
+    struct intel_cons *cons;
+    size_t ncons, capcons;
+    struct intel_cval *cvals;
+    size_t ncvals, capcvals;
 };
 
 /* ---- compiled structures (index.c) ----------------------------------- */
@@ -109,15 +115,65 @@ int intel_builder_add_wl(struct vg_intel_builder *b, int wltype, const char *val
 void intel_report_add(struct vg_intel_report *rep, bool note, const char *feed, const char *id, const char *fmt, ...)
     VG_PRINTF(5, 6);
 
-/* STIX pattern -> atoms (pattern.c). Calls add for each supported
- * comparison of an OR-only pattern; returns 0, or VG_EUNSUP/VG_EPARSE with
- * the reason in why (a static or buf string). drop is called for each
- * comparison that is not supported inside an OR. */
+/* STIX pattern -> conjunctions (pattern.c). The pattern is parsed whole;
+ * observation expressions joined by OR and, inside each, comparison
+ * expressions of AND / OR (parenthesised) are expanded into an OR of
+ * conjunctions (DNF, capped). Each conjunction is indexed on its most
+ * selective indexable comparison (hash > URL > e-mail > domain > IP /32 >
+ * CIDR; operators =, IN, ISSUBSET) and carries its other comparisons as
+ * constraints verified on the event. add is called per conjunction;
+ * returns 0 or VG_EUNSUP/VG_EPARSE with the reason in why. drop is called
+ * for each conjunction (or value) that cannot be used. */
+enum intel_cop { COP_EQ, COP_NEQ, COP_IN, COP_LIKE, COP_MATCHES, COP_GT, COP_GE, COP_LT, COP_LE, COP_SUBSET };
+
+struct intel_pval { const char *s; size_t len; };
+
+struct intel_pcons {                 /* one comparison verified on the event */
+    const char *const *fields;       /* event field names, NULL-terminated (static) */
+    uint8_t op;                      /* enum intel_cop */
+    bool neg;                        /* NOT */
+    bool ci;                         /* ASCII case-insensitive strings */
+    bool ip;                         /* values are addresses / CIDRs */
+    const struct intel_pval *vals;
+    size_t nv;
+};
+
+struct intel_pconj {
+    int type;                        /* enum vg_intel_type of the indexed comparison */
+    const struct intel_pval *vals;   /* its values (several for IN) */
+    size_t nv;
+    const struct intel_pcons *cons;
+    size_t ncons;
+};
+
 struct intel_pattern_cb {
-    int (*add)(void *ctx, int type, const char *value, size_t len);
+    /* 0 when at least one value was added; VG_EINVAL when none was usable
+     * (reason in why); VG_ENOMEM */
+    int (*add)(void *ctx, const struct intel_pconj *cj, char *why, size_t whysz);
     void (*drop)(void *ctx, const char *reason);
     void *ctx;
 };
 int intel_stix_pattern(const char *p, size_t len, const struct intel_pattern_cb *cb, char *why, size_t whysz);
 
+/* Conjunction constraints in the builder and the set (set.c): an atom whose
+ * ind has INTEL_CONJ_BIT set names entry (ind & ~INTEL_CONJ_BIT) of the
+ * conjunction table instead of an indicator. */
+#define INTEL_CONJ_BIT 0x80000000u
+#define INTEL_MAX_CONJ (1u << 24)
+struct intel_cval { const char *s; uint32_t len; uint8_t v6, plen; uint8_t ip[16]; };
+struct intel_cons {
+    uint8_t op, neg, ci, ip;
+    uint8_t nf;
+    uint32_t fid[8];
+    uint32_t v0, nv;                 /* range of the value table */
+    void *re;                        /* pcre2_code for MATCHES */
+};
+struct intel_conj { uint32_t ind, c0, nc; };
+/* Adds a conjunction for indicator ind (constraints copied); *entry gets
+ * the value to store as the atoms' ind. VG_EINVAL with why (bad regex,
+ * value), VG_ENOMEM, VG_ETOOBIG. */
+int intel_builder_add_conj(struct vg_intel_builder *b, uint32_t ind, const struct intel_pconj *cj, uint32_t *entry,
+                           const char **why);
+/* Drops conjunctions, constraints and values added after the given counts. */
+void intel_builder_rollback_conj(struct vg_intel_builder *b, size_t nconj, size_t ncons, size_t ncvals);
 #endif

@@ -32,24 +32,54 @@ struct stix_ctx {
     uint32_t ind;
     size_t added;
     int atoms[VG_INTEL_NTYPES];
-    char notes[MAX_PENDING_NOTES][160];
+    char notes[MAX_PENDING_NOTES][320];
     size_t nnotes, ndropped;
 };
 
-static int stix_add(void *ctx, int type, const char *v, size_t len)
+static void stix_drop(void *ctx, const char *reason);
+
+/* One conjunction of a pattern: its indexed values become atoms (invalid
+ * ones are dropped as notes), tied to a conjunction entry when it has
+ * constraints to verify on the event. */
+static int stix_add(void *ctx, const struct intel_pconj *cj, char *why, size_t whysz)
 {
     struct stix_ctx *c = ctx;
-    const char *why = NULL;
-    int rc = intel_builder_add_atom(c->b, c->ind, type, v, len, &why);
-    if (rc == 0) { c->added++; c->atoms[type]++; }
-    return rc;
+    uint32_t owner = c->ind;
+    const char *w = NULL;
+    size_t s_conj = c->b->nconj, s_cons = c->b->ncons, s_cvals = c->b->ncvals;
+    if (cj->ncons) {
+        int rc = intel_builder_add_conj(c->b, c->ind, cj, &owner, &w);
+        if (rc == VG_ENOMEM) return rc;
+        if (rc) { snprintf(why, whysz, "%s", w ? w : vg_strerror(rc)); return VG_EINVAL; }
+    }
+    size_t added = 0, nbad = 0, bad[32];
+    for (size_t i = 0; i < cj->nv; i++) {
+        int rc = intel_builder_add_atom(c->b, owner, cj->type, cj->vals[i].s, cj->vals[i].len, &w);
+        if (rc == VG_ENOMEM) return rc;
+        if (rc == 0) { added++; c->atoms[cj->type]++; c->added++; continue; }
+        if (nbad < VG_ARRAY_LEN(bad)) bad[nbad] = i;
+        nbad++;
+    }
+    for (size_t k = 0; k < nbad; k++) {
+        const struct intel_pval *v = &cj->vals[bad[k < VG_ARRAY_LEN(bad) ? k : 0]];
+        char r[200];
+        snprintf(r, sizeof r, "invalid %s value '%.*s'", vg_intel_type_name(cj->type), (int)(v->len > 80 ? 80 : v->len), v->s);
+        if (!added) { /* the caller drops the whole part */
+            intel_builder_rollback_conj(c->b, s_conj, s_cons, s_cvals);
+            snprintf(why, whysz, "%s", r);
+            return VG_EINVAL;
+        }
+        if (k < VG_ARRAY_LEN(bad)) stix_drop(ctx, r);
+        else c->ndropped++;
+    }
+    return 0;
 }
 
 static void stix_drop(void *ctx, const char *reason)
 {
     struct stix_ctx *c = ctx;
     c->ndropped++;
-    if (c->nnotes < MAX_PENDING_NOTES) snprintf(c->notes[c->nnotes++], sizeof c->notes[0], "%s", reason);
+    if (c->nnotes < MAX_PENDING_NOTES) snprintf(c->notes[c->nnotes++], sizeof c->notes[0], "%.300s", reason);
 }
 
 static void stix_indicator(struct vg_intel_builder *b, const char *feed, const json_t *o, struct vg_intel_report *rep)
@@ -85,7 +115,7 @@ static void stix_indicator(struct vg_intel_builder *b, const char *feed, const j
         }
         if (labels[0]) meta.labels = labels;
     }
-    size_t save_atoms = b->natoms;
+    size_t save_atoms = b->natoms, save_conj = b->nconj, save_cons = b->ncons, save_cvals = b->ncvals;
     struct stix_ctx c = {.b = b};
     int rc = intel_builder_add_ind(b, &meta, &c.ind);
     if (rc) { snprintf(why, sizeof why, "%s", vg_strerror(rc)); goto reject; }
@@ -93,6 +123,7 @@ static void stix_indicator(struct vg_intel_builder *b, const char *feed, const j
     rc = intel_stix_pattern(pattern, strlen(pattern), &cb, why, sizeof why);
     if (rc) {
         b->natoms = save_atoms;
+        intel_builder_rollback_conj(b, save_conj, save_cons, save_cvals);
         b->nind--;
         goto reject;
     }

@@ -5,7 +5,11 @@
  * reference counting and the swap slot used by feed refreshes. */
 #include "internal.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 
@@ -25,6 +29,12 @@ struct vg_intel_set {
     uint32_t nfk;
     size_t atoms[VG_INTEL_NTYPES];
     size_t nwl;
+    struct intel_conj *conj;      /* conjunctions of AND patterns (atoms with INTEL_CONJ_BIT) */
+    size_t nconj;
+    struct intel_cons *cons;
+    size_t ncons;
+    struct intel_cval *cvals;
+    size_t ncvals;
 };
 
 const char *vg_intel_type_name(int type)
@@ -89,6 +99,10 @@ void vg_intel_builder_free(struct vg_intel_builder *b)
     vg_free(b->wl);
     vg_free(b->substr);
     vg_free(b->substr_len);
+    for (size_t i = 0; i < b->ncons; i++) pcre2_code_free(b->cons[i].re);
+    vg_free(b->conj);
+    vg_free(b->cons);
+    vg_free(b->cvals);
     vg_free(b);
 }
 
@@ -255,6 +269,74 @@ int vg_intel_add(struct vg_intel_builder *b, int type, const char *value, size_t
     return rc;
 }
 
+void intel_builder_rollback_conj(struct vg_intel_builder *b, size_t nconj, size_t ncons, size_t ncvals)
+{
+    for (size_t i = ncons; i < b->ncons; i++) pcre2_code_free(b->cons[i].re);
+    if (nconj < b->nconj) b->nconj = nconj;
+    if (ncons < b->ncons) b->ncons = ncons;
+    if (ncvals < b->ncvals) b->ncvals = ncvals;
+}
+
+int intel_builder_add_conj(struct vg_intel_builder *b, uint32_t ind, const struct intel_pconj *cj, uint32_t *entry,
+                           const char **why)
+{
+    size_t nv = 0;
+    for (size_t i = 0; i < cj->ncons; i++) nv += cj->cons[i].nv;
+    if (b->nconj >= INTEL_MAX_CONJ || b->ncvals + nv >= INTEL_MAX_ATOMS) { *why = "too many AND patterns"; return VG_ETOOBIG; }
+    if (grow((void **)&b->conj, &b->capconj, b->nconj + 1, sizeof *b->conj) ||
+        grow((void **)&b->cons, &b->capcons, b->ncons + cj->ncons, sizeof *b->cons) ||
+        grow((void **)&b->cvals, &b->capcvals, b->ncvals + nv + 1, sizeof *b->cvals))
+        return VG_ENOMEM;
+    size_t s_cons = b->ncons, s_cvals = b->ncvals;
+    int rc = 0;
+    for (size_t i = 0; i < cj->ncons && !rc; i++) {
+        const struct intel_pcons *pc = &cj->cons[i];
+        struct intel_cons *c = &b->cons[b->ncons];
+        memset(c, 0, sizeof *c);
+        c->op = pc->op;
+        c->neg = pc->neg;
+        c->ci = pc->ci;
+        c->ip = pc->ip;
+        for (size_t f = 0; pc->fields[f] && c->nf < VG_ARRAY_LEN(c->fid); f++) {
+            uint32_t id = vg_fid(pc->fields[f], strlen(pc->fields[f]));
+            if (id != UINT32_MAX) c->fid[c->nf++] = id;
+        }
+        c->v0 = (uint32_t)b->ncvals;
+        c->nv = (uint32_t)pc->nv;
+        if (!c->nf) { *why = "no event field carries the compared property"; rc = VG_EINVAL; break; }
+        for (size_t k = 0; k < pc->nv; k++) {
+            struct intel_cval *v = &b->cvals[b->ncvals];
+            memset(v, 0, sizeof *v);
+            if (pc->vals[k].len > INTEL_MAX_VALUE) { *why = "value too long"; rc = VG_EINVAL; break; }
+            char *cp = vg_arena_strndup(&b->arena, pc->vals[k].s, pc->vals[k].len);
+            if (!cp) { rc = VG_ENOMEM; break; }
+            v->s = cp;
+            v->len = (uint32_t)pc->vals[k].len;
+            if (c->ip && intel_parse_cidr(cp, v->len, v->ip, &v->v6, &v->plen) != 0) {
+                *why = "compared address is not an IP address or CIDR";
+                rc = VG_EINVAL;
+                break;
+            }
+            b->ncvals++;
+        }
+        if (!rc && c->op == COP_MATCHES) {
+            if (pc->nv != 1) { *why = "MATCHES takes one regular expression"; rc = VG_EINVAL; break; }
+            int errc;
+            PCRE2_SIZE eo;
+            c->re = pcre2_compile((PCRE2_SPTR)pc->vals[0].s, pc->vals[0].len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errc, &eo, NULL);
+            if (!c->re) { *why = "MATCHES: the regular expression does not compile"; rc = VG_EINVAL; break; }
+        }
+        if (!rc) b->ncons++;
+    }
+    if (rc) {
+        intel_builder_rollback_conj(b, b->nconj, s_cons, s_cvals);
+        return rc;
+    }
+    b->conj[b->nconj] = (struct intel_conj){ind, (uint32_t)s_cons, (uint32_t)(b->ncons - s_cons)};
+    *entry = INTEL_CONJ_BIT | (uint32_t)b->nconj++;
+    return 0;
+}
+
 /* ---- build ------------------------------------------------------------- */
 
 static const struct { const char *name; uint8_t kind; } field_map[] = {
@@ -285,6 +367,10 @@ void vg_intel_set_unref(struct vg_intel_set *s)
     vg_free(s->substr);
     vg_free(s->substr_len);
     vg_free(s->fkind);
+    for (size_t i = 0; i < s->ncons; i++) pcre2_code_free(s->cons[i].re);
+    vg_free(s->conj);
+    vg_free(s->cons);
+    vg_free(s->cvals);
     vg_arena_release(&s->arena);
     vg_free(s);
 }
@@ -341,6 +427,12 @@ struct vg_intel_set *vg_intel_build(struct vg_intel_builder *b, struct vg_err *e
     s->substr = b->substr; b->substr = NULL;
     s->substr_len = b->substr_len; b->substr_len = NULL;
     s->nsubstr = b->nsubstr;
+    s->conj = b->conj; b->conj = NULL;
+    s->nconj = b->nconj;
+    s->cons = b->cons; b->cons = NULL;
+    s->ncons = b->ncons; b->ncons = 0;
+    s->cvals = b->cvals; b->cvals = NULL;
+    s->ncvals = b->ncvals;
     vg_arena_release(&s->arena);
     s->arena = b->arena;
     vg_arena_init(&b->arena, 64u << 10);
@@ -383,6 +475,7 @@ const struct vg_intel_indicator *vg_intel_indicators(const struct vg_intel_set *
 
 struct mctx {
     const struct vg_intel_set *s;
+    const struct vg_event *ev;   /* NULL for single-value checks: conjunctions are not verified */
     int64_t ts;
     struct vg_intel_hit *hits;
     size_t max, n;
@@ -393,6 +486,7 @@ struct mctx {
     int8_t suppressed;     /* -1 unknown, 0 no, 1 yes */
     struct vg_intel_match_stats *st;
     bool any_suppressed;
+    bool no_suppress;      /* look-up: warninglists do not hide hits */
 };
 
 static bool substr_ci(const char *h, size_t hl, const char *n, size_t nl)
@@ -431,15 +525,107 @@ bool vg_intel_warninglisted(const struct vg_intel_set *s, const char *value, siz
     return s && wl_check(s, value, len);
 }
 
+/* Does one event value satisfy constraint c (before NOT)? */
+static bool cons_value(const struct intel_cons *c, const struct intel_cval *vals, const char *v, size_t n)
+{
+    if (c->op == COP_MATCHES) {
+        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+        if (!md) return false;
+        int rc = pcre2_match(c->re, (PCRE2_SPTR)(v ? v : ""), n, 0, 0, md, NULL);
+        pcre2_match_data_free(md);
+        return rc >= 0;
+    }
+    if (c->op >= COP_GT && c->op <= COP_LE) {
+        char buf[64];
+        if (!n || n >= sizeof buf || vals[0].len >= sizeof buf) return false;
+        memcpy(buf, v, n);
+        buf[n] = 0;
+        char *e;
+        double x = strtod(buf, &e);
+        if (e != buf + n) return false;
+        memcpy(buf, vals[0].s, vals[0].len);
+        buf[vals[0].len] = 0;
+        double y = strtod(buf, &e);
+        if (e != buf + vals[0].len) return false;
+        return c->op == COP_GT ? x > y : c->op == COP_GE ? x >= y : c->op == COP_LT ? x < y : x <= y;
+    }
+    bool any = false;
+    uint8_t ip[16];
+    int alen = 0;
+    if (c->ip) {
+        alen = vg_ip_parse(v, n, ip);
+        if (alen == 16 && !memcmp(ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) { memmove(ip, ip + 12, 4); alen = 4; }
+        if (alen != 4 && alen != 16) return c->op == COP_NEQ;
+    }
+    for (uint32_t k = 0; k < c->nv && !any; k++) {
+        const struct intel_cval *x = &vals[k];
+        if (c->ip) {
+            if ((alen == 16) != (x->v6 != 0)) continue;
+            uint8_t full = x->plen / 8, rem = x->plen % 8;
+            any = !memcmp(ip, x->ip, full) && (!rem || ((ip[full] ^ x->ip[full]) & (uint8_t)(0xff << (8 - rem))) == 0);
+        } else if (c->op == COP_LIKE) {
+            /* SQL LIKE: % any run, _ one byte (iterative, backtracking on the last %) */
+            size_t pi = 0, vi = 0, star = SIZE_MAX, mark = 0;
+            while (vi < n) {
+                char pc = pi < x->len ? x->s[pi] : 0;
+                if (pi < x->len && pc == '%') { star = pi++; mark = vi; continue; }
+                if (pi < x->len && (pc == '_' || (c->ci ? lc((unsigned char)pc) == lc((unsigned char)v[vi]) : pc == v[vi]))) { pi++; vi++; continue; }
+                if (star == SIZE_MAX) break;
+                pi = star + 1;
+                vi = ++mark;
+            }
+            while (pi < x->len && x->s[pi] == '%') pi++;
+            any = vi == n && pi == x->len;
+        } else {
+            any = x->len == n && (c->ci ? vg_strncasecmp_ascii(x->s, v, n) == 0 : memcmp(x->s, v, n) == 0);
+        }
+    }
+    return c->op == COP_NEQ ? !any : any;
+}
+
+/* Are all constraints of conjunction cj met by the event? A constraint
+ * holds when some value of one of its fields satisfies it (NOT: when none
+ * does, the field being absent included). */
+static bool conj_ok(const struct vg_intel_set *s, const struct intel_conj *cj, const struct vg_event *ev)
+{
+    for (uint32_t i = 0; i < cj->nc; i++) {
+        const struct intel_cons *c = &s->cons[cj->c0 + i];
+        bool hit = false;
+        for (uint32_t f = 0; f < ev->nfields && !hit; f++) {
+            const struct vg_field *fl = &ev->fields[f];
+            bool want = false;
+            for (uint8_t k = 0; k < c->nf; k++) want |= fl->name == c->fid[k];
+            if (!want) continue;
+            if (fl->v.type == VG_V_LIST) {
+                for (uint32_t k = 0; k < fl->v.len && k < 256 && !hit; k++)
+                    hit = cons_value(c, s->cvals + c->v0, fl->v.u.list[k].s, fl->v.u.list[k].len);
+            } else {
+                char buf[64];
+                size_t n = 0;
+                const char *t = vg_value_text(&fl->v, buf, sizeof buf, &n);
+                hit = t && cons_value(c, s->cvals + c->v0, t, n);
+            }
+        }
+        if (hit == (bool)c->neg) return false;
+    }
+    return true;
+}
+
 static void add_postings(struct mctx *m, const uint32_t *post, uint32_t npost, int type)
 {
     for (uint32_t i = 0; i < npost; i++) {
-        const struct vg_intel_indicator *ind = &m->s->ind[post[i]];
+        uint32_t id = post[i];
+        if (id & INTEL_CONJ_BIT) {
+            const struct intel_conj *cj = &m->s->conj[id & ~INTEL_CONJ_BIT];
+            if (m->ev && !conj_ok(m->s, cj, m->ev)) continue;
+            id = cj->ind;
+        }
+        const struct vg_intel_indicator *ind = &m->s->ind[id];
         if (m->ts != INT64_MIN && (m->ts < ind->valid_from || m->ts >= ind->valid_until)) {
             if (m->st) m->st->expired++;
             continue;
         }
-        if (m->suppressed < 0) m->suppressed = wl_check(m->s, m->value, m->vlen);
+        if (m->suppressed < 0) m->suppressed = !m->no_suppress && wl_check(m->s, m->value, m->vlen);
         if (m->suppressed) {
             m->any_suppressed = true;
             if (m->st) m->st->suppressed++;
@@ -551,7 +737,7 @@ size_t vg_intel_match_event(const struct vg_intel_set *s, const struct vg_event 
                             size_t max, struct vg_intel_match_stats *st)
 {
     if (!s || !ev) return 0;
-    struct mctx m = {.s = s, .ts = ev->ts, .hits = hits, .max = hits ? max : 0, .st = st};
+    struct mctx m = {.s = s, .ev = ev, .ts = ev->ts, .hits = hits, .max = hits ? max : 0, .st = st};
     if (st) st->events++;
     for (uint32_t i = 0; i < ev->nfields; i++) {
         const struct vg_field *f = &ev->fields[i];
@@ -566,12 +752,12 @@ size_t vg_intel_match_event(const struct vg_intel_set *s, const struct vg_event 
     return m.n;
 }
 
-size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
-                            struct vg_intel_hit *hits, size_t max, bool *suppressed)
+static size_t check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
+                          struct vg_intel_hit *hits, size_t max, bool *suppressed, bool no_suppress)
 {
     if (suppressed) *suppressed = false;
     if (!s || !value) return 0;
-    struct mctx m = {.s = s, .ts = ts, .hits = hits, .max = hits ? max : 0, .fid = UINT32_MAX};
+    struct mctx m = {.s = s, .ts = ts, .hits = hits, .max = hits ? max : 0, .fid = UINT32_MAX, .no_suppress = no_suppress};
     int t = intel_detect_type(value, len);
     switch (t) {
     case VG_INTEL_IP: check_ip(&m, value, len); break;
@@ -583,6 +769,18 @@ size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, siz
     }
     if (suppressed) *suppressed = m.any_suppressed;
     return m.n;
+}
+
+size_t vg_intel_check_value(const struct vg_intel_set *s, const char *value, size_t len, int64_t ts,
+                            struct vg_intel_hit *hits, size_t max, bool *suppressed)
+{
+    return check_value(s, value, len, ts, hits, max, suppressed, false);
+}
+
+size_t vg_intel_lookup(const struct vg_intel_set *s, const char *value, size_t len, struct vg_intel_hit *hits,
+                       size_t max)
+{
+    return check_value(s, value, len, INT64_MIN, hits, max, NULL, true);
 }
 
 /* ---- swap slot ------------------------------------------------------------- */
@@ -616,11 +814,28 @@ struct vg_intel_set *vg_intel_slot_get(struct vg_intel_slot *sl)
     return s;
 }
 
-void vg_intel_slot_put(struct vg_intel_slot *sl, struct vg_intel_set *s)
+struct vg_intel_set *vg_intel_slot_swap(struct vg_intel_slot *sl, struct vg_intel_set *s)
 {
     pthread_mutex_lock(&sl->mu);
     struct vg_intel_set *old = sl->cur;
     sl->cur = s;
     pthread_mutex_unlock(&sl->mu);
-    vg_intel_set_unref(old);
+    return old;
+}
+
+void vg_intel_slot_put(struct vg_intel_slot *sl, struct vg_intel_set *s)
+{
+    vg_intel_set_unref(vg_intel_slot_swap(sl, s));
+}
+
+bool vg_intel_set_release_last(struct vg_intel_set *s, int timeout_ms)
+{
+    if (!s) return false;
+    for (int waited = 0; atomic_load(&s->refs) > 1 && waited < timeout_ms; waited++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    bool last = atomic_load(&s->refs) == 1;
+    vg_intel_set_unref(s);
+    return last;
 }

@@ -247,6 +247,19 @@ static void routes_lookup(void **state)
     assert_false(vg__api_route_match("/api/v1/posture/{host}", "/api/v1/posture/aaaaaaaaaaaaaaaaaaaa", arg, sizeof arg));
     assert_true(vg__api_route_match("/x/{a}/y", "/x/1/y", arg, sizeof arg));
     assert_false(vg__api_route_match("/x/{a}/y", "/x/1/z", arg, sizeof arg));
+    /* the intel feed routes: {name} in the middle and at the end */
+    i = vg__api_route_find("DELETE", "/api/v1/intel/feeds/apt1", allow, sizeof allow);
+    assert_true(i >= 0);
+    assert_int_equal(vg__api_routes[i].roles, ROLE_ADMIN);
+    i = vg__api_route_find("POST", "/api/v1/intel/feeds/c2/refresh", allow, sizeof allow);
+    assert_true(i >= 0);
+    assert_string_equal(vg__api_routes[i].path, "/api/v1/intel/feeds/{name}/refresh");
+    assert_true(vg__api_route_match(vg__api_routes[i].path, "/api/v1/intel/feeds/c2/refresh", arg, sizeof arg));
+    assert_string_equal(arg, "c2");
+    assert_int_equal(vg__api_route_find("GET", "/api/v1/intel/feeds/c2", allow, sizeof allow), -2);
+    assert_string_equal(allow, "DELETE");
+    assert_int_equal(vg__api_route_find("DELETE", "/api/v1/intel/feeds/", allow, sizeof allow), -1);
+    assert_true(vg__api_route_find("GET", "/api/v1/intel/feeds", allow, sizeof allow) >= 0);
     /* every route except the health probe needs a token */
     for (size_t k = 0; k < vg__api_nroutes; k++)
         if (strcmp(vg__api_routes[k].path, "/healthz") != 0) assert_true(vg__api_routes[k].roles != 0);
@@ -314,7 +327,9 @@ static void client_url(void **state)
     assert_int_equal(vg_http_url_parse("http://localhost", &u, &err), 0);
     assert_int_equal(u.port, 80);
     assert_string_equal(u.path, "/");
-    assert_int_equal(vg_http_url_parse("https://x/", &u, &err), VG_EUNSUP);
+    assert_int_equal(vg_http_url_parse("https://x/", &u, &err), 0);
+    assert_true(u.tls);
+    assert_int_equal(u.port, 443);
     assert_int_equal(vg_http_url_parse("ftp://x/", &u, &err), VG_EINVAL);
     assert_int_equal(vg_http_url_parse("http://x:0/", &u, &err), VG_EINVAL);
     assert_int_equal(vg_http_url_parse("http://x:99999/", &u, &err), VG_EINVAL);

@@ -123,6 +123,62 @@ static void test_value_sum_avg_percentile(void **st)
     vg_corr_free(c);
 }
 
+/* The spec examples at their window edges and group boundaries: the same
+ * timelines one nanosecond past the timespan do not fire, and hits of
+ * another group never help. */
+static void test_examples_window_edges(void **st)
+{
+    (void)st;
+    char u[16];
+    int n = 0;
+    /* value_count.yml (1d, gte 100 distinct User per ComputerName+WorkstationName) */
+    struct vg_corr *c = load_file("value_count.yml");
+    for (int i = 0; i < 99; i++) {
+        snprintf(u, sizeof u, "user%d", i);
+        n += feed(c, FAILED_LOGIN, i, "ComputerName", "dc1", "WorkstationName", "ws1", "User", u, NULL);
+        n += feed(c, FAILED_LOGIN, i, "ComputerName", "dc2", "WorkstationName", "ws1", "User", "x", NULL);
+    }
+    /* user0 (at 0) has left: 99 distinct */
+    n += feed_ns(c, FAILED_LOGIN, SEC(86400) + 1, "ComputerName", "dc1", "WorkstationName", "ws1", "User", "user99", NULL);
+    assert_int_equal(n, 0);
+    /* user1 (at 1) is exactly on the lower edge: 100 */
+    assert_int_equal(feed(c, FAILED_LOGIN, 86401, "ComputerName", "dc1", "WorkstationName", "ws1", "User", "user100", NULL), 1);
+    vg_corr_free(c);
+    /* temporal.yml / temporal_ordered.yml (5m) */
+    const char *tf[] = {"temporal.yml", "temporal_ordered.yml"};
+    for (int f = 0; f < 2; f++) {
+        c = load_file(tf[f]);
+        assert_int_equal(feed(c, "recon_cmd_a", 0, "ComputerName", "pc", "User", "u", NULL), 0);
+        assert_int_equal(feed(c, "recon_cmd_b", 100, "ComputerName", "pc", "User", "u", NULL), 0);
+        assert_int_equal(feed(c, "recon_cmd_c", 200, "ComputerName", "pc2", "User", "u", NULL), 0); /* other group */
+        assert_int_equal(feed_ns(c, "recon_cmd_c", SEC(300) + 1, "ComputerName", "pc", "User", "u", NULL), 0);
+        assert_int_equal(feed(c, "recon_cmd_a", 301, "ComputerName", "pc", "User", "u", NULL), f == 0 ? 1 : 0);
+        vg_corr_free(c);
+    }
+    /* value_sum.yml (1h, gt 1000000 per SourceIP+User) */
+    c = load_file("value_sum.yml");
+    assert_int_equal(feed(c, "website_access", 0, "SourceIP", "10.1.1.1", "User", "u", "bytes_sent", "600000", NULL), 0);
+    assert_int_equal(feed(c, "website_access", 1, "SourceIP", "10.1.1.1", "User", "v", "bytes_sent", "600000", NULL), 0);
+    assert_int_equal(feed_ns(c, "website_access", SEC(3600) + 1, "SourceIP", "10.1.1.1", "User", "u", "bytes_sent", "400001", NULL), 0);
+    assert_int_equal(feed(c, "website_access", 3601, "SourceIP", "10.1.1.1", "User", "v", "bytes_sent", "400001", NULL), 1);
+    vg_corr_free(c);
+    /* value_avg.yml (24h, gt 500 per SourceIP+User) */
+    c = load_file("value_avg.yml");
+    assert_int_equal(feed(c, "rule_a_id", 0, "SourceIP", "s", "User", "u", "BytesOut", "100", NULL), 0);
+    assert_int_equal(feed(c, "rule_a_id", 0, "SourceIP", "s", "User", "v", "BytesOut", "100", NULL), 0);
+    /* with the 100 still inside the average is 500 (not above); past the edge it is 900 */
+    assert_int_equal(feed(c, "rule_a_id", 86400, "SourceIP", "s", "User", "v", "BytesOut", "900", NULL), 0);
+    assert_int_equal(feed_ns(c, "rule_a_id", SEC(86400) + 1, "SourceIP", "s", "User", "u", "BytesOut", "900", NULL), 1);
+    vg_corr_free(c);
+    /* value_percentile.yml (24h, lte 1 % per ComputerName): 99 x then a rare one past the edge of the first */
+    c = load_file("value_percentile.yml");
+    n = 0;
+    for (int i = 0; i < 99; i++) n += feed(c, "process_creation", i, "ComputerName", "pc", "Image", "x.exe", NULL);
+    n += feed_ns(c, "process_creation", SEC(86400) + 1, "ComputerName", "pc", "Image", "rare.exe", NULL); /* 1 of 99 */
+    assert_int_equal(n, 0);
+    vg_corr_free(c);
+}
+
 static const char *yaml_chain =
     "title: failed\nname: failed_login\nlogsource: {product: linux, service: auth}\n"
     "detection: {sel: {msg|contains: failed}, condition: sel}\n---\n"
@@ -190,7 +246,7 @@ int main(void)
         cmocka_unit_test(test_event_count),          cmocka_unit_test(test_value_count),
         cmocka_unit_test(test_temporal),             cmocka_unit_test(test_temporal_ordered),
         cmocka_unit_test(test_value_sum_avg_percentile), cmocka_unit_test(test_yaml_aliases_ranges_chain),
-        cmocka_unit_test(test_yaml_bad_condition_rejected),
+        cmocka_unit_test(test_yaml_bad_condition_rejected), cmocka_unit_test(test_examples_window_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,8 @@ static bool part_supported(const char *p, size_t n)
     return false;
 }
 
+/* (AND joins comparisons on one object; in the shared examples every AND
+ * is between x509 properties, which cannot be indexed.) */
 static bool pattern_supported(const char *p)
 {
     if (strstr(p, " AND ") || strstr(p, "FOLLOWEDBY") || strstr(p, "WITHIN") || strstr(p, "REPEATS")) return false;
@@ -480,12 +482,141 @@ static void alert_from_hit(void **st)
     vg_intel_report_release(&rep);
 }
 
+/* ---- STIX AND: conjunctions on one observed object (= one event) ---- */
+
+#define MD5X "0123456789abcdef0123456789abcdef"
+static const char stix_and[] =
+    "{\"type\":\"bundle\",\"objects\":["
+    "{\"type\":\"indicator\",\"id\":\"i-hashname\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[file:hashes.MD5 = '" MD5X "' AND file:name = 'evil.exe']\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-ipport\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[network-traffic:dst_ref.value = '198.51.100.9' AND network-traffic:dst_port = 443]\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-or\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.10' AND file:name = 'x.exe'] OR [domain-name:value = 'evil.example']\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-dnf\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[(domain-name:value = 'a.example' OR domain-name:value = 'b.example') AND url:value = 'http://c.example/x']\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-re\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[domain-name:value = 'c2.example' AND process:command_line MATCHES '^cmd(\\\\.exe)? /c']\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-like\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.11' AND process:name LIKE 'power%.ex_']\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-num\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.12' AND file:size > 1000]\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-not\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.13' AND file:name NOT = 'good.exe']\"},"
+    "{\"type\":\"indicator\",\"id\":\"i-subset\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[network-traffic:dst_port IN (22, 2222) AND network-traffic:dst_ref.value ISSUBSET '203.0.113.0/28']\"},"
+    "{\"type\":\"indicator\",\"id\":\"r-obsand\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.14'] AND [domain-name:value = 'x.example']\"},"
+    "{\"type\":\"indicator\",\"id\":\"r-x509\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[x509-certificate:issuer = 'CN=X' AND x509-certificate:serial_number = '01']\"},"
+    "{\"type\":\"indicator\",\"id\":\"r-badre\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.15' AND file:name MATCHES '(']\"},"
+    "{\"type\":\"indicator\",\"id\":\"r-mutex\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.16' AND mutex:name = 'm']\"},"
+    "{\"type\":\"indicator\",\"id\":\"r-typed\",\"pattern_type\":\"stix\","
+    "\"pattern\":\"[ipv4-addr:value = '198.51.100.17' AND file:name = h'ff']\"}"
+    "]}";
+
+/* Matches an event made of NULL-terminated (field, value) pairs; numbers
+ * ("#443") are added as integers. Returns the hit indicator ids joined by ','. */
+static const char *match_ev(const struct vg_intel_set *s, char *out, size_t outsz, ...)
+{
+    struct vg_arena a = VG_ARENA_INIT;
+    struct vg_event ev;
+    vg_event_init(&ev, &a);
+    ev.ts = vg_time_from_civil(2024, 1, 1, 0, 0, 0);
+    va_list ap;
+    va_start(ap, outsz);
+    const char *k;
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        const char *v = va_arg(ap, const char *);
+        uint32_t fid = vg_fid(k, strlen(k));
+        if (v[0] == '#') {
+            int64_t n = 0;
+            vg_parse_i64(v + 1, strlen(v + 1), &n);
+            vg_event_add_int(&ev, fid, VG_FF_ECS, n);
+        } else {
+            vg_event_add_str_copy(&ev, fid, VG_FF_ECS, v, strlen(v));
+        }
+    }
+    va_end(ap);
+    struct vg_intel_hit h[16];
+    size_t n = vg_intel_match_event(s, &ev, h, 16, NULL);
+    out[0] = 0;
+    size_t off = 0;
+    for (size_t i = 0; i < n && i < 16; i++) {
+        bool dup = false;
+        for (size_t k2 = 0; k2 < i; k2++) dup |= h[k2].ind == h[i].ind;
+        if (!dup) off += (size_t)snprintf(out + off, outsz - off, "%s%s", off ? "," : "", h[i].ind->id);
+    }
+    vg_arena_release(&a);
+    return out;
+}
+
+static void and_patterns(void **st)
+{
+    (void)st;
+    struct vg_intel_builder *b = vg_intel_builder_new();
+    struct vg_intel_report rep = VG_INTEL_REPORT_INIT;
+    assert_int_equal(vg_intel_load_stix(b, "and", stix_and, sizeof stix_and - 1, &rep), 0);
+    for (size_t i = 0; i < rep.nrej; i++) printf("rejected %s: %s\n", rep.rej[i].id, rep.rej[i].reason);
+    assert_int_equal(rep.indicators, 14);
+    assert_int_equal(rep.accepted, 9);
+    assert_int_equal(rep.rejected, 5);
+    assert_true(has_reason(&rep, "observation-level AND"));
+    assert_true(has_reason(&rep, "no comparison in the AND of 2 (first x509-certificate:issuer) can be indexed"));
+    assert_true(has_reason(&rep, "regular expression does not compile"));
+    assert_true(has_reason(&rep, "unsupported object path mutex:name"));
+    assert_true(has_reason(&rep, "typed literal"));
+    struct vg_err err = VG_ERR_INIT;
+    struct vg_intel_set *s = vg_intel_build(b, &err);
+    assert_non_null(s);
+    char o[256];
+    /* hash AND name: both on the event, or nothing */
+    assert_string_equal(match_ev(s, o, sizeof o, "file.hash.md5", MD5X, "file.name", "evil.exe", NULL), "i-hashname");
+    assert_string_equal(match_ev(s, o, sizeof o, "file.hash.md5", MD5X, "file.name", "other.exe", NULL), "");
+    assert_string_equal(match_ev(s, o, sizeof o, "file.hash.md5", MD5X, NULL), "");
+    assert_string_equal(match_ev(s, o, sizeof o, "file.name", "evil.exe", NULL), "");
+    /* address AND port (an integer field) */
+    assert_string_equal(match_ev(s, o, sizeof o, "destination.ip", "198.51.100.9", "destination.port", "#443", NULL), "i-ipport");
+    assert_string_equal(match_ev(s, o, sizeof o, "destination.ip", "198.51.100.9", "destination.port", "#80", NULL), "");
+    /* the port of the source side is another property */
+    assert_string_equal(match_ev(s, o, sizeof o, "destination.ip", "198.51.100.9", "source.port", "#443", NULL), "");
+    /* OR of an AND and a plain comparison */
+    assert_string_equal(match_ev(s, o, sizeof o, "dns.question.name", "www.evil.example", NULL), "i-or");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.10", NULL), "");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.10", "file.name", "x.exe", NULL), "i-or");
+    /* (a OR b) AND c: indexed on the URL, either domain verifies; one hit */
+    assert_string_equal(match_ev(s, o, sizeof o, "url.full", "http://c.example/x", "url.domain", "b.example", NULL), "i-dnf");
+    assert_string_equal(match_ev(s, o, sizeof o, "url.full", "http://c.example/x", "url.domain", "d.example", NULL), "");
+    /* MATCHES, LIKE, numbers, NOT */
+    assert_string_equal(match_ev(s, o, sizeof o, "dns.question.name", "c2.example", "process.command_line", "cmd.exe /c whoami", NULL), "i-re");
+    assert_string_equal(match_ev(s, o, sizeof o, "dns.question.name", "c2.example", "process.command_line", "notepad", NULL), "");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.11", "process.name", "powershell.exe", NULL), "i-like");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.11", "process.name", "pwsh.exe", NULL), "");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.12", "file.size", "#4096", NULL), "i-num");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.12", "file.size", "#1000", NULL), "");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.13", "file.name", "bad.exe", NULL), "i-not");
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.13", NULL), "i-not"); /* absent: not 'good.exe' */
+    assert_string_equal(match_ev(s, o, sizeof o, "source.ip", "198.51.100.13", "file.name", "good.exe", NULL), "");
+    /* ISSUBSET indexed, IN verified */
+    assert_string_equal(match_ev(s, o, sizeof o, "destination.ip", "203.0.113.5", "destination.port", "#2222", NULL), "i-subset");
+    assert_string_equal(match_ev(s, o, sizeof o, "destination.ip", "203.0.113.5", "destination.port", "#23", NULL), "");
+    assert_string_equal(match_ev(s, o, sizeof o, "destination.ip", "203.0.113.17", "destination.port", "#22", NULL), "");
+    /* a single-value check lists the indicator holding the value (no event to verify) */
+    struct vg_intel_hit h[4];
+    assert_int_equal(vg_intel_lookup(s, MD5X, 32, h, 4), 1);
+    assert_string_equal(h[0].ind->id, "i-hashname");
+    vg_intel_set_unref(s);
+    vg_intel_report_release(&rep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stix_counts),  cmocka_unit_test(event_hits), cmocka_unit_test(warninglists),
         cmocka_unit_test(lpm_random),   cmocka_unit_test(validity_and_malformed), cmocka_unit_test(misp),
-        cmocka_unit_test(text_csv), cmocka_unit_test(alert_from_hit),
+        cmocka_unit_test(text_csv), cmocka_unit_test(alert_from_hit), cmocka_unit_test(and_patterns),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -194,10 +194,44 @@ static void test_batch_fold(void **st)
     vg_batch_free(b);
 }
 
+/* Two alerts of one rule on one event (an IoC found in two fields of the
+ * event) fold into one alert whose event is counted once; a third alert of
+ * the rule on another event is a second member. */
+static void test_batch_fold_same_event(void **st)
+{
+    (void)st;
+    struct vg_batch *b = vg_batch_new(4);
+    struct vg_event *e0 = vg_batch_push(b), *e1 = vg_batch_push(b);
+    e0->ts = 100;
+    e1->ts = 200;
+    const struct vg_event *evs[] = {e0, e0, e1};
+    struct vg_alert **tail = &b->alerts;
+    for (int i = 0; i < 3; i++) {
+        struct vg_alert *a = vg_arena_alloc(&b->arena, sizeof *a);
+        memset(a, 0, sizeof *a);
+        a->tenant = "t";
+        a->rule_id = "intel:x";
+        a->host_name = "h";
+        a->source_ip = "203.0.113.9";
+        a->ev = evs[i];
+        a->ts = evs[i]->ts;
+        *tail = a;
+        tail = &a->next;
+        b->nalerts++;
+    }
+    assert_int_equal(vg_alert_aggregate(b), 2);
+    assert_int_equal(b->nalerts, 1);
+    assert_int_equal(b->alerts->nmembers, 2);
+    assert_ptr_equal(b->alerts->members[0], e0);
+    assert_ptr_equal(b->alerts->members[1], e1);
+    assert_null(b->alerts->next);
+    vg_batch_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_risk_formula),     cmocka_unit_test(test_priority_order),
+        cmocka_unit_test(test_risk_formula), cmocka_unit_test(test_batch_fold_same_event),     cmocka_unit_test(test_priority_order),
         cmocka_unit_test(test_weak_entities),    cmocka_unit_test(test_entities_of_alert),
         cmocka_unit_test(test_suppression_match), cmocka_unit_test(test_batch_fold),
     };
