@@ -298,8 +298,9 @@ int main(int argc, char **argv)
     printf("load %.0f ms + compile %.0f ms (prefilter %.0f ms) = %.0f ms; RSS %ld MiB (%ld MiB before loading)\n",
            (t1 - t0) / 1e6, (t2 - t1) / 1e6, pi.compile_ms, (t2 - t0) / 1e6, rss1 / 1024, rss0 / 1024);
     printf("prefilter: %zu rules covered, %zu always evaluated in their log source, %zu unmapped, %zu per-event log source;\n"
-           "           %zu patterns (%zu regex) in %zu databases, %zu log source buckets\n",
-           pi.covered, pi.always, pi.unmapped, pi.complex_ls, pi.patterns, pi.regex_patterns, pi.databases, pi.buckets);
+           "           %zu patterns (%zu regex, %zu hash keys) in %zu databases, %zu log source buckets\n",
+           pi.covered, pi.always, pi.unmapped, pi.complex_ls, pi.patterns, pi.regex_patterns, pi.hex_keys,
+           pi.databases, pi.buckets);
 
     struct vg_sigma_ctx *fast = vg_sigma_ctx_new(set), *naive = vg_sigma_ctx_new(set);
     if (!fast || !naive) { fprintf(stderr, "ctx OOM\n"); return 1; }
