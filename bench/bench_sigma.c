@@ -6,7 +6,7 @@
  * ratio, alert counts and whether every event got identical hits.
  *
  * usage: bench_sigma [--events N] [--naive-seconds S] [--seed N] [--repeat N]
- *                    [--mappings DIR] [--json FILE] [--vigil BINARY] [RULE_DIR...]
+ *                    [--mappings DIR] [--json FILE] [--vigil BINARY] [--jobs N] [RULE_DIR...]
  * Defaults: 1,000,000 events; the naive evaluator runs over as many whole
  * batches as fit in 120 s of CPU (it is ~1000x slower; the rate is measured
  * on that prefix and labelled); rules from $VG_SHARED/sigma (rules/windows,
@@ -18,11 +18,11 @@
  * Decode + match: with --json FILE the same events are also written (untimed)
  * as evtx_dump-style JSON lines; with --vigil BINARY (FILE defaults to
  * /tmp/vg_bench_sigma_events.jsonl) the benchmark then runs
- *   BINARY scan --quiet --no-default-rules --rules FILE.rules --mappings DIR --json FILE
- * where FILE.rules/ holds symlinks to exactly the rule files loaded here,
- * and prints vigil scan's events/s (wall clock, from its summary) and events
- * per CPU second of the child (single-threaded: one core) next to the
- * pre-decoded matcher rate. */
+ *   BINARY scan --quiet -j N --no-default-rules --rules FILE.rules --mappings DIR --json FILE
+ * (N from --jobs, default 1) where FILE.rules/ holds symlinks to exactly the
+ * rule files loaded here, and prints vigil scan's events/s (wall clock, from
+ * its summary) and events per CPU second of the child (all its threads: the
+ * per-core figure) next to the pre-decoded matcher rate. */
 #include "vigil/sigma.h"
 #include "gen_sysmon.h"
 #include <dirent.h>
@@ -156,12 +156,14 @@ static void log_hits(struct hitlog *h, size_t ev, const struct vg_sigma_hit *hit
 struct scan_res { double rate, elapsed, rules_ms, cpu; unsigned long long events, alerts; };
 
 /* One vigil scan run over file; its summary parsed, the child's CPU time. */
+static int g_jobs = 1; /* vigil scan -j: 1 = the per-core figure of one thread */
+
 static int scan_once(const char *vigil, const char *dir, const char *mappings, const char *file, bool show, struct scan_res *r)
 {
     char cmd[12288], line[1024];
     memset(r, 0, sizeof *r);
-    if (snprintf(cmd, sizeof cmd, "'%s' scan --quiet --no-default-rules --rules '%s' --mappings '%s' --json '%s' 2>&1 >/dev/null", vigil, dir,
-                 mappings, file) >= (int)sizeof cmd) { fprintf(stderr, "paths too long\n"); return 1; }
+    if (snprintf(cmd, sizeof cmd, "'%s' scan --quiet -j %d --no-default-rules --rules '%s' --mappings '%s' --json '%s' 2>&1 >/dev/null", vigil,
+                 g_jobs, dir, mappings, file) >= (int)sizeof cmd) { fprintf(stderr, "paths too long\n"); return 1; }
     if (show) printf("decode + match: %s\n", cmd);
     fflush(stdout);
     struct rusage r0, r1;
@@ -226,7 +228,7 @@ static int run_scan(const char *vigil, const char *json_path, const char *mappin
     if (scan_once(vigil, dir, mappings, json_path, true, &full) != 0 || scan_once(vigil, dir, mappings, head, false, &fix) != 0) return 1;
     if (full.events != nevents) { fprintf(stderr, "vigil scan read %llu events instead of %zu\n", full.events, nevents); return 1; }
     double cpu = full.cpu - fix.cpu, per_cpu = cpu > 0 ? (double)(full.events - fix.events) / cpu : 0;
-    printf("decode + match (vigil scan, one thread): %llu events, %llu alerts\n", full.events, full.alerts);
+    printf("decode + match (vigil scan -j %d): %llu events, %llu alerts\n", g_jobs, full.events, full.alerts);
     printf("            wall: %.2f s after a %.2f s rule load = %.0f events/s (its summary; the machine is shared)\n",
            full.elapsed, full.rules_ms / 1e3, full.rate);
     printf("            CPU: %.2f s, minus %.2f s for the same run over %llu events = %.0f events per CPU second on one core\n",
@@ -252,8 +254,9 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--mappings") == 0 && i + 1 < argc) mappings = argv[++i];
         else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json_path = argv[++i];
         else if (strcmp(argv[i], "--vigil") == 0 && i + 1 < argc) vigil = argv[++i];
+        else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) g_jobs = atoi_pos(argv[++i]);
         else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: bench_sigma [--events N] [--naive-seconds S] [--seed N] [--repeat N] [--mappings DIR] [--json FILE] [--vigil BINARY] [RULE_DIR...]\n");
+            fprintf(stderr, "usage: bench_sigma [--events N] [--naive-seconds S] [--seed N] [--repeat N] [--mappings DIR] [--json FILE] [--vigil BINARY] [--jobs N] [RULE_DIR...]\n");
             return 2;
         }
         else if (ndirs < 64) dirs[ndirs++] = argv[i];
@@ -298,8 +301,9 @@ int main(int argc, char **argv)
     printf("load %.0f ms + compile %.0f ms (prefilter %.0f ms) = %.0f ms; RSS %ld MiB (%ld MiB before loading)\n",
            (t1 - t0) / 1e6, (t2 - t1) / 1e6, pi.compile_ms, (t2 - t0) / 1e6, rss1 / 1024, rss0 / 1024);
     printf("prefilter: %zu rules covered, %zu always evaluated in their log source, %zu unmapped, %zu per-event log source;\n"
-           "           %zu patterns (%zu regex) in %zu databases, %zu log source buckets\n",
-           pi.covered, pi.always, pi.unmapped, pi.complex_ls, pi.patterns, pi.regex_patterns, pi.databases, pi.buckets);
+           "           %zu patterns (%zu regex, %zu hash keys) in %zu databases, %zu log source buckets\n",
+           pi.covered, pi.always, pi.unmapped, pi.complex_ls, pi.patterns, pi.regex_patterns, pi.hex_keys,
+           pi.databases, pi.buckets);
 
     struct vg_sigma_ctx *fast = vg_sigma_ctx_new(set), *naive = vg_sigma_ctx_new(set);
     if (!fast || !naive) { fprintf(stderr, "ctx OOM\n"); return 1; }

@@ -35,6 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vg_event_add_int(&ev, vg_fid("EventID", 7), 0, 1);
             vg_event_add_ip(&ev, vg_fid("ip", 2), 0, "10.1.2.3", 8);
             vg_event_add_null(&ev, vg_fid("N", 1), 0);
+            /* hash indicators (hex-run keys): runs at value start, after '=', glued to more hex */
+            static const char hs[] = "SHA1=0123456789ABCDEF0123456789ABCDEF01234567,MD5=00112233445566778899aabbccddeeff99,X";
+            vg_event_add_str(&ev, vg_fid("Hashes", 6), 0, hs, sizeof hs - 1);
+            vg_event_add_str(&ev, vg_fid("sha256", 6), 0, hs + 5, 40);
             const struct vg_sigma_hit *hits;
             int nf = vg_sigma_match(ctx, &ev, &hits);
             const struct vg_sigma_rule *first = nf > 0 ? hits[0].rule : NULL;

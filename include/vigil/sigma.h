@@ -210,6 +210,7 @@ struct vg_sigma_pf_info {
     size_t buckets;        /* distinct log source buckets */
     double compile_ms;     /* time spent building the prefilter */
     size_t secondary;      /* secondary cover groups (other AND operands that must fire too) */
+    size_t hex_keys;       /* of patterns: hexadecimal keys (hash indicators) in hash sets, not Vectorscan */
 };
 void vg_sigma_prefilter_info(const struct vg_sigma_set *set, struct vg_sigma_pf_info *out);
 

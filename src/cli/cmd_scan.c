@@ -7,7 +7,10 @@
  * pack and any --rules (the detect engine, include/vigil/detect.h) and
  * writes each alert as a JSON line naming its file and record or line.
  * Ends with a summary table on stderr; shows a progress bar when stderr is
- * a terminal. Single-threaded: output order is the input order. */
+ * a terminal. With -j N (default: the number of cores) worker threads
+ * decode and match chunks of records (or whole EVTX files) while the main
+ * thread frames records and writes the chunks' alerts in input order, so
+ * the output is the same as with -j 1 (the single-threaded path). */
 #include "cli.h"
 #include "vigil/decode.h"
 #include "vigil/detect.h"
@@ -16,6 +19,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,11 +31,14 @@
 #define MAX_RECORD (16u << 20)
 #define MAX_PATHS 4096
 #define MAX_DEPTH 32
+#define JOB_RECORDS 1024       /* records per chunk handed to a worker */
+#define JOB_BYTES (1u << 20)   /* ... or this many bytes of them */
+#define MAX_JOBS 64            /* -j limit */
 
 static const char usage_text[] =
     "usage: vigil scan [--rules PATH]... [--filters PATH]... [--mappings PATH] [--config FILE]\n"
     "                  [--no-default-rules] [--min-level LEVEL] [--fail-level LEVEL] [--format NAME]\n"
-    "                  [--year YYYY] [--output FILE] [--json] [--quiet | --progress] FILE|DIR...\n"
+    "                  [--year YYYY] [--output FILE] [--json] [--quiet | --progress] [-j N] FILE|DIR...\n"
     "\n"
     "  Reads log files (directories recursively) and reports what the rules detect.\n"
     "  Formats are detected per file: EVTX, JSON lines / JSON arrays / evtx_dump JSON,\n"
@@ -48,8 +56,10 @@ static const char usage_text[] =
     "  --json              alert JSON lines on stdout (default: one readable line per alert)\n"
     "  --quiet             no progress bar\n"
     "  --progress          show the progress bar even when stderr is not a terminal\n"
+    "  -j N                decode and match on N threads (default: the number of cores; 1: one thread);\n"
+    "                      alerts come out in input order either way\n"
     "Alert JSON: docs/internals/alerts.md; each has origin {file, line|record}.\n"
-    "The summary (alerts by level, top rules, events read, events/s) goes to stderr.\n"
+    "The summary (alerts by level, top rules, events read, events/s, events per CPU second) goes to stderr.\n"
     "exit status: 0, 1 with --fail-level when such an alert was found, 2 usage or nothing readable";
 
 struct rulecount {
@@ -76,6 +86,9 @@ struct scan {
     int fail_level;
     bool failed_level;
     int io_rc;                   /* first output error */
+    struct vg_buf obuf;          /* rendered alerts: written to out (main) or kept for the chunk (worker) */
+    bool worker;                 /* a worker's scan: obuf is not written */
+    struct par *par;             /* -j > 1 on the main thread: records go into chunks */
 };
 
 /* ---- per-rule counts -------------------------------------------------- */
@@ -103,16 +116,17 @@ static int rc_grow(struct scan *s)
     return 0;
 }
 
-static void count_rule(struct scan *s, const struct vg_alert *a)
+/* Adds n to the count of a rule (title and author are copied). */
+static void count_rule_n(struct scan *s, const char *id, const char *title, const char *author, int level, uint64_t n)
 {
     if ((s->nrc + 1) * 2 > s->caprc && rc_grow(s) != 0) return;
-    size_t j = hash_str(a->rule_id) & (s->caprc - 1);
-    while (s->rc[j].id && strcmp(s->rc[j].id, a->rule_id) != 0) j = (j + 1) & (s->caprc - 1);
+    size_t j = hash_str(id) & (s->caprc - 1);
+    while (s->rc[j].id && strcmp(s->rc[j].id, id) != 0) j = (j + 1) & (s->caprc - 1);
     if (!s->rc[j].id) {
-        s->rc[j].id = vg_strdup(a->rule_id);
-        s->rc[j].title = vg_strdup(a->title ? a->title : a->rule_id);
-        s->rc[j].author = a->author ? vg_strdup(a->author) : NULL;
-        s->rc[j].level = a->level;
+        s->rc[j].id = vg_strdup(id);
+        s->rc[j].title = vg_strdup(title ? title : id);
+        s->rc[j].author = author ? vg_strdup(author) : NULL;
+        s->rc[j].level = level;
         if (!s->rc[j].id || !s->rc[j].title) {
             vg_free(s->rc[j].id);
             vg_free(s->rc[j].title);
@@ -122,7 +136,12 @@ static void count_rule(struct scan *s, const struct vg_alert *a)
         }
         s->nrc++;
     }
-    s->rc[j].n++;
+    s->rc[j].n += n;
+}
+
+static void count_rule(struct scan *s, const struct vg_alert *a)
+{
+    count_rule_n(s, a->rule_id, a->title, a->author, a->level, 1);
 }
 
 /* ---- progress and output ------------------------------------------------ */
@@ -145,13 +164,30 @@ static void draw(struct scan *s, bool force)
     fflush(stderr);
 }
 
-static void print_escaped(FILE *f, const char *p)
+static void esc_add(struct vg_buf *o, const char *p)
 {
     for (; p && *p; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
-        else fputc(c, f);
+        if (c < 0x20 || c == 0x7f) vg_buf_addf(o, "\\x%02x", c);
+        else vg_buf_addc(o, (char)c);
     }
+}
+
+static void print_escaped(FILE *f, const char *p)
+{
+    struct vg_buf b = VG_BUF_INIT;
+    esc_add(&b, p);
+    if (b.len) fwrite(b.data, 1, b.len, f);
+    vg_buf_release(&b);
+}
+
+/* Writes rendered alerts to the sink (main thread only). */
+static void out_write(struct scan *s, const char *p, size_t n)
+{
+    if (!n) return;
+    if (s->tty && !s->quiet && s->out == stdout) fputs("\r\033[K", stderr); /* keep the bar off alert lines */
+    fwrite(p, 1, n, s->out);
+    if (ferror(s->out) && !s->io_rc) s->io_rc = VG_EIO;
 }
 
 static void emit(struct scan *s, const struct vg_alert *a)
@@ -160,24 +196,31 @@ static void emit(struct scan *s, const struct vg_alert *a)
     s->by_level[a->level]++;
     if (a->level >= s->fail_level) s->failed_level = true;
     count_rule(s, a);
-    if (s->tty && !s->quiet && s->out == stdout) fputs("\r\033[K", stderr); /* keep the bar off alert lines */
+    struct vg_buf *o = &s->obuf;
+    int rc = 0;
     if (s->json_out) {
-        fwrite(a->json, 1, a->json_len, s->out);
-        fputc('\n', s->out);
+        rc |= vg_buf_add(o, a->json, a->json_len);
+        rc |= vg_buf_addc(o, '\n');
     } else {
         char t[48];
         vg_time_format(a->ts, t, sizeof t, 0);
-        fprintf(s->out, "%s  %-13s  ", t, vg_alert_level_name(a->level));
-        print_escaped(s->out, a->title);
-        if (a->host_name) { fputs("  host=", s->out); print_escaped(s->out, a->host_name); }
-        if (a->user_name) { fputs("  user=", s->out); print_escaped(s->out, a->user_name); }
-        if (a->source_ip) { fputs("  src=", s->out); print_escaped(s->out, a->source_ip); }
-        fputs("  ", s->out);
-        print_escaped(s->out, a->origin.file ? a->origin.file : "-");
-        if (a->origin.record) fprintf(s->out, ":%s%llu", a->origin.is_line ? "" : "#", (unsigned long long)a->origin.record);
-        fputc('\n', s->out);
+        rc |= vg_buf_addf(o, "%s  %-13s  ", t, vg_alert_level_name(a->level));
+        esc_add(o, a->title);
+        if (a->host_name) { rc |= vg_buf_adds(o, "  host="); esc_add(o, a->host_name); }
+        if (a->user_name) { rc |= vg_buf_adds(o, "  user="); esc_add(o, a->user_name); }
+        if (a->source_ip) { rc |= vg_buf_adds(o, "  src="); esc_add(o, a->source_ip); }
+        rc |= vg_buf_adds(o, "  ");
+        esc_add(o, a->origin.file ? a->origin.file : "-");
+        if (a->origin.record) rc |= vg_buf_addf(o, ":%s%llu", a->origin.is_line ? "" : "#", (unsigned long long)a->origin.record);
+        rc |= vg_buf_addc(o, '\n');
     }
-    if (ferror(s->out) && !s->io_rc) s->io_rc = VG_EIO;
+    /* a chunk's alerts are kept until its turn (capped buffer): a chunk with
+     * more than the cap of alert text fails the run rather than lose any */
+    if (rc && !s->io_rc) s->io_rc = VG_ETOOBIG;
+    if (!s->worker) {
+        out_write(s, o->data, o->len);
+        vg_buf_reset(o);
+    }
 }
 
 /* Matches the pending batch, writes its alerts and empties it. */
@@ -195,8 +238,11 @@ static void flush_batch(struct scan *s)
     draw(s, false);
 }
 
+static void par_add(struct scan *s, const char *p, size_t n, uint64_t seq, int64_t recv);
+
 static void add_record(struct scan *s, const char *p, size_t n, uint64_t seq, int64_t recv)
 {
+    if (s->par) { par_add(s, p, n, seq, recv); return; }
     if (s->b->n >= BATCH) flush_batch(s);
     struct vg_event *ev = vg_batch_push(s->b);
     if (!ev) { s->failed++; return; }
@@ -280,6 +326,213 @@ static int evtx_record(void *ctx, struct vg_batch *b, struct vg_event *ev)
     return s->io_rc;
 }
 
+static void scan_evtx(struct scan *s, const char *path, int64_t mtime)
+{
+    struct evtx_cb x = {s, mtime};
+    struct vg_evtx_stats es;
+    memset(&es, 0, sizeof es);
+    struct vg_err e = VG_ERR_INIT;
+    int rc = vg_evtx_read_file(path, 0, s->b, evtx_record, &x, &es, &e);
+    flush_batch(s);
+    s->failed += es.lost;
+    s->events += es.lost;
+    if (rc && rc != s->io_rc) {
+        if (s->tty) fputs("\r\033[K", stderr);
+        fprintf(stderr, "vigil scan: %s: %s\n", path, e.msg[0] ? e.msg : vg_strerror(rc));
+        if (rc == VG_EIO || rc == VG_EFORMAT) s->unreadable++;
+    }
+}
+
+/* ---- -j N: chunks decoded and matched on worker threads ------------------ */
+struct fmap { const char *d; size_t n; int refs; };  /* a mapped file, unmapped when its last chunk is written */
+
+struct rec { const char *p; size_t n; uint64_t seq; };
+
+struct job {
+    bool evtx;                   /* a whole EVTX file, else records of a mapped file */
+    const char *file;
+    bool is_line;
+    int64_t recv;
+    struct fmap *map;
+    struct rec *recs;
+    size_t nrec, caprec, bytes;
+    /* results (the worker's counts for this chunk) */
+    struct vg_buf out;
+    uint64_t events, failed, alerts, unreadable, by_level[VG_ALERT_NLEVELS];
+    int rc;
+    bool done;
+};
+
+struct worker { struct par *p; struct scan s; pthread_t th; bool started; };
+
+struct par {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    struct job *jobs;            /* ring of q chunks: submitted - written <= q */
+    uint32_t q;
+    uint64_t submitted, taken, written;
+    bool stop;
+    struct job *cur;             /* being filled, not yet submitted */
+    struct fmap *map;            /* the file being framed */
+    struct worker *w;
+    int nw;
+};
+
+static void fmap_unref(struct fmap *m)
+{
+    if (m && --m->refs == 0) {
+        munmap((void *)m->d, m->n);
+        vg_free(m);
+    }
+}
+
+static void work_job(struct scan *w, struct job *j)
+{
+    uint64_t e0 = w->events, f0 = w->failed, a0 = w->alerts, u0 = w->unreadable, l0[VG_ALERT_NLEVELS];
+    memcpy(l0, w->by_level, sizeof l0);
+    w->cur_file = j->file;
+    w->cur_is_line = j->is_line;
+    if (j->evtx) {
+        scan_evtx(w, j->file, j->recv);
+    } else {
+        for (size_t i = 0; i < j->nrec; i++) add_record(w, j->recs[i].p, j->recs[i].n, j->recs[i].seq, j->recv);
+        flush_batch(w);
+    }
+    j->events = w->events - e0;
+    j->failed = w->failed - f0;
+    j->alerts = w->alerts - a0;
+    j->unreadable = w->unreadable - u0;
+    for (int l = 0; l < VG_ALERT_NLEVELS; l++) j->by_level[l] = w->by_level[l] - l0[l];
+    struct vg_buf t = j->out; /* hand over the rendered alerts, keep the other buffer */
+    j->out = w->obuf;
+    w->obuf = t;
+    vg_buf_reset(&w->obuf);
+    j->rc = w->io_rc;
+    w->io_rc = 0;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *wk = arg;
+    struct par *p = wk->p;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->taken == p->submitted && !p->stop) pthread_cond_wait(&p->work, &p->mu);
+        if (p->taken == p->submitted) break;
+        struct job *j = &p->jobs[p->taken++ % p->q];
+        pthread_mutex_unlock(&p->mu);
+        work_job(&wk->s, j);
+        pthread_mutex_lock(&p->mu);
+        j->done = true;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Writes the oldest submitted chunk when it is done (waits when block). */
+static bool par_write_one(struct scan *s, bool block)
+{
+    struct par *p = s->par;
+    if (p->written == p->submitted) return false;
+    struct job *j = &p->jobs[p->written % p->q];
+    pthread_mutex_lock(&p->mu);
+    while (!j->done && block) pthread_cond_wait(&p->done, &p->mu);
+    bool done = j->done;
+    pthread_mutex_unlock(&p->mu);
+    if (!done) return false;
+    if (j->rc && !s->io_rc) {
+        fprintf(stderr, "vigil scan: %s: the alerts of one chunk exceed the output buffer; run with -j 1\n", j->file);
+        s->io_rc = j->rc;
+    }
+    if (!s->io_rc) out_write(s, j->out.data, j->out.len);
+    vg_buf_reset(&j->out);
+    s->events += j->events;
+    s->failed += j->failed;
+    s->alerts += j->alerts;
+    s->unreadable += j->unreadable;
+    for (int l = 0; l < VG_ALERT_NLEVELS; l++) s->by_level[l] += j->by_level[l];
+    fmap_unref(j->map);
+    j->map = NULL;
+    p->written++;
+    draw(s, false);
+    return true;
+}
+
+/* The chunk being filled; a free ring slot (writing older chunks first). */
+static struct job *par_cur(struct scan *s)
+{
+    struct par *p = s->par;
+    if (p->cur) return p->cur;
+    while (p->submitted - p->written >= p->q) par_write_one(s, true);
+    struct job *j = &p->jobs[p->submitted % p->q];
+    j->evtx = false;
+    j->file = s->cur_file;
+    j->is_line = s->cur_is_line;
+    j->recv = 0;
+    j->nrec = j->bytes = 0;
+    j->done = false;
+    j->rc = 0;
+    j->map = p->map;
+    if (j->map) j->map->refs++;
+    return p->cur = j;
+}
+
+static void par_submit(struct scan *s)
+{
+    struct par *p = s->par;
+    if (!p->cur) return;
+    pthread_mutex_lock(&p->mu);
+    p->submitted++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    p->cur = NULL;
+    while (par_write_one(s, false)) {}
+}
+
+static void par_add(struct scan *s, const char *p, size_t n, uint64_t seq, int64_t recv)
+{
+    struct job *j = par_cur(s);
+    if (j->nrec == j->caprec) {
+        size_t nc = j->caprec ? j->caprec * 2 : 256;
+        struct rec *nr = vg_realloc(j->recs, nc * sizeof *nr);
+        if (!nr) { s->failed++; s->events++; return; }
+        j->recs = nr;
+        j->caprec = nc;
+    }
+    j->recv = recv;
+    j->recs[j->nrec++] = (struct rec){p, n, seq};
+    j->bytes += n;
+    if (j->nrec >= JOB_RECORDS || j->bytes >= JOB_BYTES) par_submit(s);
+}
+
+static void par_evtx(struct scan *s, const char *path, int64_t mtime)
+{
+    par_submit(s);
+    struct job *j = par_cur(s);
+    j->evtx = true;
+    j->file = path;
+    j->recv = mtime;
+    par_submit(s);
+}
+
+static void par_stop(struct scan *s)
+{
+    struct par *p = s->par;
+    if (!p) return;
+    par_submit(s);
+    while (par_write_one(s, true)) {}
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nw; i++)
+        if (p->w[i].started) {
+            pthread_join(p->w[i].th, NULL);
+            p->w[i].started = false;
+        }
+}
+
 static int scan_file(struct scan *s, const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -302,19 +555,8 @@ static int scan_file(struct scan *s, const char *path)
     if (evtx) {
         close(fd);
         s->cur_is_line = false;
-        struct evtx_cb x = {s, mtime};
-        struct vg_evtx_stats es;
-        memset(&es, 0, sizeof es);
-        struct vg_err e = VG_ERR_INIT;
-        int rc = vg_evtx_read_file(path, 0, s->b, evtx_record, &x, &es, &e);
-        flush_batch(s);
-        s->failed += es.lost;
-        s->events += es.lost;
-        if (rc && rc != s->io_rc) {
-            if (s->tty) fputs("\r\033[K", stderr);
-            fprintf(stderr, "vigil scan: %s: %s\n", path, e.msg[0] ? e.msg : vg_strerror(rc));
-            if (rc == VG_EIO || rc == VG_EFORMAT) s->unreadable++;
-        }
+        if (s->par) par_evtx(s, path, mtime);
+        else scan_evtx(s, path, mtime);
         s->bytes_done = s->file_base + n;
         return s->io_rc;
     }
@@ -330,14 +572,107 @@ static int scan_file(struct scan *s, const char *path)
         size_t i = n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
         while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
         bool json = s->format ? strcmp(s->format, "json") == 0 : i < n && (d[i] == '[' || d[i] == '{');
+        struct fmap *fm = NULL;
+        if (s->par) {
+            fm = vg_malloc(sizeof *fm);
+            if (!fm) {
+                munmap((void *)d, n);
+                close(fd);
+                fprintf(stderr, "vigil scan: %s: out of memory\n", path);
+                s->unreadable++;
+                return 0;
+            }
+            *fm = (struct fmap){d, n, 1};
+            s->par->map = fm;
+        }
         if (json) scan_json(s, d, n, mtime);
         else scan_lines(s, d, n, mtime);
-        flush_batch(s);
-        munmap((void *)d, n);
+        if (s->par) { /* chunks never span files; the last one to be written unmaps */
+            par_submit(s);
+            s->par->map = NULL;
+            fmap_unref(fm);
+        } else {
+            flush_batch(s);
+            munmap((void *)d, n);
+        }
     }
     close(fd);
     s->bytes_done = s->file_base + n;
     return s->io_rc;
+}
+
+/* Starts n workers, each with its own batch, counts and output buffer. */
+static int par_start(struct scan *s, struct par *p, int n)
+{
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    s->par = p; /* par_release frees whatever was set up */
+    p->jobs = vg_calloc((size_t)n * 4, sizeof *p->jobs);
+    p->w = vg_calloc((size_t)n, sizeof *p->w);
+    if (!p->jobs || !p->w) return VG_ENOMEM;
+    p->q = (uint32_t)n * 4;
+    for (int i = 0; i < n; i++) {
+        struct worker *w = &p->w[i];
+        w->p = p;
+        w->s.det = s->det;
+        w->s.dopts = s->dopts;
+        w->s.format = s->format;
+        w->s.json_out = s->json_out;
+        w->s.quiet = true;
+        w->s.fail_level = s->fail_level;
+        w->s.worker = true;
+        w->s.b = vg_batch_new(BATCH);
+        p->nw++;
+        if (!w->s.b || pthread_create(&w->th, NULL, worker_main, w) != 0) return VG_ENOMEM;
+        w->started = true;
+    }
+    return 0;
+}
+
+/* Adds a worker's per-rule counts and level flag to the main scan's. */
+static void par_merge(struct scan *s)
+{
+    struct par *p = s->par;
+    if (!p) return;
+    for (int i = 0; i < p->nw; i++) {
+        struct scan *w = &p->w[i].s;
+        s->failed_level |= w->failed_level;
+        for (size_t k = 0; k < w->caprc; k++) {
+            const struct rulecount *e = &w->rc[k];
+            if (e->id) count_rule_n(s, e->id, e->title, e->author, e->level, e->n);
+        }
+    }
+}
+
+static void par_release(struct scan *s)
+{
+    struct par *p = s->par;
+    if (!p) return;
+    par_stop(s);
+    for (int i = 0; i < p->nw; i++) {
+        struct scan *w = &p->w[i].s;
+        vg_batch_free(w->b);
+        vg_buf_release(&w->obuf);
+        for (size_t k = 0; k < w->caprc; k++) {
+            vg_free(w->rc[k].id);
+            vg_free(w->rc[k].title);
+            vg_free(w->rc[k].author);
+        }
+        vg_free(w->rc);
+    }
+    for (uint32_t i = 0; p->jobs && i < p->q; i++) {
+        vg_free(p->jobs[i].recs);
+        vg_buf_release(&p->jobs[i].out);
+        fmap_unref(p->jobs[i].map);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    vg_free(p->jobs);
+    vg_free(p->w);
+    memset(p, 0, sizeof *p);
+    s->par = NULL;
 }
 
 /* ---- walking ------------------------------------------------------------- */
@@ -414,7 +749,15 @@ static int cmp_count(const void *a, const void *b)
     return strcmp(x->title, y->title);
 }
 
-static void summary(struct scan *s, const struct vg_detect_load_info *li)
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void summary(struct scan *s, const struct vg_detect_load_info *li, int threads, double cpu)
 {
     double el = (double)(vg_mono_ns() - s->t0) / 1e9;
     if (s->tty && !s->quiet) fputs("\r\033[K", stderr);
@@ -428,6 +771,8 @@ static void summary(struct scan *s, const struct vg_detect_load_info *li)
                 li->warnings);
     fprintf(stderr, "%-22s %.2f s (rules %.0f ms)\n", "elapsed", el, li->ms);
     fprintf(stderr, "%-22s %.0f\n", "events/s", el > 0 ? (double)s->events / el : 0.0);
+    fprintf(stderr, "%-22s %.0f (%.2f CPU s on %d thread%s)\n", "events per CPU second", cpu > 0 ? (double)s->events / cpu : 0.0,
+            cpu, threads, threads == 1 ? "" : "s");
     fprintf(stderr, "%-22s %llu\n", "alerts", (unsigned long long)s->alerts);
     for (int l = VG_ALERT_NLEVELS - 1; l >= 0; l--)
         fprintf(stderr, "  %-20s %llu\n", vg_alert_level_name(l), (unsigned long long)s->by_level[l]);
@@ -459,6 +804,9 @@ static int run(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.fail_level = VG_ALERT_NLEVELS;
     int min_level = 0;
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    struct par par;
+    memset(&par, 0, sizeof par);
     struct pathlist inputs = {0};
     int code = 2;
     for (int i = 1; i < argc; i++) {
@@ -491,6 +839,14 @@ static int run(int argc, char **argv)
                 goto out;
             }
             s.dopts.default_year = y;
+            i++;
+        } else if ((!strcmp(a, "-j") || !strcmp(a, "--jobs")) && has) {
+            int64_t v;
+            if (vg_parse_i64(argv[i + 1], strlen(argv[i + 1]), &v) || v < 1 || v > MAX_JOBS) {
+                fprintf(stderr, "vigil scan: -j takes a number of threads from 1 to %d\n", MAX_JOBS);
+                goto out;
+            }
+            jobs = (long)v;
             i++;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "vigil scan: unknown or incomplete option '%s'\n%s\n", a, usage_text);
@@ -540,6 +896,13 @@ static int run(int argc, char **argv)
     s.tty = progress || isatty(STDERR_FILENO) == 1; /* the bar (and its line clearing) */
     s.b = vg_batch_new(BATCH);
     if (!s.b) { fprintf(stderr, "vigil scan: out of memory\n"); goto out; }
+    if (jobs < 1) jobs = 1;
+    if (jobs > MAX_JOBS) jobs = MAX_JOBS;
+    if (jobs > 1 && par_start(&s, &par, (int)jobs) != 0) {
+        fprintf(stderr, "vigil scan: cannot start %ld threads; scanning on one\n", jobs);
+        par_release(&s);
+    }
+    int threads = s.par ? s.par->nw : 1;
     struct pathlist files = {0};
     int bad = 0;
     for (size_t i = 0; i < inputs.n; i++) {
@@ -549,17 +912,24 @@ static int run(int argc, char **argv)
     }
     s.unreadable = bad > 0 ? (uint64_t)bad : 0;
     s.t0 = vg_mono_ns();
+    double cpu0 = cpu_seconds();
     for (size_t i = 0; bad >= 0 && i < files.n; i++)
         if (scan_file(&s, files.v[i]) != 0) break;
+    par_stop(&s);
+    par_merge(&s);
+    double cpu = cpu_seconds() - cpu0;
     draw(&s, true);
     if (fflush(s.out) != 0 && !s.io_rc) s.io_rc = VG_EIO;
-    summary(&s, &li);
+    summary(&s, &li, threads, cpu);
     if (s.io_rc) fprintf(stderr, "vigil scan: writing alerts failed: %s\n", strerror(errno));
     code = s.io_rc || bad < 0 || (files.n && s.files == 0) || (!files.n && bad) ? 2 : s.failed_level ? 1 : 0;
     for (size_t i = 0; i < files.n; i++) vg_free(files.v[i]);
     vg_free(files.v);
 out:
+    par_stop(&s);
+    par_release(&s);
     if (s.out && s.out != stdout) fclose(s.out);
+    vg_buf_release(&s.obuf);
     vg_batch_free(s.b);
     vg_detect_free(s.det);
     for (size_t i = 0; i < s.caprc; i++) {

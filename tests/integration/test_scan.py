@@ -173,6 +173,56 @@ t.check(rc == 0 and "100%" in last and mib in last and "events/s" in last and "3
 rc, out, err = scan("--rules", rules["a"], "--progress", "--quiet", "--json", ev)
 t.check("\r[" not in err, "--quiet wins over --progress")
 
+# ---- -j N: chunks on worker threads, output in input order ----------------------
+big = os.path.join(base, "big")
+os.makedirs(big)
+with open(os.path.join(big, "1.jsonl"), "w") as f:  # several 1,024-record chunks
+    for i in range(1, 5001):
+        if i == 2500:
+            f.write('{"Image": broken\n')  # malformed: counted, the scan goes on
+        elif i % 7 == 0:
+            f.write('{"Image":"%s","User":"u%d"}\n' % (W, i))
+        elif i % 11 == 0:
+            f.write('{"Image":"C:\\\\x\\\\cmd.exe","CommandLine":"net user u%d /add"}\n' % i)
+        else:
+            f.write('{"Image":"C:\\\\x\\\\calc%d.exe"}\n' % i)
+with open(os.path.join(big, "2.log"), "w") as f:
+    for i in range(1, 3001):
+        f.write("Dec 10 06:55:46 host1 myapp[2]: %s %d\n" % ("saw evil-token-7" if i % 13 == 0 else "ok", i))
+os.symlink(os.path.join(ev, "d.evtx"), os.path.join(big, "3.evtx"))
+with open(os.path.join(big, "4.jsonl"), "w") as f:
+    f.write('{"Image":"%s"}\n' % W)
+
+
+def summary_counts(err):
+    keep = ("events read", "decode failures", "alerts", "  ")
+    return [l for l in err.splitlines() if l.startswith(keep) and "events/s" not in l]
+
+
+runs = {}
+for j in ("1", "3", "8"):
+    rc, out, err = scan("--rules", rules["a"], "--rules", rules["b"], "--rules", bits_rule, "--json", "-j", j, big)
+    runs[j] = (rc, [l.split('"created":')[0] + l.split('"created":')[1].split('",', 1)[1] for l in out.splitlines()], err)
+    t.check(rc == 0, "-j %s exits 0 (%d): %s" % (j, rc, err[-300:]))
+    cpu = [l for l in err.splitlines() if l.startswith("events per CPU second")]
+    t.check(cpu and ("on %s thread" % j) in cpu[0], "-j %s: the summary gives events per CPU second and the threads (%s)" % (j, cpu))
+n1 = len(runs["1"][1])
+t.check(n1 == 5000 // 7 + len([i for i in range(1, 5001) if i % 11 == 0 and i % 7 and i != 2500]) + 3000 // 13 + 1 + 1,
+        "-j 1 finds every alert of the big input (%d)" % n1)
+for j in ("3", "8"):
+    t.check(runs[j][1] == runs["1"][1], "-j %s writes the same alerts in the same order as -j 1" % j)
+    t.check(summary_counts(runs[j][2]) == summary_counts(runs["1"][2]),
+            "-j %s: the same summary counts as -j 1 (%s)" % (j, summary_counts(runs[j][2])))
+fails = [l for l in runs["8"][2].splitlines() if l.startswith("decode failures")]
+t.check(fails and fails[0].split()[-1] == "1", "-j 8 counts the malformed record once (%s)" % fails)
+rc, out, err = scan("--rules", rules["a"], "-j", "3", os.path.join(big, "1.jsonl"))
+rc1, out1, err1 = scan("--rules", rules["a"], "-j", "1", os.path.join(big, "1.jsonl"))
+strip = lambda o: [l.split("  ", 1)[1] for l in o.splitlines()]  # readable lines: the time first
+t.check(rc == 0 and out and strip(out) == strip(out1), "readable output is the same with -j 3 and -j 1")
+for bad_j in ("0", "65", "x"):
+    rc, out, err = scan("--rules", rules["a"], "-j", bad_j, ev)
+    t.check(rc == 2 and "-j takes" in err, "-j %s is refused" % bad_j)
+
 # ---- vigil rules check ---------------------------------------------------------
 src = os.environ.get("VG_SRC") or os.path.join(os.path.dirname(__file__), "../..")
 pack = os.path.join(src, "rules")

@@ -30,6 +30,7 @@ struct pf_pat {
     uint32_t db;              /* database index */
     bool regex, broken;
     bool used;                /* in some rule's cover or secondary group: compiled */
+    bool hex;                 /* a hexadecimal key (expr: lowercase hex), looked up, not scanned */
 };
 
 /* A secondary cover group of a rule: one pattern of it fires whenever the
@@ -41,6 +42,11 @@ struct pf_grp {
     uint32_t *dbs;            /* databases of those patterns */
 };
 
+struct pf_hslot {
+    uint64_t h;               /* hex_hash of the key: compared before the key is read */
+    uint32_t pat;             /* pattern id + 1, 0 = empty */
+};
+
 struct pf_db {
     uint32_t fid;             /* the Sigma field (first id of its leaves' lists) */
     uint32_t nsf;
@@ -49,7 +55,22 @@ struct pf_db {
     uint32_t nre;
     uint32_t *re;             /* regex patterns: all fire when the text has bytes >= 0x80 */
     uint32_t npat;
+    uint8_t tier;             /* PF_T_*: how and when it is scanned */
+    /* PF_T_HEX: open-addressing set of hexadecimal keys */
+    struct pf_hslot *htab;
+    uint32_t hmask;
+    uint64_t *hbloom;         /* PF_HBLOOM bits, one per hash value: most probes stop here (in L1) */
+    uint32_t hlens;           /* bit i: some key has length pf_hexlen[i] */
 };
+enum {
+    PF_T_EAGER,               /* Vectorscan, scanned for every event of a bucket that needs it */
+    PF_T_HEX,                 /* hexadecimal-key set, probed with the hex runs of the text */
+};
+#define PF_HEXFLAG (1u << 31)  /* pattern flags of hex keys (no HS_FLAG_ uses this bit) */
+#define PF_HEXMIN 16           /* shortest hexadecimal key */
+static const uint32_t pf_hexlen[] = {16, 32, 40, 64}; /* key lengths: a run's prefix of each is probed */
+#define PF_NHEXLEN 4
+#define PF_HBLOOM (1u << 16)
 
 struct pf_chan {
     const uint8_t *name;      /* lowercased */
@@ -81,10 +102,11 @@ struct vg__sig_pf {
     size_t nalt, capalt;
     struct pf_db *db;
     uint32_t ndb;
-    int32_t *db_of_fid;       /* field id -> database, -1 */
+    int32_t *db_of_fid;       /* (field id * 3 + tier) -> database, -1 */
     uint32_t nfid;
     int32_t kwdb;
     bool kw_anchored;         /* some keyword pattern is anchored (^..$): values inside the raw text are still scanned */
+    bool hex_on;              /* hash keys in hash sets (VG_PF_NOHEX=1 at compile turns it off: A/B measurements) */
     hs_scratch_t *proto;      /* cloned per context */
     /* log sources */
     uint32_t *chanfid, nchanfid, *eidfid, neidfid;
@@ -341,6 +363,42 @@ static int note_alts(struct vg__sig_pf *pf, const struct vg__sig_leaf *l)
     return 0;
 }
 
+/* 1 for the bytes 0-9, a-f, A-F */
+static const uint8_t hexdig[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
+static bool is_hex(uint8_t c)
+{
+    return hexdig[c];
+}
+
+/* Hash indicators (Hashes|contains: 'SHA256=ABC...'): a run of hex digits
+ * of the literal that starts a maximal hex run of every value the literal
+ * matches in -- it is preceded inside the literal by a non-hex byte (ASCII
+ * case folding maps hex to hex and non-hex to non-hex), or it opens a
+ * start-anchored literal. That value run then begins with the literal's run,
+ * so probing the prefixes of the value's hex runs finds it: a superset test,
+ * like a Vectorscan literal. Returns the key length (the longest of
+ * pf_hexlen not above the run; the longest qualifying run), 0 if none. */
+static uint32_t hex_key(const uint8_t *lit, uint32_t len, bool st, const uint8_t **key)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 0; i < len;) {
+        if (!is_hex(lit[i])) { i++; continue; }
+        uint32_t j = i;
+        while (j < len && is_hex(lit[j])) j++;
+        if ((i > 0 || st) && j - i > best) { best = j - i; *key = lit + i; }
+        i = j;
+    }
+    if (best < PF_HEXMIN) return 0;
+    for (int i = PF_NHEXLEN - 1; i >= 0; i--)
+        if (pf_hexlen[i] <= best) return pf_hexlen[i];
+    return 0;
+}
+
 static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struct cov *out, struct vg_buf *e)
 {
     memset(out, 0, sizeof *out);
@@ -390,6 +448,18 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
             uint32_t len;
             bool st, en;
             pat_lit(&v->pat[k], &lit, &len, &st, &en);
+            const uint8_t *hk = NULL;
+            uint32_t hl = l->kind == LK_STR && pf->hex_on ? hex_key(lit, len, st, &hk) : 0;
+            if (hl) {
+                char kb[80];
+                for (uint32_t j = 0; j < hl; j++) kb[j] = (char)(hk[j] | 0x20);
+                kb[hl] = 0;
+                long id = pat_intern(pf, l->fid[0], PF_HEXFLAG, kb, false);
+                if (id < 0 || cov_add(&vc, (uint32_t)id) != 0 || note_alts(pf, l) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
+                pf->pat[id].hex = true;
+                vc.cost += lit_cost(hl);
+                continue;
+            }
             /* too short to be selective: 1 byte; a short whole value
              * (EventID: 16) is kept, anchored (few such: anchored sets
              * compile slowly). 2-byte literals are kept at a high cost: an
@@ -763,6 +833,26 @@ out:
 
 /* ------------------------------------------------------------------ */
 
+/* Hash of a lowercase hexadecimal key (8 bytes at a time). */
+static uint64_t hex_hash(const uint8_t *b, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, b + i, n - i);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+    }
+    h ^= h >> 29;
+    return h * 0xc4ceb9fe1a85ec53ull;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -781,17 +871,19 @@ static int compile_dbs(struct vg__sig_pf *pf)
     for (uint32_t i = 0; i < pf->npat; i++)
         if (pf->pat[i].fid != PF_KW && pf->pat[i].fid > maxfid) maxfid = pf->pat[i].fid;
     pf->nfid = maxfid + 1;
-    pf->db_of_fid = vg_malloc(pf->nfid * sizeof *pf->db_of_fid);
-    pf->db = vg_calloc(pf->nfid + 1, sizeof *pf->db);
+    pf->db_of_fid = vg_malloc(pf->nfid * 3 * sizeof *pf->db_of_fid);
+    pf->db = vg_calloc(pf->nfid * 3 + 1, sizeof *pf->db);
     if (!pf->db_of_fid || !pf->db) goto out;
-    for (uint32_t i = 0; i < pf->nfid; i++) pf->db_of_fid[i] = -1;
+    for (uint32_t i = 0; i < pf->nfid * 3; i++) pf->db_of_fid[i] = -1;
     pf->kwdb = -1;
     for (uint32_t i = 0; i < pf->npat; i++) {
         struct pf_pat *p = &pf->pat[i];
         if (!p->used) continue;
-        int32_t *slot = p->fid == PF_KW ? &pf->kwdb : &pf->db_of_fid[p->fid];
+        uint8_t tier = p->hex ? PF_T_HEX : PF_T_EAGER;
+        int32_t *slot = p->fid == PF_KW ? &pf->kwdb : &pf->db_of_fid[p->fid * 3 + tier];
         if (*slot < 0) {
             *slot = (int32_t)pf->ndb;
+            pf->db[pf->ndb].tier = tier;
             pf->db[pf->ndb++].fid = p->fid;
         }
         p->db = (uint32_t)*slot;
@@ -818,6 +910,31 @@ static int compile_dbs(struct vg__sig_pf *pf)
     for (uint32_t d = 0; d < pf->ndb; d++) {
         struct pf_db *db = &pf->db[d];
         db->nre = 0;
+        if (db->tier == PF_T_HEX) {
+            uint32_t sz = 16;
+            while (sz < db->npat * 2 + 2) sz *= 2;
+            db->htab = vg_arena_alloc(&pf->ar, sz * sizeof *db->htab);
+            if (!db->htab) goto out;
+            memset(db->htab, 0, sz * sizeof *db->htab);
+            db->hmask = sz - 1;
+            db->hbloom = vg_arena_alloc(&pf->ar, PF_HBLOOM / 8);
+            if (!db->hbloom) goto out;
+            memset(db->hbloom, 0, PF_HBLOOM / 8);
+            for (uint32_t i = 0; i < pf->npat; i++) {
+                const struct pf_pat *p = &pf->pat[i];
+                if (!p->used || p->db != d) continue;
+                size_t kl = strlen(p->expr);
+                for (uint32_t j = 0; j < PF_NHEXLEN; j++)
+                    if (pf_hexlen[j] == kl) db->hlens |= 1u << j;
+                uint64_t hv = hex_hash((const uint8_t *)p->expr, kl);
+                uint32_t h = (uint32_t)hv & db->hmask;
+                while (db->htab[h].pat) h = (h + 1) & db->hmask;
+                db->htab[h].h = hv;
+                db->hbloom[(hv >> 40) % PF_HBLOOM / 64] |= 1ull << ((hv >> 40) % 64);
+                db->htab[h].pat = i + 1;
+            }
+            continue;
+        }
         for (int attempt = 0;; attempt++) {
             uint32_t n = 0;
             db->nre = 0;
@@ -903,7 +1020,7 @@ static int finish_buckets(struct vg__sig_pf *pf, struct vg_sigma_set *s, struct 
         bk->scan = vg_arena_alloc(&pf->ar, (ns + 1) * sizeof *bk->scan);
         if (!bk->scan) { vg_free(want); return VG_ENOMEM; }
         for (uint32_t d = 0; d < pf->ndb; d++)
-            if (want[d] && (int32_t)d != pf->kwdb && pf->db[d].db) bk->scan[bk->nscan++] = d;
+            if (want[d] && (int32_t)d != pf->kwdb && (pf->db[d].db || pf->db[d].htab)) bk->scan[bk->nscan++] = d;
         if (pf->kwdb < 0 || !pf->db[pf->kwdb].db) bk->kw = false;
     }
     (void)se;
@@ -952,6 +1069,7 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     int rc = VG_ENOMEM;
     if (!pf || !se || !kind) goto out;
     vg_arena_init(&pf->ar, 256 * 1024);
+    pf->hex_on = !getenv("VG_PF_NOHEX");
     pf->nrules = (uint32_t)s->nrules;
     pf->rwords = (pf->nrules + 64) / 64;
     pf->always = vg_calloc(pf->nrules + 1, 1);
@@ -1091,8 +1209,9 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
         if (pf->pat[i].used && !pf->pat[i].broken) {
             pf->info.patterns++;
             pf->info.regex_patterns += pf->pat[i].regex;
+            pf->info.hex_keys += pf->pat[i].hex;
         }
-    for (uint32_t d = 0; d < pf->ndb; d++) pf->info.databases += pf->db[d].db != NULL;
+    for (uint32_t d = 0; d < pf->ndb; d++) pf->info.databases += pf->db[d].db != NULL || pf->db[d].htab != NULL;
     pf->info.buckets = pf->nbk;
     pf->info.compile_ms = (double)(vg_mono_ns() - t0) / 1e6;
     rc = 0;
@@ -1177,11 +1296,45 @@ static bool has_high(const uint8_t *t, size_t n)
     return acc & 0x80;
 }
 
+/* Hash-key lookup: every maximal run of hex digits of at least PF_HEXMIN
+ * bytes probes the set with its prefix of each key length present. */
+static void hex_scan(struct vg__sig_pfx *x, const struct vg__sig_pf *pf, const struct pf_db *db, const uint8_t *t, size_t n)
+{
+    uint8_t kb[64];
+    size_t i = 0;
+    while (i < n) {
+        if (!hexdig[t[i]]) { i++; continue; }
+        size_t j = i + 1;
+        while (j < n && hexdig[t[j]]) j++;
+        size_t run = j - i;
+        if (run >= PF_HEXMIN) {
+            size_t m = run < sizeof kb ? run : sizeof kb;
+            for (size_t k = 0; k < m; k++) kb[k] = t[i + k] | 0x20; /* hex digits: |0x20 lowercases */
+            for (uint32_t L = 0; L < PF_NHEXLEN; L++) {
+                if (!(db->hlens & (1u << L)) || pf_hexlen[L] > run) continue;
+                uint64_t hv = hex_hash(kb, pf_hexlen[L]);
+                if (!(db->hbloom[(hv >> 40) % PF_HBLOOM / 64] & (1ull << ((hv >> 40) % 64)))) continue;
+                uint32_t h = (uint32_t)hv & db->hmask;
+                for (uint32_t e; (e = db->htab[h].pat) != 0; h = (h + 1) & db->hmask) {
+                    if (db->htab[h].h != hv) continue;
+                    const char *key = pf->pat[e - 1].expr;
+                    if (key[pf_hexlen[L]] == 0 && memcmp(key, kb, pf_hexlen[L]) == 0) { on_match(e - 1, 0, 0, 0, x); break; }
+                }
+            }
+        }
+        i = j;
+    }
+}
+
 static int scan_text(struct vg_sigma_ctx *c, const struct pf_db *db, const char *t, size_t n)
 {
     struct vg__sig_pfx *x = c->pfx;
     if (n > UINT32_MAX) n = UINT32_MAX;
     c->stats.scans++;
+    if (db->tier == PF_T_HEX) {
+        hex_scan(x, x->pf, db, (const uint8_t *)t, n);
+        return 0;
+    }
     if (hs_scan(db->db, t ? t : "", (unsigned)n, 0, x->scr, on_match, x) != HS_SUCCESS) return VG_ENOMEM;
     if (db->nre && has_high((const uint8_t *)t, n)) fire_all_re(x, db);
     return 0;
@@ -1302,20 +1455,52 @@ static long event_bucket(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf)
     return ch->other;
 }
 
-/* false when a secondary group of rule r, all of whose databases were
- * scanned for this event, has no fired pattern: the rule cannot match */
-static bool sec_ok(const struct vg__sig_pfx *x, const struct vg__sig_pf *pf, uint32_t r)
+/* Scans database d over its field (or, when the Sigma field is absent, its
+ * alternatives) and stamps it scanned for this event. */
+static int scan_db(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t d)
 {
+    const struct pf_db *db = &pf->db[d];
+    int rc;
+    c->pfx->dbstamp[d] = c->pfx->gen;
+    /* every leaf of this database lists db->fid (= sf[0]) first and
+     * reads the first present field of its list: when sf[0] is there,
+     * no leaf looks at an alternative, so scanning it alone is exact
+     * (decoded events carry both Image and process.executable ...) */
+    const struct vg_field *f0 = vg__sig_get_field(c, db->sf[0]);
+    if (f0) return scan_field(c, db, f0);
+    for (uint32_t k = 1; k < db->nsf; k++) {
+        const struct vg_field *f = vg__sig_get_field(c, db->sf[k]);
+        if (f && (rc = scan_field(c, db, f)) != 0) return rc;
+    }
+    return 0;
+}
+
+/* 0 when a secondary group of rule r, all of whose databases were scanned
+ * for this event (hash-key sets are probed now, once per event), has no fired
+ * pattern: the rule cannot match; 1 otherwise; < 0 on a scan failure. */
+static int sec_ok(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t r)
+{
+    struct vg__sig_pfx *x = c->pfx;
     for (uint32_t g = 0; g < pf->nrsec[r]; g++) {
         const struct pf_grp *gr = &pf->rsec[r][g];
-        bool scanned = true;
-        for (uint32_t j = 0; j < gr->ndb && scanned; j++) scanned = x->dbstamp[gr->dbs[j]] == x->gen;
+        bool scanned = true, lazy = false;
+        for (uint32_t j = 0; j < gr->ndb && scanned; j++) {
+            uint32_t d = gr->dbs[j];
+            if (x->dbstamp[d] == x->gen) continue;
+            if (pf->db[d].tier == PF_T_HEX) lazy = true; /* a probe of a few hex runs: cheap enough on demand */
+            else scanned = false;
+        }
         if (!scanned) continue;
+        for (uint32_t j = 0; lazy && j < gr->ndb; j++) {
+            uint32_t d = gr->dbs[j];
+            int rc;
+            if (x->dbstamp[d] != x->gen && (rc = scan_db(c, pf, d)) != 0) return rc;
+        }
         bool any = false;
         for (uint32_t k = 0; k < gr->n && !any; k++) any = x->pstamp[gr->ids[k]] == x->gen;
-        if (!any) return false;
+        if (!any) return 0;
     }
-    return true;
+    return 1;
 }
 
 static inline void cand_add(struct vg__sig_pfx *x, uint32_t r)
@@ -1357,23 +1542,8 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
     x->ncand = 0;
     const struct pf_bucket *bk = &pf->bk[b];
     int rc = 0;
-    for (uint32_t i = 0; i < bk->nscan; i++) {
-        const struct pf_db *db = &pf->db[bk->scan[i]];
-        x->dbstamp[bk->scan[i]] = x->gen;
-        /* every leaf of this database lists db->fid (= sf[0]) first and
-         * reads the first present field of its list: when sf[0] is there,
-         * no leaf looks at an alternative, so scanning it alone is exact
-         * (decoded events carry both Image and process.executable ...) */
-        const struct vg_field *f0 = vg__sig_get_field(c, db->sf[0]);
-        if (f0) {
-            if ((rc = scan_field(c, db, f0)) != 0) return rc;
-            continue;
-        }
-        for (uint32_t k = 1; k < db->nsf; k++) {
-            const struct vg_field *f = vg__sig_get_field(c, db->sf[k]);
-            if (f && (rc = scan_field(c, db, f)) != 0) return rc;
-        }
-    }
+    for (uint32_t i = 0; i < bk->nscan; i++)
+        if ((rc = scan_db(c, pf, bk->scan[i])) != 0) return rc;
     if (bk->kw) {
         /* keywords: the raw text, then every string field laid end to end
          * (any field counts, so one scan with single-match patterns) */
@@ -1437,7 +1607,9 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         x->cand[j] = v;
     }
     for (uint32_t i = 0; i < x->ncand; i++) {
-        if (!sec_ok(x, pf, x->cand[i])) { c->stats.vetoed++; continue; }
+        int ok = sec_ok(c, pf, x->cand[i]);
+        if (ok < 0) return ok;
+        if (!ok) { c->stats.vetoed++; continue; }
         c->stats.evaluated++;
         const struct vg_sigma_rule *r = set->rules[x->cand[i]];
         int m = vg__sig_eval(c, r->prog, ev);
