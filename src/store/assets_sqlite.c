@@ -258,6 +258,20 @@ out:
     return rc;
 }
 
+/* Binds ?1..?6 = tenant, host, policy, ts, score (NULL when < 0), report
+ * for the posture insert and its history row. */
+static void bind_posture(sqlite3_stmt *st, const char *tenant, const char *host, const char *policy, int64_t ts,
+                         double score, const char *report)
+{
+    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, policy, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ts);
+    if (score < 0) sqlite3_bind_null(st, 5);
+    else sqlite3_bind_double(st, 5, score);
+    sqlite3_bind_text(st, 6, report, -1, SQLITE_STATIC);
+}
+
 int vg__asset_put_posture(struct vg_store *base, const char *tenant, const char *host, const char *policy, double score,
                           const char *report, int64_t ts, struct vg_err *err)
 {
@@ -273,13 +287,7 @@ int vg__asset_put_posture(struct vg_store *base, const char *tenant, const char 
     if ((rc = prep(s, &st, "INSERT OR REPLACE INTO asset_posture(tenant, host, policy, ts, score, report) "
                            "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE json_valid(?6)", err)))
         goto out;
-    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, policy, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ts);
-    if (score < 0) sqlite3_bind_null(st, 5);
-    else sqlite3_bind_double(st, 5, score);
-    sqlite3_bind_text(st, 6, report, -1, SQLITE_STATIC);
+    bind_posture(st, tenant, host, policy, ts, score, report);
     if ((rc = run1(s, st, err, "posture put"))) goto out;
     if (sqlite3_changes(s->db) != 1) {
         rc = vg_err_set(err, VG_EINVAL, "posture report is not valid JSON");
@@ -290,13 +298,7 @@ int vg__asset_put_posture(struct vg_store *base, const char *tenant, const char 
                            "VALUES (?1, ?2, ?3, ?4, ?5, coalesce(json_extract(?6, '$.pass'), 0), "
                            "coalesce(json_extract(?6, '$.fail'), 0))", err)))
         goto out;
-    sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, policy, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, ts);
-    if (score < 0) sqlite3_bind_null(st, 5);
-    else sqlite3_bind_double(st, 5, score);
-    sqlite3_bind_text(st, 6, report, -1, SQLITE_STATIC);
+    bind_posture(st, tenant, host, policy, ts, score, report);
     if ((rc = run1(s, st, err, "posture history"))) goto out;
     /* bounded: the newest POSTURE_TREND_KEEP scans per policy */
     if ((rc = prep(s, &st, "DELETE FROM asset_posture_history WHERE tenant = ?1 AND host = ?2 AND policy = ?3 AND ts < "
