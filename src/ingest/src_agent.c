@@ -636,7 +636,10 @@ static void *acceptor_main(void *arg)
     struct vg_source *s = arg;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
+    /* A connection thread also runs the posture hook (JSON parsing, package
+     * and vulnerability matching), whose call chain outgrew 256 KiB under
+     * AddressSanitizer; the stack is virtual memory, touched pages only. */
+    pthread_attr_setstacksize(&attr, 2u << 20);
     while (!atomic_load(&s->stop)) {
         reap(s, false);
         struct sockaddr_storage ss;
