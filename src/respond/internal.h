@@ -16,6 +16,18 @@ int vg__rsp_tx(struct vg_store *s, int what, struct vg_err *err);
  * 0/1 set; status: NULL keep. */
 int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, const struct vg_respond_opts *o,
                       int64_t now, int lock, const char *status, struct vg_err *err);
+/* Per-round memo of entity strength and risk, keyed by tenant, entity and
+ * UTC hour: both read only entity_stats and criticality, which do not
+ * change while a round recomputes its incidents, so an entity shared by
+ * several touched incidents is queried once. Bounded (entries beyond the
+ * table's size are simply not memoised). NULL when out of memory; a NULL
+ * memo is valid everywhere and memoises nothing. */
+struct vg__rsp_memo;
+struct vg__rsp_memo *vg__rsp_memo_new(void);
+void vg__rsp_memo_free(struct vg__rsp_memo *m);
+/* vg__rsp_recompute with a round's memo (NULL: none). */
+int vg__rsp_recompute_memo(struct vg_store *s, const char *tenant, const char *id, const struct vg_respond_opts *o,
+                           int64_t now, int lock, const char *status, struct vg__rsp_memo *m, struct vg_err *err);
 /* Moves every alert of from into into and marks from merged. */
 int vg__rsp_merge_into(struct vg_store *s, const char *tenant, const char *into, const char *from, int64_t now,
                        struct vg_err *err);
