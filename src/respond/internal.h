@@ -23,6 +23,8 @@ int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, co
  * table's size are simply not memoised). NULL when out of memory; a NULL
  * memo is valid everywhere and memoises nothing. */
 struct vg__rsp_memo;
+/* Test hook: when set, rounds use no memo (tests/unit/respond compare). */
+extern bool vg__rsp_memo_off;
 struct vg__rsp_memo *vg__rsp_memo_new(void);
 void vg__rsp_memo_free(struct vg__rsp_memo *m);
 /* vg__rsp_recompute with a round's memo (NULL: none). */

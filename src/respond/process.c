@@ -31,6 +31,8 @@ struct row {
     char facts[VG__FACTS_MAX];     /* computed now for a new row, kept in alerts.facts */
 };
 
+bool vg__rsp_memo_off;
+
 struct rows {
     struct row *v;
     size_t n, cap;
@@ -312,7 +314,7 @@ int vg__rsp_round(struct vg_store *s, const struct vg_respond_opts *o, size_t *n
         c->alerts++;
         rc = group(&r, w);
     }
-    struct vg__rsp_memo *memo = r.nt > 1 ? vg__rsp_memo_new() : NULL; /* NULL: no memo, same results */
+    struct vg__rsp_memo *memo = r.nt > 1 && !vg__rsp_memo_off ? vg__rsp_memo_new() : NULL; /* NULL: no memo, same results */
     for (size_t i = 0; !rc && i < r.nt; i++)
         rc = vg__rsp_recompute_memo(s, r.t[i].tenant, r.t[i].id, o, r.now, -1, NULL, memo, err);
     vg__rsp_memo_free(memo);

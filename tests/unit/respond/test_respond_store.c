@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vigil/respond.h"
+#include "../../../src/respond/internal.h"
 
 #define HOUR (3600LL * 1000000000LL)
 #define T0 (1900000000LL * 1000000000LL) /* 2030: all test alerts are "recent" only relative to each other */
@@ -506,6 +507,72 @@ static void test_restart(void **s)
     assert_true(rs.rounds >= 1 && rs.alerts >= 1 && rs.errors == 0);
 }
 
+
+/* The list of every incident with the wall-clock times blanked. */
+static char *all_incidents(struct vg_store *s)
+{
+    struct vg_inc_query q = {.tenant = "default", .all = true, .limit = 100000};
+    struct vg_buf b = VG_BUF_INIT;
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(vg_incident_list_json(s, &q, &b, &e), 0);
+    assert_int_equal(vg_buf_addc(&b, 0), 0);
+    static const char *const keys[] = {"\"created\":\"", "\"updated\":\""};
+    for (size_t k = 0; k < 2; k++)
+        for (char *p = strstr(b.data, keys[k]); p; p = strstr(p, keys[k]))
+            for (p += strlen(keys[k]); *p && *p != '"'; p++) *p = 'X';
+    return b.data;
+}
+
+/* Random alerts grouped with the round's memo and without it (every
+ * strength and risk queried for each incident) give identical incidents. */
+static void test_memo_same_results(void **s)
+{
+    (void)s;
+    char dir2[300];
+    snprintf(dir2, sizeof dir2, "%s/b", dir);
+    mkdir(dir2, 0700);
+    struct vg_store *st2 = NULL;
+    struct vg_respond *rsp2 = NULL;
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(vg_store_open(&st2, dir2, &e), 0);
+    assert_int_equal(vg_respond_new(&rsp2, dir2, NULL, &e), 0);
+    static const char *const tac[] = {"discovery", "execution", "persistence", "credential_access", "initial_access"};
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    struct vg_store *one = st;
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t r = x;
+        evn = 0;
+        for (int i = 0; i < 1500; i++) {
+            char host[32], user[32], ip[32], rule[32];
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            snprintf(host, sizeof host, "h%llu", (unsigned long long)(r % 25));
+            snprintf(user, sizeof user, "u%llu", (unsigned long long)((r >> 8) % 70));
+            if ((r >> 16) % 3) snprintf(ip, sizeof ip, "203.0.%llu.%llu", (unsigned long long)((r >> 20) % 4), (unsigned long long)((r >> 24) % 40));
+            else snprintf(ip, sizeof ip, "10.1.1.%llu", (unsigned long long)((r >> 24) % 30));
+            unsigned ru = (unsigned)((r >> 32) % 12);
+            snprintf(rule, sizeof rule, "rule-%u", ru);
+            int64_t ts = T0 + (int64_t)i * 14 * 1000000000LL + (int64_t)((r >> 40) % 600) * 1000000000LL;
+            /* put() stores into st: swap the handle for the second pass */
+            st = one == st && pass ? st2 : st;
+            put(rule, 1 + (int)(ru % 4), host, (r >> 44) % 5 ? user : "root", (r >> 48) % 2 ? ip : NULL, ts,
+                tac[ru % 5], NULL);
+        }
+        size_t n = 0;
+        vg__rsp_memo_off = pass == 1;
+        assert_int_equal(vg_respond_run(pass ? rsp2 : rsp, &n, &e), 0);
+        assert_int_equal(n, 1500);
+    }
+    vg__rsp_memo_off = false;
+    st = one;
+    char *a = all_incidents(st), *b = all_incidents(st2);
+    assert_true(strlen(a) > 1000); /* many incidents, not an empty list */
+    assert_string_equal(a, b);
+    vg_free(a);
+    vg_free(b);
+    vg_respond_free(rsp2);
+    vg_store_close(st2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_risk_raises, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aggregation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memo_same_results, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
