@@ -508,6 +508,124 @@ static void test_restart(void **s)
 }
 
 
+/* n alerts of rule on host, each from its own source address and
+ * user (no repeat of a key), staged and stored with their events. */
+static void put_storm(const char *host, const char *rule, int n, int64_t ts0, int tag)
+{
+    struct vg_batch *b = vg_batch_new((size_t)n);
+    char (*src)[32] = vg_calloc((size_t)n, sizeof *src), (*usr)[32] = vg_calloc((size_t)n, sizeof *usr);
+    const struct vg_event **evs = vg_calloc((size_t)n, sizeof *evs);
+    const struct vg_alert **al = vg_calloc((size_t)n, sizeof *al);
+    assert_true(b && src && usr && evs && al);
+    for (int i = 0; i < n; i++) {
+        struct vg_event *ev = vg_batch_push(b);
+        ev->tenant = "default";
+        ev->host = host;
+        ev->ts = ts0 + i * 1000000000LL;
+        char raw[64];
+        int len = snprintf(raw, sizeof raw, "storm %s %d %d", host, tag, i);
+        vg_event_set_raw(ev, raw, (size_t)len);
+        vg_event_finish(ev);
+    }
+    for (int i = 0; i < n; i++) {
+        struct vg_alert *a = vg_arena_alloc(&b->arena, sizeof *a);
+        memset(a, 0, sizeof *a);
+        snprintf(src[i], sizeof src[i], "198.51.%d.%d", (tag * 7 + i / 200) % 256, i % 200 + 1);
+        snprintf(usr[i], sizeof usr[i], "guess%d", i % 37);
+        a->tenant = "default";
+        a->rule_id = rule;
+        a->title = "SSH failed login";
+        a->level = VG_ALERT_LOW;
+        a->host_name = host;
+        a->user_name = usr[i];
+        a->source_ip = src[i];
+        a->ts = a->created = b->ev[i].ts;
+        a->ev = &b->ev[i];
+        memcpy(a->event_id, b->ev[i].id, 16);
+        vg_alert_make_id("default", rule, b->ev[i].id, a->id);
+        a->json = "{\"id\":\"x\"}";
+        a->json_len = 10;
+        al[i] = a;
+        evs[i] = &b->ev[i];
+    }
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(st->ops->alerts_stage(st, al, (size_t)n, &e), 0);
+    size_t stored, dups;
+    assert_int_equal(vg_store_put_events(st, evs, (size_t)n, &stored, &dups, &e), 0);
+    assert_int_equal(stored, (size_t)n);
+    assert_int_equal(st->ops->alerts_stage(st, NULL, 0, &e), 0);
+    vg_free(al);
+    vg_free(evs);
+    vg_free(usr);
+    vg_free(src);
+    vg_batch_free(b);
+}
+
+struct storm_rows {
+    int rows, storms;
+    int64_t events, storm_count, sources;
+};
+
+static int storm_cb(void *ctx, const struct vg_stored_alert *a)
+{
+    struct storm_rows *r = ctx;
+    r->rows++;
+    r->events += a->count;
+    static const char key[] = "\"storm\":true,\"sources\":";
+    const char *p = memmem(a->json, a->json_len, key, sizeof key - 1);
+    if (p) {
+        r->storms++;
+        r->storm_count += a->count;
+        int64_t v = 0;
+        for (p += sizeof key - 1; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
+        r->sources = v;
+        assert_non_null(memmem(a->json, a->json_len, "\"samples\":[\"", 12));
+    }
+    return 0;
+}
+
+static struct storm_rows storm_rows(const char *rule)
+{
+    struct storm_rows r;
+    memset(&r, 0, sizeof r);
+    struct vg_alert_query q = {.tenant = "default", .rule = rule, .ascending = true, .limit = 10000};
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(st->ops->alert_search(st, &q, storm_cb, &r, &e), 0);
+    return r;
+}
+
+/* Alert storms: one rule on one host from ever new sources opens 20 rows,
+ * then counts into one storm row with the distinct sources estimated; a
+ * quiet host is not affected; beyond the window a storm starts over. */
+static void test_storm(void **s)
+{
+    (void)s;
+    st->ops->alerts_set_window(st, 0);
+    put_storm("storm-host", "storm_rule", 600, T0, 1);
+    put_storm("quiet-host", "quiet_rule", 12, T0, 2);
+    struct storm_rows r = storm_rows("storm_rule");
+    assert_int_equal(r.rows, 21);
+    assert_int_equal(r.storms, 1);
+    assert_int_equal(r.events, 600);          /* every event counted once */
+    assert_int_equal(r.storm_count, 580);
+    assert_true(r.sources >= 580 * 85 / 100 && r.sources <= 580 * 115 / 100); /* HLL estimate of 580 distinct */
+    r = storm_rows("quiet_rule");
+    assert_int_equal(r.rows, 12);
+    assert_int_equal(r.storms, 0);
+    /* more of the storm within the window: the same storm row */
+    put_storm("storm-host", "storm_rule", 100, T0 + 700 * 1000000000LL, 3);
+    r = storm_rows("storm_rule");
+    assert_int_equal(r.rows, 21);
+    assert_int_equal(r.storm_count, 680);
+    /* hours later: 20 new rows, then a new storm row */
+    put_storm("storm-host", "storm_rule", 30, T0 + 3 * HOUR, 4);
+    r = storm_rows("storm_rule");
+    assert_int_equal(r.rows, 21 + 21);
+    assert_int_equal(r.storms, 2);
+    /* the incident processor takes storm rows like any other */
+    assert_true(process() >= 42);
+}
+
 /* The list of every incident with the wall-clock times blanked. */
 static char *all_incidents(struct vg_store *s)
 {
@@ -584,6 +702,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_aggregation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memo_same_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_storm, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
