@@ -269,7 +269,7 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
         (rc = prep_once(s, &al->upd_storm,
                         "UPDATE alerts SET count = count + ?1, first_ns = min(first_ns, ?2), last_ns = max(last_ns, ?3), "
                         "samples = CASE WHEN length(samples) < 263 THEN samples || ',' || ?4 "
-                        "ELSE substr(samples, 1, 230) || ',' || ?4 END, seq = ?5, sources = max(sources, ?9) "
+                        "ELSE substr(samples, 1, 230) || ',' || ?4 END, seq = ?5, sources = max(sources, min(?9, count + ?1)) "
                         "WHERE rowid = ?6 AND agg_key = ?7 AND status = 'open' AND suppressed = 0 AND last_ns >= ?8",
                         err)))
         return rc;
@@ -413,7 +413,7 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
         sqlite3_bind_text(st, 18, samples, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 19, (int64_t)seq);
         sqlite3_bind_int(st, 20, vg_alert_risk(x));
-        sqlite3_bind_int64(st, 21, storm_row ? sources : 0);
+        sqlite3_bind_int64(st, 21, storm_row ? (sources < (int64_t)count ? sources : (int64_t)count) : 0); /* never above the events */
         sqlite3_bind_int(st, 22, storm_row);
         if ((rc = step_done(s, st, err, "insert alert"))) return rc;
         int changed = sqlite3_changes(s->db);
