@@ -177,9 +177,7 @@ void vg__rsp_facts(const struct vg_inc_alert *a, char out[VG__FACTS_MAX])
         return;
     }
     char ents[8][VG_INC_ENTITY_MAX];
-    struct vg_inc_alert only = *a;
-    only.host = only.user = only.source_ip = NULL;
-    size_t ne = vg_alert_entities(&only, ents, 8);
+    size_t ne = vg__rsp_matched_entities(j, ents, 0, 8); /* the record's proc: and hash: entities */
     for (size_t i = 0; i < ne; i++) {
         size_t l0 = len;
         fput(out, &len, ents[i], strlen(ents[i]), &full);

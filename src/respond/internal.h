@@ -55,6 +55,11 @@ int vg__rsp_entity_risk(struct vg_store *s, const char *tenant, const char *enti
  * matched fields. At most VG__FACTS_MAX bytes (extra entities dropped first). */
 #define VG__FACTS_MAX 1024
 void vg__rsp_facts(const struct vg_inc_alert *a, char out[VG__FACTS_MAX]);
+/* The proc: and hash: entities of a parsed alert record's "matched"
+ * fields, added after the n already in out (at most max in all); j may be
+ * NULL. vg_alert_entities without parsing the record again. */
+struct json_t;
+size_t vg__rsp_matched_entities(struct json_t *j, char (*out)[VG_INC_ENTITY_MAX], size_t n, size_t max);
 /* Entities of a row: host, user, ip from its columns, then those of facts. */
 size_t vg__rsp_row_entities(const struct vg_inc_alert *a, const char *facts, char (*out)[VG_INC_ENTITY_MAX], size_t max);
 /* True when an active suppression (at now) covers rule and one of ents. */
