@@ -7,7 +7,9 @@
  * all of them (entity counts, candidate lookups, merges, recomputing every
  * touched incident with entity risk), and the entity risk list.
  * Prints both rates and their ratio.
- *   bench_incidents [--alerts N] [--hosts H] [--seed S] */
+ *   bench_incidents [--alerts N] [--hosts H] [--seed S] [--keep DIR]
+ * --keep stores into DIR (which must not exist) and leaves it, so two
+ * builds' incidents can be compared with sqlite3. */
 #include "vigil/respond.h"
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,16 +29,19 @@ static const char *const TACTICS[] = {"credential_access", "discovery", "executi
 int main(int argc, char **argv)
 {
     size_t n = 50000, hosts = 500;
+    const char *keep = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         uint64_t v;
+        if (!strcmp(argv[i], "--keep")) { keep = argv[i + 1]; continue; }
         if (vg_parse_u64(argv[i + 1], strlen(argv[i + 1]), &v) || !v) { fprintf(stderr, "bad value %s\n", argv[i + 1]); return 2; }
         if (!strcmp(argv[i], "--alerts")) n = (size_t)v;
         else if (!strcmp(argv[i], "--hosts")) hosts = (size_t)v;
         else if (!strcmp(argv[i], "--seed")) rng = v;
-        else { fprintf(stderr, "usage: bench_incidents [--alerts N] [--hosts H] [--seed S]\n"); return 2; }
+        else { fprintf(stderr, "usage: bench_incidents [--alerts N] [--hosts H] [--seed S] [--keep DIR]\n"); return 2; }
     }
     char dir[256];
-    snprintf(dir, sizeof dir, "/tmp/vg_bench_incidents_%d", (int)getpid());
+    if (keep) snprintf(dir, sizeof dir, "%s", keep);
+    else snprintf(dir, sizeof dir, "/tmp/vg_bench_incidents_%d", (int)getpid());
     mkdir(dir, 0700);
     struct vg_store *st = NULL;
     struct vg_respond *rsp = NULL;
@@ -132,6 +137,6 @@ out:
     vg_store_close(st);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) rc = 1;
+    if (!keep && system(cmd) != 0) rc = 1;
     return rc;
 }

@@ -177,9 +177,7 @@ void vg__rsp_facts(const struct vg_inc_alert *a, char out[VG__FACTS_MAX])
         return;
     }
     char ents[8][VG_INC_ENTITY_MAX];
-    struct vg_inc_alert only = *a;
-    only.host = only.user = only.source_ip = NULL;
-    size_t ne = vg_alert_entities(&only, ents, 8);
+    size_t ne = vg__rsp_matched_entities(j, ents, 0, 8); /* the record's proc: and hash: entities */
     for (size_t i = 0; i < ne; i++) {
         size_t l0 = len;
         fput(out, &len, ents[i], strlen(ents[i]), &full);
@@ -423,8 +421,72 @@ static int ent_json(struct vg_buf *b, const struct ent *e)
     return rc;
 }
 
+/* ---- the round's memo ---------------------------------------------------------- */
+#define MEMO_SLOTS 4096 /* power of two; at most half used */
+struct memo_ent {
+    uint64_t h;
+    int64_t hour;
+    char tenant[64];
+    char entity[VG_INC_ENTITY_MAX];
+    int strength;                  /* -1 unknown */
+    bool has_risk;
+    double base, risk;
+    char crit[16];
+};
+
+struct vg__rsp_memo {
+    struct memo_ent *v;            /* MEMO_SLOTS; entity[0] == 0: free */
+    size_t used;
+};
+
+struct vg__rsp_memo *vg__rsp_memo_new(void)
+{
+    struct vg__rsp_memo *m = vg_calloc(1, sizeof *m);
+    if (m && !(m->v = vg_calloc(MEMO_SLOTS, sizeof *m->v))) {
+        vg_free(m);
+        m = NULL;
+    }
+    return m;
+}
+
+void vg__rsp_memo_free(struct vg__rsp_memo *m)
+{
+    if (!m) return;
+    vg_free(m->v);
+    vg_free(m);
+}
+
+/* The entry of (tenant, entity, hour), created empty when there is room;
+ * NULL when m is NULL, full, or the names do not fit. */
+static struct memo_ent *memo_at(struct vg__rsp_memo *m, const char *tenant, const char *entity, int64_t hour)
+{
+    if (!m || strlen(entity) >= VG_INC_ENTITY_MAX || strlen(tenant) >= 64) return NULL;
+    uint64_t h = (name_hash(entity) ^ (name_hash(tenant) * 31)) + (uint64_t)hour * 0x9e3779b97f4a7c15ULL;
+    size_t k = (size_t)(h ^ (h >> 29)) & (MEMO_SLOTS - 1);
+    while (m->v[k].entity[0]) {
+        struct memo_ent *e = &m->v[k];
+        if (e->h == h && e->hour == hour && !strcmp(e->entity, entity) && !strcmp(e->tenant, tenant)) return e;
+        k = (k + 1) & (MEMO_SLOTS - 1);
+    }
+    if (m->used >= MEMO_SLOTS / 2) return NULL;
+    struct memo_ent *e = &m->v[k];
+    e->h = h;
+    e->hour = hour;
+    snprintf(e->tenant, sizeof e->tenant, "%s", tenant);
+    snprintf(e->entity, sizeof e->entity, "%s", entity);
+    e->strength = -1;
+    m->used++;
+    return e;
+}
+
 int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, const struct vg_respond_opts *o,
                       int64_t now, int lock, const char *status, struct vg_err *err)
+{
+    return vg__rsp_recompute_memo(s, tenant, id, o, now, lock, status, NULL, err);
+}
+
+int vg__rsp_recompute_memo(struct vg_store *s, const char *tenant, const char *id, const struct vg_respond_opts *o,
+                           int64_t now, int lock, const char *status, struct vg__rsp_memo *m, struct vg_err *err)
 {
     struct vg_incident inc;
     int rc = s->ops->inc_get(s, tenant, id, &inc, err);
@@ -458,8 +520,11 @@ int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, co
     rc = vg_buf_addc(&eb, '[');
     for (size_t i = 0; !rc && i < a.nents; i++) {
         struct ent *e = &a.ents[i];
-        int st = vg__rsp_strength(s, tenant, e->name, inc.last_ns ? inc.last_ns : now, o, err);
+        int64_t at = inc.last_ns ? inc.last_ns : now;
+        struct memo_ent *me = memo_at(m, tenant, e->name, at / HOUR_NS);
+        int st = me && me->strength >= 0 ? me->strength : vg__rsp_strength(s, tenant, e->name, at, o, err);
         if (st < 0) { rc = st; break; }
+        if (me) me->strength = st;
         e->strength = st;
         if (i) rc = vg_buf_addc(&eb, ',');
         if (!rc) rc = ent_json(&eb, e);
@@ -470,8 +535,18 @@ int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, co
         if (nrisk++ == MAX_RISK_ENTITIES) continue; /* the risk of the most recent ones */
         double base, r;
         char c[16];
-        if ((rc = vg__rsp_entity_risk(s, tenant, e->name, inc.last_ns ? inc.last_ns : now, o, &base, &r, c, sizeof c, err)))
-            break;
+        if (me && me->has_risk) {
+            r = me->risk;
+            snprintf(c, sizeof c, "%s", me->crit);
+        } else {
+            if ((rc = vg__rsp_entity_risk(s, tenant, e->name, at, o, &base, &r, c, sizeof c, err))) break;
+            if (me) {
+                me->has_risk = true;
+                me->base = base;
+                me->risk = r;
+                snprintf(me->crit, sizeof me->crit, "%s", c);
+            }
+        }
         if (r > risk) risk = r;
         if (crit_rank(c) > crank) {
             crank = crit_rank(c);

@@ -16,6 +16,20 @@ int vg__rsp_tx(struct vg_store *s, int what, struct vg_err *err);
  * 0/1 set; status: NULL keep. */
 int vg__rsp_recompute(struct vg_store *s, const char *tenant, const char *id, const struct vg_respond_opts *o,
                       int64_t now, int lock, const char *status, struct vg_err *err);
+/* Per-round memo of entity strength and risk, keyed by tenant, entity and
+ * UTC hour: both read only entity_stats and criticality, which do not
+ * change while a round recomputes its incidents, so an entity shared by
+ * several touched incidents is queried once. Bounded (entries beyond the
+ * table's size are simply not memoised). NULL when out of memory; a NULL
+ * memo is valid everywhere and memoises nothing. */
+struct vg__rsp_memo;
+/* Test hook: when set, rounds use no memo (tests/unit/respond compare). */
+extern bool vg__rsp_memo_off;
+struct vg__rsp_memo *vg__rsp_memo_new(void);
+void vg__rsp_memo_free(struct vg__rsp_memo *m);
+/* vg__rsp_recompute with a round's memo (NULL: none). */
+int vg__rsp_recompute_memo(struct vg_store *s, const char *tenant, const char *id, const struct vg_respond_opts *o,
+                           int64_t now, int lock, const char *status, struct vg__rsp_memo *m, struct vg_err *err);
 /* Moves every alert of from into into and marks from merged. */
 int vg__rsp_merge_into(struct vg_store *s, const char *tenant, const char *into, const char *from, int64_t now,
                        struct vg_err *err);
@@ -41,6 +55,11 @@ int vg__rsp_entity_risk(struct vg_store *s, const char *tenant, const char *enti
  * matched fields. At most VG__FACTS_MAX bytes (extra entities dropped first). */
 #define VG__FACTS_MAX 1024
 void vg__rsp_facts(const struct vg_inc_alert *a, char out[VG__FACTS_MAX]);
+/* The proc: and hash: entities of a parsed alert record's "matched"
+ * fields, added after the n already in out (at most max in all); j may be
+ * NULL. vg_alert_entities without parsing the record again. */
+struct json_t;
+size_t vg__rsp_matched_entities(struct json_t *j, char (*out)[VG_INC_ENTITY_MAX], size_t n, size_t max);
 /* Entities of a row: host, user, ip from its columns, then those of facts. */
 size_t vg__rsp_row_entities(const struct vg_inc_alert *a, const char *facts, char (*out)[VG_INC_ENTITY_MAX], size_t max);
 /* True when an active suppression (at now) covers rule and one of ents. */

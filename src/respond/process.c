@@ -31,6 +31,8 @@ struct row {
     char facts[VG__FACTS_MAX];     /* computed now for a new row, kept in alerts.facts */
 };
 
+bool vg__rsp_memo_off;
+
 struct rows {
     struct row *v;
     size_t n, cap;
@@ -86,6 +88,8 @@ struct round {
     int64_t now;
     struct link *links;
     size_t nlinks, caplinks;
+    uint32_t *lslot;               /* entity hash -> link index + 1 (open addressing), nslot a power of two */
+    size_t nslot;
     struct touched *t;
     size_t nt, capt;
     struct sups *sup;
@@ -117,15 +121,39 @@ static int touch(struct round *r, const char *tenant, const char *id)
     return 0;
 }
 
+static size_t ent_slot(const struct round *r, const char *entity)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = entity; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32)) & (r->nslot - 1);
+}
+
+/* Index of the next link of entity from slot *k on (advancing *k), or -1.
+ * A link's slot is fixed when it is added (links are never removed in a
+ * round), so every link of one entity is found along its probe run, in
+ * the order the links were added (each new one takes the first free slot
+ * after them): candidates come in the same order as a linear scan. */
+static long link_next(const struct round *r, const char *entity, size_t *k)
+{
+    while (r->lslot[*k]) {
+        uint32_t i = r->lslot[*k] - 1;
+        *k = (*k + 1) & (r->nslot - 1);
+        if (!strcmp(r->links[i].entity, entity)) return (long)i;
+    }
+    return -1;
+}
+
 static int link_add(struct round *r, const char *tenant, const char *entity, const char *id, int64_t last)
 {
-    for (size_t i = 0; i < r->nlinks; i++) {
+    size_t k = ent_slot(r, entity);
+    for (long i; (i = link_next(r, entity, &k)) >= 0;) {
         struct link *l = &r->links[i];
-        if (!strcmp(l->entity, entity) && !strcmp(l->incident, id) && !strcmp(l->tenant, tenant)) {
+        if (!strcmp(l->incident, id) && !strcmp(l->tenant, tenant)) {
             if (last > l->last_ns) l->last_ns = last;
             return 0;
         }
     }
+    if (r->nlinks + 1 > r->nslot / 2) return vg_err_set(r->err, VG_ETOOBIG, "too many links in one round");
     struct link *nv = grow(r->links, &r->caplinks, r->nlinks + 1, sizeof *nv);
     if (!nv) return vg_err_set(r->err, VG_ENOMEM, "out of memory");
     r->links = nv;
@@ -134,6 +162,7 @@ static int link_add(struct round *r, const char *tenant, const char *entity, con
     snprintf(l->entity, sizeof l->entity, "%s", entity);
     snprintf(l->incident, sizeof l->incident, "%s", id);
     l->last_ns = last;
+    r->lslot[k] = (uint32_t)r->nlinks; /* k: the free slot that ended the probe */
     return 0;
 }
 
@@ -191,10 +220,10 @@ static int group(struct round *r, struct row *w)
         size_t n = 0;
         if ((rc = s->ops->inc_entity_find(s, w->tenant, w->ents[i], since, ids, MAX_CAND, &n, r->err))) return rc;
         for (size_t k = 0; k < n; k++) add_cand(cand, &nc, ids[k]);
-        for (size_t k = 0; k < r->nlinks; k++) {
+        size_t slot = ent_slot(r, w->ents[i]);
+        for (long k; (k = link_next(r, w->ents[i], &slot)) >= 0;) {
             const struct link *l = &r->links[k];
-            if (l->last_ns >= since && !strcmp(l->entity, w->ents[i]) && !strcmp(l->tenant, w->tenant))
-                add_cand(cand, &nc, l->incident);
+            if (l->last_ns >= since && !strcmp(l->tenant, w->tenant)) add_cand(cand, &nc, l->incident);
         }
     }
     /* target: the oldest unlocked candidate (else the newest locked one);
@@ -266,6 +295,8 @@ int vg__rsp_round(struct vg_store *s, const struct vg_respond_opts *o, size_t *n
         rc = 0;
     }
     if (!rc && !(rows.v = vg_malloc(o->batch * sizeof *rows.v))) rc = vg_err_set(err, VG_ENOMEM, "out of memory");
+    for (r.nslot = 64; r.nslot < 2 * (o->batch * MAX_ENTS + 1);) r.nslot *= 2;
+    if (!rc && !(r.lslot = vg_calloc(r.nslot, sizeof *r.lslot))) rc = vg_err_set(err, VG_ENOMEM, "out of memory");
     rows.cap = o->batch;
     if (!rc) {
         rc = s->ops->inc_alerts_after(s, cursor, o->batch, read_row, &rows, err);
@@ -283,8 +314,10 @@ int vg__rsp_round(struct vg_store *s, const struct vg_respond_opts *o, size_t *n
         c->alerts++;
         rc = group(&r, w);
     }
+    struct vg__rsp_memo *memo = r.nt > 1 && !vg__rsp_memo_off ? vg__rsp_memo_new() : NULL; /* NULL: no memo, same results */
     for (size_t i = 0; !rc && i < r.nt; i++)
-        rc = vg__rsp_recompute(s, r.t[i].tenant, r.t[i].id, o, r.now, -1, NULL, err);
+        rc = vg__rsp_recompute_memo(s, r.t[i].tenant, r.t[i].id, o, r.now, -1, NULL, memo, err);
+    vg__rsp_memo_free(memo);
     if (!rc && last != cursor) {
         char v[32];
         snprintf(v, sizeof v, "%llu", (unsigned long long)last);
@@ -296,6 +329,7 @@ int vg__rsp_round(struct vg_store *s, const struct vg_respond_opts *o, size_t *n
     for (size_t i = 0; i < r.nsup; i++) vg_free(r.sup[i].v);
     vg_free(r.sup);
     vg_free(r.links);
+    vg_free(r.lslot);
     vg_free(r.t);
     vg_free(rows.v);
     return rc;

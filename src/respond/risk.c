@@ -5,6 +5,7 @@
  * bench. Formulas and their reasons: docs/internals/incidents.md. */
 #include "vigil/respond.h"
 #include "vigil/alert.h"
+#include "internal.h"
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <math.h>
@@ -174,6 +175,13 @@ size_t vg_alert_entities(const struct vg_inc_alert *a, char (*out)[VG_INC_ENTITY
     n = add_entity(out, n, max, "ip", a->source_ip, true);
     if (!a->json || n >= max) return n;
     json_t *j = json_loadb(a->json, a->json_len, 0, NULL);
+    n = vg__rsp_matched_entities(j, out, n, max);
+    json_decref(j);
+    return n;
+}
+
+size_t vg__rsp_matched_entities(json_t *j, char (*out)[VG_INC_ENTITY_MAX], size_t n, size_t max)
+{
     json_t *m = j ? json_object_get(j, "matched") : NULL;
     const char *k;
     json_t *v;
@@ -183,6 +191,5 @@ size_t vg_alert_entities(const struct vg_inc_alert *a, char (*out)[VG_INC_ENTITY
         if (!strcmp(k, "process.executable") || !strcmp(k, "Image")) n = add_entity(out, n, max, "proc", s, false);
         else if (strstr(k, ".hash.") || !strcmp(k, "Hashes")) n = add_entity(out, n, max, "hash", s, true);
     }
-    json_decref(j);
     return n;
 }

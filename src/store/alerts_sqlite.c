@@ -7,6 +7,7 @@
  * Kept apart from store_sqlite.c so the event write path can change
  * without touching alerts. */
 #include "internal.h"
+#include <math.h>
 #include <sodium.h>
 
 #define MAX_PARAMS 2048
@@ -22,9 +23,30 @@ struct agg_slot {
     int64_t last_ns;
 };
 
+/* Alert storms: when one rule on one host opens more than STORM_ROWS
+ * distinct rows (different users or sources) within the aggregation
+ * window, its further new keys count into one storm row keyed by (tenant,
+ * rule, host), whose user and source columns are empty and whose
+ * "sources" is a HyperLogLog estimate of the distinct source addresses.
+ * The events stay stored and searchable; the row keeps samples. */
+#define STORM_ROWS 20u
+#define STORM_SLOTS 4096u
+#define STORM_PROBE 8u
+#define HLL_REGS 256u              /* 2^8 registers: about 6.5 % standard error */
+struct storm_slot {
+    uint8_t key[16];
+    bool used;
+    uint32_t rows;                 /* distinct rows opened since win_start */
+    int64_t win_start;
+    int64_t rowid;                 /* the storm row, 0 = none yet */
+    int64_t last_ns;
+    uint8_t hll[HLL_REGS];
+};
+
 struct vg__alerts {
-    sqlite3_stmt *ins, *upd, *upd_id;
+    sqlite3_stmt *ins, *upd, *upd_id, *upd_storm;
     struct agg_slot *cache;        /* AGG_SLOTS entries, allocated on first use */
+    struct storm_slot *storms;     /* STORM_SLOTS entries, allocated on first use */
     const struct vg_alert *const *staged;
     size_t nstaged;
     int64_t window_ns;             /* repeat aggregation window; < 0 off */
@@ -52,6 +74,8 @@ void vg__alerts_close(struct vg__sq *s)
     sqlite3_finalize(s->alerts->ins);
     sqlite3_finalize(s->alerts->upd);
     sqlite3_finalize(s->alerts->upd_id);
+    sqlite3_finalize(s->alerts->upd_storm);
+    vg_free(s->alerts->storms);
     vg_free(s->alerts->dup);
     vg_free(s->alerts->cache);
     vg_free(s->alerts);
@@ -128,6 +152,44 @@ static void agg_key(const struct vg_alert *x, const char *tenant, uint8_t out[16
     crypto_generichash_final(&st, out, 16);
 }
 
+static void storm_key(const struct vg_alert *x, const char *tenant, uint8_t out[16])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, (const unsigned char *)"vigil-storm", 11, 16);
+    const char *parts[] = {tenant, x->rule_id, x->host_name};
+    for (size_t i = 0; i < VG_ARRAY_LEN(parts); i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        crypto_generichash_update(&st, (const unsigned char *)p, strlen(p) + 1);
+    }
+    crypto_generichash_final(&st, out, 16);
+}
+
+/* Adds a source address to a HyperLogLog and returns the estimate. */
+static int64_t hll_add(uint8_t reg[HLL_REGS], const char *src)
+{
+    if (src && *src) {
+        uint64_t h;
+        crypto_generichash((unsigned char *)&h, sizeof h, (const unsigned char *)src, strlen(src), NULL, 0);
+        uint32_t j = (uint32_t)(h & (HLL_REGS - 1));
+        uint64_t w = h >> 8;       /* 56 bits left */
+        uint8_t rho = 1;
+        while (rho <= 56 && !(w & 1)) {
+            rho++;
+            w >>= 1;
+        }
+        if (rho > reg[j]) reg[j] = rho;
+    }
+    double sum = 0, m = HLL_REGS;
+    unsigned zeros = 0;
+    for (uint32_t j = 0; j < HLL_REGS; j++) {
+        sum += 1.0 / (double)(1ULL << reg[j]);
+        zeros += !reg[j];
+    }
+    double e = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+    if (e <= 2.5 * m && zeros) e = m * log(m / zeros); /* small counts: linear counting */
+    return (int64_t)(e + 0.5);
+}
+
 /* Appends a 32-digit hex id to a comma-separated sample list of at most
  * MAX_SAMPLES; when full the last slot is replaced, so the list keeps the
  * first repeats and the newest one. */
@@ -193,8 +255,8 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
     struct vg__alerts *al = s->alerts;
     if ((rc = prep_once(s, &al->ins,
                         "INSERT OR IGNORE INTO alerts(id, tenant, ts, created_ns, level, rule_id, title, status, "
-                        "event_id, host, user_name, source_ip, json, agg_key, count, first_ns, last_ns, samples, seq, risk) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                        "event_id, host, user_name, source_ip, json, agg_key, count, first_ns, last_ns, samples, seq, risk, sources, storm) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
                         err)) ||
         (rc = prep_once(s, &al->upd,
                         "UPDATE alerts SET count = count + ?1, first_ns = min(first_ns, ?2), last_ns = max(last_ns, ?3), "
@@ -203,7 +265,13 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
                         "WHERE rowid = ?6 AND agg_key = ?7 AND status = 'open' AND suppressed = 0 AND last_ns >= ?8",
                         err)) ||
         (rc = prep_once(s, &al->upd_id,
-                        "UPDATE alerts SET count = count + ?1, last_ns = max(last_ns, ?3), seq = ?4 WHERE id = ?2", err)))
+                        "UPDATE alerts SET count = count + ?1, last_ns = max(last_ns, ?3), seq = ?4 WHERE id = ?2", err)) ||
+        (rc = prep_once(s, &al->upd_storm,
+                        "UPDATE alerts SET count = count + ?1, first_ns = min(first_ns, ?2), last_ns = max(last_ns, ?3), "
+                        "samples = CASE WHEN length(samples) < 263 THEN samples || ',' || ?4 "
+                        "ELSE substr(samples, 1, 230) || ',' || ?4 END, seq = ?5, sources = max(sources, min(?9, count + ?1)) "
+                        "WHERE rowid = ?6 AND agg_key = ?7 AND status = 'open' AND suppressed = 0 AND last_ns >= ?8",
+                        err)))
         return rc;
     for (size_t i = 0; i < n; i++) {
         const struct vg_alert *x = a[i];
@@ -264,6 +332,65 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
             }
             if (!slot) slot = oldest;
         }
+        /* a new key: an alert storm of this rule on this host? */
+        struct storm_slot *storm = NULL;
+        bool storm_row = false;
+        int64_t sources = 0;
+        if (aggregate && al->window_ns >= 0) {
+            if (!al->storms && !(al->storms = vg_calloc(STORM_SLOTS, sizeof *al->storms)))
+                return vg_err_set(err, VG_ENOMEM, "out of memory");
+            uint8_t sk[16];
+            storm_key(x, t, sk);
+            uint32_t h;
+            memcpy(&h, sk, sizeof h);
+            int64_t since = first > INT64_MIN + al->window_ns ? first - al->window_ns : INT64_MIN;
+            struct storm_slot *oldest = NULL;
+            for (uint32_t p = 0; p < STORM_PROBE && !storm; p++) {
+                struct storm_slot *c = &al->storms[(h + p) & (STORM_SLOTS - 1)];
+                if (c->used && !memcmp(c->key, sk, 16)) storm = c;
+                else if (!oldest || !c->used || (oldest->used && c->last_ns < oldest->last_ns)) oldest = c;
+            }
+            if (!storm) { /* evict the least recent of the probe run */
+                storm = oldest;
+                memset(storm, 0, sizeof *storm);
+                memcpy(storm->key, sk, 16);
+                storm->used = true;
+                storm->win_start = first;
+            }
+            if (storm->win_start < since) { /* the window moved on: count again */
+                storm->rows = 0;
+                storm->win_start = first;
+            }
+            if (last > storm->last_ns) storm->last_ns = last;
+            if (storm->rowid) {
+                uint8_t reg[HLL_REGS];
+                memcpy(reg, storm->hll, sizeof reg);
+                sources = hll_add(reg, x->source_ip);
+                const char *newest = samples[0] ? strrchr(samples, ',') : NULL;
+                newest = newest ? newest + 1 : samples;
+                sqlite3_bind_int64(al->upd_storm, 1, count);
+                sqlite3_bind_int64(al->upd_storm, 2, first);
+                sqlite3_bind_int64(al->upd_storm, 3, last);
+                sqlite3_bind_text(al->upd_storm, 4, newest, 32, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(al->upd_storm, 5, (int64_t)seq);
+                sqlite3_bind_int64(al->upd_storm, 6, storm->rowid);
+                sqlite3_bind_blob(al->upd_storm, 7, sk, 16, SQLITE_STATIC);
+                sqlite3_bind_int64(al->upd_storm, 8, since);
+                sqlite3_bind_int64(al->upd_storm, 9, sources);
+                if ((rc = step_done(s, al->upd_storm, err, "count alert storm"))) return rc;
+                if (sqlite3_changes(s->db) == 1) {
+                    memcpy(storm->hll, reg, sizeof reg); /* only once the row counted it */
+                    continue;
+                }
+                storm->rowid = 0; /* closed, suppressed or outside the window: a new storm row below */
+                memset(storm->hll, 0, sizeof storm->hll);
+            }
+            if (++storm->rows > STORM_ROWS) {
+                storm_row = true;
+                memcpy(key, sk, 16);
+                sources = hll_add(storm->hll, x->source_ip);
+            }
+        }
         sqlite3_stmt *st = al->ins;
         sqlite3_bind_blob(st, 1, x->id, 16, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
@@ -275,8 +402,9 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
         sqlite3_bind_text(st, 8, x->status ? x->status : "open", -1, SQLITE_STATIC);
         sqlite3_bind_blob(st, 9, x->event_id, 16, SQLITE_STATIC);
         if (x->host_name) sqlite3_bind_text(st, 10, x->host_name, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 10);
-        if (x->user_name) sqlite3_bind_text(st, 11, x->user_name, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 11);
-        if (x->source_ip) sqlite3_bind_text(st, 12, x->source_ip, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 12);
+        /* a storm row stands for many users and sources: it names neither */
+        if (x->user_name && !storm_row) sqlite3_bind_text(st, 11, x->user_name, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 11);
+        if (x->source_ip && !storm_row) sqlite3_bind_text(st, 12, x->source_ip, -1, SQLITE_STATIC); else sqlite3_bind_null(st, 12);
         sqlite3_bind_text(st, 13, x->json, (int)x->json_len, SQLITE_STATIC);
         sqlite3_bind_blob(st, 14, key, 16, SQLITE_STATIC);
         sqlite3_bind_int64(st, 15, count);
@@ -285,10 +413,14 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
         sqlite3_bind_text(st, 18, samples, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 19, (int64_t)seq);
         sqlite3_bind_int(st, 20, vg_alert_risk(x));
+        sqlite3_bind_int64(st, 21, storm_row ? (sources < (int64_t)count ? sources : (int64_t)count) : 0); /* never above the events */
+        sqlite3_bind_int(st, 22, storm_row);
         if ((rc = step_done(s, st, err, "insert alert"))) return rc;
         int changed = sqlite3_changes(s->db);
         if (stored) *stored += (size_t)changed;
-        if (changed && slot) {
+        if (changed && storm_row) {
+            storm->rowid = sqlite3_last_insert_rowid(s->db);
+        } else if (changed && slot) {
             memcpy(slot->key, key, 16);
             slot->rowid = sqlite3_last_insert_rowid(s->db);
             slot->last_ns = last;
@@ -563,7 +695,7 @@ static int prepare_query(struct vg__sq *s, struct acomp *c, const struct vg_aler
 /* The stored record with the aggregation and incident facts added before
  * its closing brace: "count", "first_seen", "last_seen", "samples" (event
  * ids), "incident" (or null), "suppressed". */
-static int splice(struct vg_buf *j, const struct vg_stored_alert *a, const char *samples)
+static int splice(struct vg_buf *j, const struct vg_stored_alert *a, const char *samples, int64_t sources, bool storm)
 {
     j->len = 0;
     size_t n = a->json_len;
@@ -582,6 +714,7 @@ static int splice(struct vg_buf *j, const struct vg_stored_alert *a, const char 
     }
     if (!rc) rc = vg_buf_adds(j, "],\"incident\":");
     if (!rc) rc = a->incident ? vg_buf_add_json_str(j, a->incident, strlen(a->incident)) : vg_buf_adds(j, "null");
+    if (!rc && storm) rc = vg_buf_addf(j, ",\"storm\":true,\"sources\":%lld", (long long)sources);
     if (!rc) rc = vg_buf_addf(j, ",\"suppressed\":%s}", a->suppressed ? "true" : "false");
     return rc;
 }
@@ -601,7 +734,7 @@ int vg__alerts_search(struct vg_store *base, const struct vg_alert_query *q, vg_
     sqlite3_stmt *st = NULL;
     int rc = prepare_query(s, c, q,
                            "SELECT id, ts, level, tenant, rule_id, status, json, count, first_ns, last_ns, samples, incident, "
-                           "suppressed FROM alerts WHERE ",
+                           "suppressed, sources, storm FROM alerts WHERE ",
                            tail, &st, err);
     struct vg_buf j = VG_BUF_INIT;
     while (rc == 0) {
@@ -624,7 +757,8 @@ int vg__alerts_search(struct vg_store *base, const struct vg_alert_query *q, vg_
         a.last_ns = sqlite3_column_int64(st, 9);
         a.incident = (const char *)sqlite3_column_text(st, 11);
         a.suppressed = sqlite3_column_int(st, 12) != 0;
-        if ((rc = splice(&j, &a, (const char *)sqlite3_column_text(st, 10)))) {
+        if ((rc = splice(&j, &a, (const char *)sqlite3_column_text(st, 10), sqlite3_column_int64(st, 13),
+                         sqlite3_column_int(st, 14) != 0))) {
             rc = vg_err_set(err, rc, "out of memory");
             break;
         }

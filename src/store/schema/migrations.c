@@ -26,6 +26,9 @@ static const char m010_posture_trend[] =
 static const char m013_incidents[] =
 #include "013_incidents.sql.h"
     ;
+static const char m018_incidents_fast[] =
+#include "018_incidents_fast.sql.h"
+    ;
 
 static const struct vg__migration migrations[] = {
     {1, "init", m001_init},
@@ -35,6 +38,7 @@ static const struct vg__migration migrations[] = {
     {5, "assets", m005_assets},
     {10, "posture_trend", m010_posture_trend},
     {13, "incidents", m013_incidents},
+    {18, "incidents_fast", m018_incidents_fast},
 };
 
 const struct vg__migration *vg__store_migrations(size_t *n)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "vigil/respond.h"
+#include "../../../src/respond/internal.h"
 
 #define HOUR (3600LL * 1000000000LL)
 #define T0 (1900000000LL * 1000000000LL) /* 2030: all test alerts are "recent" only relative to each other */
@@ -506,6 +507,190 @@ static void test_restart(void **s)
     assert_true(rs.rounds >= 1 && rs.alerts >= 1 && rs.errors == 0);
 }
 
+
+/* n alerts of rule on host, each from its own source address and
+ * user (no repeat of a key), staged and stored with their events. */
+static void put_storm(const char *host, const char *rule, int n, int64_t ts0, int tag)
+{
+    struct vg_batch *b = vg_batch_new((size_t)n);
+    char (*src)[32] = vg_calloc((size_t)n, sizeof *src), (*usr)[32] = vg_calloc((size_t)n, sizeof *usr);
+    const struct vg_event **evs = vg_calloc((size_t)n, sizeof *evs);
+    const struct vg_alert **al = vg_calloc((size_t)n, sizeof *al);
+    assert_true(b && src && usr && evs && al);
+    for (int i = 0; i < n; i++) {
+        struct vg_event *ev = vg_batch_push(b);
+        ev->tenant = "default";
+        ev->host = host;
+        ev->ts = ts0 + i * 1000000000LL;
+        char raw[64];
+        int len = snprintf(raw, sizeof raw, "storm %s %d %d", host, tag, i);
+        vg_event_set_raw(ev, raw, (size_t)len);
+        vg_event_finish(ev);
+    }
+    for (int i = 0; i < n; i++) {
+        struct vg_alert *a = vg_arena_alloc(&b->arena, sizeof *a);
+        memset(a, 0, sizeof *a);
+        snprintf(src[i], sizeof src[i], "198.51.%d.%d", (tag * 7 + i / 200) % 256, i % 200 + 1);
+        snprintf(usr[i], sizeof usr[i], "guess%d", i % 37);
+        a->tenant = "default";
+        a->rule_id = rule;
+        a->title = "SSH failed login";
+        a->level = VG_ALERT_LOW;
+        a->host_name = host;
+        a->user_name = usr[i];
+        a->source_ip = src[i];
+        a->ts = a->created = b->ev[i].ts;
+        a->ev = &b->ev[i];
+        memcpy(a->event_id, b->ev[i].id, 16);
+        vg_alert_make_id("default", rule, b->ev[i].id, a->id);
+        a->json = "{\"id\":\"x\"}";
+        a->json_len = 10;
+        al[i] = a;
+        evs[i] = &b->ev[i];
+    }
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(st->ops->alerts_stage(st, al, (size_t)n, &e), 0);
+    size_t stored, dups;
+    assert_int_equal(vg_store_put_events(st, evs, (size_t)n, &stored, &dups, &e), 0);
+    assert_int_equal(stored, (size_t)n);
+    assert_int_equal(st->ops->alerts_stage(st, NULL, 0, &e), 0);
+    vg_free(al);
+    vg_free(evs);
+    vg_free(usr);
+    vg_free(src);
+    vg_batch_free(b);
+}
+
+struct storm_rows {
+    int rows, storms;
+    int64_t events, storm_count, sources;
+};
+
+static int storm_cb(void *ctx, const struct vg_stored_alert *a)
+{
+    struct storm_rows *r = ctx;
+    r->rows++;
+    r->events += a->count;
+    static const char key[] = "\"storm\":true,\"sources\":";
+    const char *p = memmem(a->json, a->json_len, key, sizeof key - 1);
+    if (p) {
+        r->storms++;
+        r->storm_count += a->count;
+        int64_t v = 0;
+        for (p += sizeof key - 1; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
+        r->sources = v;
+        assert_non_null(memmem(a->json, a->json_len, "\"samples\":[\"", 12));
+    }
+    return 0;
+}
+
+static struct storm_rows storm_rows(const char *rule)
+{
+    struct storm_rows r;
+    memset(&r, 0, sizeof r);
+    struct vg_alert_query q = {.tenant = "default", .rule = rule, .ascending = true, .limit = 10000};
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(st->ops->alert_search(st, &q, storm_cb, &r, &e), 0);
+    return r;
+}
+
+/* Alert storms: one rule on one host from ever new sources opens 20 rows,
+ * then counts into one storm row with the distinct sources estimated; a
+ * quiet host is not affected; beyond the window a storm starts over. */
+static void test_storm(void **s)
+{
+    (void)s;
+    st->ops->alerts_set_window(st, 0);
+    put_storm("storm-host", "storm_rule", 600, T0, 1);
+    put_storm("quiet-host", "quiet_rule", 12, T0, 2);
+    struct storm_rows r = storm_rows("storm_rule");
+    assert_int_equal(r.rows, 21);
+    assert_int_equal(r.storms, 1);
+    assert_int_equal(r.events, 600);          /* every event counted once */
+    assert_int_equal(r.storm_count, 580);
+    assert_true(r.sources >= 580 * 85 / 100 && r.sources <= 580 * 115 / 100); /* HLL estimate of 580 distinct */
+    r = storm_rows("quiet_rule");
+    assert_int_equal(r.rows, 12);
+    assert_int_equal(r.storms, 0);
+    /* more of the storm within the window: the same storm row */
+    put_storm("storm-host", "storm_rule", 100, T0 + 700 * 1000000000LL, 3);
+    r = storm_rows("storm_rule");
+    assert_int_equal(r.rows, 21);
+    assert_int_equal(r.storm_count, 680);
+    /* hours later: 20 new rows, then a new storm row */
+    put_storm("storm-host", "storm_rule", 30, T0 + 3 * HOUR, 4);
+    r = storm_rows("storm_rule");
+    assert_int_equal(r.rows, 21 + 21);
+    assert_int_equal(r.storms, 2);
+    /* the incident processor takes storm rows like any other */
+    assert_true(process() >= 42);
+}
+
+/* The list of every incident with the wall-clock times blanked. */
+static char *all_incidents(struct vg_store *s)
+{
+    struct vg_inc_query q = {.tenant = "default", .all = true, .limit = 100000};
+    struct vg_buf b = VG_BUF_INIT;
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(vg_incident_list_json(s, &q, &b, &e), 0);
+    assert_int_equal(vg_buf_addc(&b, 0), 0);
+    static const char *const keys[] = {"\"created\":\"", "\"updated\":\""};
+    for (size_t k = 0; k < 2; k++)
+        for (char *p = strstr(b.data, keys[k]); p; p = strstr(p, keys[k]))
+            for (p += strlen(keys[k]); *p && *p != '"'; p++) *p = 'X';
+    return b.data;
+}
+
+/* Random alerts grouped with the round's memo and without it (every
+ * strength and risk queried for each incident) give identical incidents. */
+static void test_memo_same_results(void **s)
+{
+    (void)s;
+    char dir2[300];
+    snprintf(dir2, sizeof dir2, "%s/b", dir);
+    mkdir(dir2, 0700);
+    struct vg_store *st2 = NULL;
+    struct vg_respond *rsp2 = NULL;
+    struct vg_err e = VG_ERR_INIT;
+    assert_int_equal(vg_store_open(&st2, dir2, &e), 0);
+    assert_int_equal(vg_respond_new(&rsp2, dir2, NULL, &e), 0);
+    static const char *const tac[] = {"discovery", "execution", "persistence", "credential_access", "initial_access"};
+    uint64_t x = 0x2545F4914F6CDD1DULL;
+    struct vg_store *one = st;
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t r = x;
+        evn = 0;
+        for (int i = 0; i < 1500; i++) {
+            char host[32], user[32], ip[32], rule[32];
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            snprintf(host, sizeof host, "h%llu", (unsigned long long)(r % 25));
+            snprintf(user, sizeof user, "u%llu", (unsigned long long)((r >> 8) % 70));
+            if ((r >> 16) % 3) snprintf(ip, sizeof ip, "203.0.%llu.%llu", (unsigned long long)((r >> 20) % 4), (unsigned long long)((r >> 24) % 40));
+            else snprintf(ip, sizeof ip, "10.1.1.%llu", (unsigned long long)((r >> 24) % 30));
+            unsigned ru = (unsigned)((r >> 32) % 12);
+            snprintf(rule, sizeof rule, "rule-%u", ru);
+            int64_t ts = T0 + (int64_t)i * 14 * 1000000000LL + (int64_t)((r >> 40) % 600) * 1000000000LL;
+            /* put() stores into st: swap the handle for the second pass */
+            st = one == st && pass ? st2 : st;
+            put(rule, 1 + (int)(ru % 4), host, (r >> 44) % 5 ? user : "root", (r >> 48) % 2 ? ip : NULL, ts,
+                tac[ru % 5], NULL);
+        }
+        size_t n = 0;
+        vg__rsp_memo_off = pass == 1;
+        assert_int_equal(vg_respond_run(pass ? rsp2 : rsp, &n, &e), 0);
+        assert_int_equal(n, 1500);
+    }
+    vg__rsp_memo_off = false;
+    st = one;
+    char *a = all_incidents(st), *b = all_incidents(st2);
+    assert_true(strlen(a) > 1000); /* many incidents, not an empty list */
+    assert_string_equal(a, b);
+    vg_free(a);
+    vg_free(b);
+    vg_respond_free(rsp2);
+    vg_store_close(st2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +701,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_risk_raises, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aggregation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memo_same_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_storm, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
