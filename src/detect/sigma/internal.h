@@ -168,6 +168,8 @@ struct vg_sigma_set {
     bool filters_only;               /* inside vg_sigma_load_filters */
     uint32_t fid_kw_dummy;
     struct vg__sig_pf *pf;           /* prefilter (prefilter.c); NULL: naive only */
+    uint8_t *fused;                  /* fused[fid]: some leaf of the set reads fid (compile) */
+    uint32_t nfused;
     _Atomic long refs;               /* vg_sigma_set_ref/unref */
 };
 
@@ -223,6 +225,7 @@ struct vg_sigma_ctx {
     const struct vg_sigma_set *set;
     uint32_t nslots, gen;
     uint32_t *stamp;                 /* stamp[fid] == gen: slot[fid] is this event's field */
+    uint8_t *used;                   /* used[fid]: indexed (the set reads it); others: linear lookup */
     const struct vg_field **slot;
     pcre2_match_data *md;
     uint8_t *stk;                    /* evaluation stack */

@@ -20,10 +20,21 @@ struct vg_sigma_ctx *vg_sigma_ctx_new(const struct vg_sigma_set *set)
     c->slot = vg_calloc(c->nslots, sizeof *c->slot);
     c->lstamp = vg_calloc(c->nslots, sizeof *c->lstamp);
     c->low = vg_calloc(c->nslots, sizeof *c->low);
+    c->used = vg_calloc(c->nslots, 1);
+    if (c->used) {
+        /* only fields the set reads are indexed per event (set->fused); the
+         * pseudo-fields always, since they are not in ev->fields */
+        uint32_t n = set->nfused < c->nslots ? set->nfused : c->nslots;
+        if (set->fused) memcpy(c->used, set->fused, n);
+        else memset(c->used, 1, c->nslots);
+        uint32_t pf[4] = {c->fid_format, c->fid_collector, c->fid_host, c->fid_tenant};
+        for (int i = 0; i < 4; i++)
+            if (pf[i] < c->nslots) c->used[pf[i]] = 1;
+    }
     vg_arena_init(&c->lar, 64 * 1024);
     c->md = pcre2_match_data_create(1, NULL);
     c->lsres = vg_calloc(set->nls + 1, 1);
-    if (!c->stamp || !c->slot || !c->lstamp || !c->low || !c->md || !c->lsres) { vg_sigma_ctx_free(c); return NULL; }
+    if (!c->stamp || !c->slot || !c->lstamp || !c->low || !c->used || !c->md || !c->lsres) { vg_sigma_ctx_free(c); return NULL; }
     if (set->pf && vg__sig_pfx_new(c) != 0) { vg_sigma_ctx_free(c); return NULL; }
     return c;
 }
@@ -35,6 +46,7 @@ void vg_sigma_ctx_free(struct vg_sigma_ctx *c)
     vg_free(c->slot);
     vg_free(c->lstamp);
     vg_free(c->low);
+    vg_free(c->used);
     vg_arena_release(&c->lar);
     if (c->md) pcre2_match_data_free(c->md);
     vg_free(c->stk);
@@ -74,7 +86,10 @@ void vg__sig_index(struct vg_sigma_ctx *c, const struct vg_event *ev)
         c->gen = 1;
     }
     vg_arena_reset(&c->lar);
-    for (uint32_t i = 0; i < ev->nfields; i++) put_slot(c, ev->fields[i].name, &ev->fields[i]);
+    for (uint32_t i = 0; i < ev->nfields; i++) {
+        uint32_t fid = ev->fields[i].name;
+        if (fid < c->nslots && c->used[fid]) put_slot(c, fid, &ev->fields[i]);
+    }
     const char *ps[4] = {ev->format, ev->collector, ev->host, ev->tenant};
     uint32_t pf[4] = {c->fid_format, c->fid_collector, c->fid_host, c->fid_tenant};
     for (int i = 0; i < 4; i++) {
@@ -85,12 +100,12 @@ void vg__sig_index(struct vg_sigma_ctx *c, const struct vg_event *ev)
         c->pseudo[i].v.len = (uint32_t)strlen(ps[i]);
         put_slot(c, pf[i], &c->pseudo[i]);
     }
-    for (size_t i = 0; i < c->set->nls; i++) c->lsres[i] = -1;
+    memset(c->lsres, 0xff, c->set->nls); /* -1: not yet known */
 }
 
 const struct vg_field *vg__sig_get_field(struct vg_sigma_ctx *c, uint32_t fid)
 {
-    if (fid < c->nslots) return c->stamp[fid] == c->gen ? c->slot[fid] : NULL;
+    if (fid < c->nslots && c->used[fid]) return c->stamp[fid] == c->gen ? c->slot[fid] : NULL;
     return vg_event_get(c->ev, fid);
 }
 

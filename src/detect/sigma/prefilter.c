@@ -68,6 +68,8 @@ enum {
 };
 #define PF_HEXFLAG (1u << 31)  /* pattern flags of hex keys (no HS_FLAG_ uses this bit) */
 #define PF_HEXMIN 16           /* shortest hexadecimal key */
+#define PF_RELIT (1u << 30)    /* pattern flags of a literal required by a caseless regex (stripped for Vectorscan) */
+#define PF_RELITMIN 3          /* shortest literal taken from a regex */
 static const uint32_t pf_hexlen[] = {16, 32, 40, 64}; /* key lengths: a run's prefix of each is probed */
 #define PF_NHEXLEN 4
 #define PF_HBLOOM (1u << 16)
@@ -106,6 +108,7 @@ struct vg__sig_pf {
     uint32_t nfid;
     int32_t kwdb;
     bool kw_anchored;         /* some keyword pattern is anchored (^..$): values inside the raw text are still scanned */
+    bool relit_on;            /* required literals of regexes instead of the regexes (VG_PF_NORELIT=1: off, A/B) */
     bool hex_on;              /* hash keys in hash sets (VG_PF_NOHEX=1 at compile turns it off: A/B measurements) */
     hs_scratch_t *proto;      /* cloned per context */
     /* log sources */
@@ -399,6 +402,135 @@ static uint32_t hex_key(const uint8_t *lit, uint32_t len, bool st, const uint8_t
     return 0;
 }
 
+/* Required literals of a PCRE2 pattern (already re_portable: ASCII, a few
+ * escapes). Splits the top-level alternation into branches; in each
+ * branch, a run is a sequence of single literal characters (plain bytes,
+ * escaped punctuation, \xHH) that are each matched exactly once, in order:
+ * any group, class, '.', other escape or assertion ends a run; a character
+ * followed by '?', '*' or {0..} is dropped from the run and ends it; one
+ * followed by '+' or {n..} with n >= 1 ends the run after itself. Every
+ * match of the branch contains its runs, so the longest run of each branch
+ * is a required literal of that branch and their OR a cover of the regex
+ * (a superset, like HS_FLAG_PREFILTER). Gives up (returns 0) on anything
+ * it does not understand ('(?' inline options, lookarounds, a '{' that is
+ * not a quantifier, unbalanced brackets), on more than 16 branches, and on
+ * a branch whose longest run is shorter than PF_RELITMIN. On success,
+ * lit[b] / len[b] of each of the *nb branches point into out (bytes). */
+#define PF_RE_MAXBR 16
+/* A group at s[i] == '(' that can be skipped: plain, non-capturing,
+ * lookaround, atomic or named (its content is ignored); not an option
+ * setting such as (?i), which would change the literals after it. */
+static bool re_group_ok(const char *s, uint32_t n, uint32_t i)
+{
+    if (i + 1 >= n || s[i + 1] != '?') return true;
+    return i + 2 < n && strchr(":=!<>", s[i + 2]) && s[i + 2] != 0;
+}
+static int re_literals(const char *s, uint32_t n, uint8_t *out, const uint8_t **lit, uint32_t *len, uint32_t *nb)
+{
+    uint32_t o = 0, b = 0, best = 0, run = 0;
+    const uint8_t *bestp = NULL;
+    uint8_t *runp = out;
+    *nb = 0;
+    for (uint32_t i = 0; i <= n;) {
+        if (i == n || s[i] == '|') {
+            if (run > best) { best = run; bestp = runp; }
+            if (best < PF_RELITMIN || b == PF_RE_MAXBR) return 0;
+            lit[b] = bestp;
+            len[b++] = best;
+            best = run = 0;
+            runp = out + o;
+            i++;
+            if (i > n) break;
+            continue;
+        }
+        char c = s[i];
+        int lc = -1;     /* the literal byte of this atom, or -1: not a literal */
+        uint32_t adv = 1;
+        if (c == '\\') {
+            if (i + 1 >= n) return 0;
+            char d = s[i + 1];
+            bool alnum = (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9');
+            if (!alnum) { lc = (uint8_t)d; adv = 2; }
+            else if (d == 'x') {
+                int v = 0;
+                for (int k = 2; k < 4; k++) {
+                    if (i + (uint32_t)k >= n) return 0;
+                    char h = s[i + k];
+                    int hv = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+                    if (hv < 0) return 0;
+                    v = v * 16 + hv;
+                }
+                if (v >= 0x80) return 0;
+                lc = v;
+                adv = 4;
+            } else if (strchr("dDwWsSbBtnrf", d)) {
+                adv = 2;   /* a class or an assertion: not a literal */
+            } else {
+                return 0;
+            }
+        } else if (c == '(') {
+            if (!re_group_ok(s, n, i)) return 0;
+            /* skip the group (its content ends the run) */
+            int depth = 0;
+            uint32_t j = i;
+            for (; j < n; j++) {
+                if (s[j] == '\\') { j++; continue; }
+                if (s[j] == '[') {
+                    j++;
+                    if (j < n && s[j] == '^') j++;
+                    if (j < n && s[j] == ']') j++;
+                    while (j < n && s[j] != ']') { if (s[j] == '[') return 0; if (s[j] == '\\') j++; j++; }
+                    if (j >= n) return 0;
+                    continue;
+                }
+                if (s[j] == '(') { if (!re_group_ok(s, n, j)) return 0; depth++; }
+                else if (s[j] == ')' && --depth == 0) break;
+            }
+            if (j >= n) return 0;
+            adv = j + 1 - i;
+        } else if (c == '[') {
+            uint32_t j = i + 1;
+            if (j < n && s[j] == '^') j++;
+            if (j < n && s[j] == ']') j++;
+            while (j < n && s[j] != ']') { if (s[j] == '[') return 0; if (s[j] == '\\') j++; j++; }
+            if (j >= n) return 0;
+            adv = j + 1 - i;
+        } else if (c == ')' || c == '{' || c == '*' || c == '+' || c == '?') {
+            return 0;  /* unbalanced, or a quantifier with nothing to quantify */
+        } else if (c == '.' || c == '^' || c == '$') {
+            adv = 1;
+        } else {
+            lc = (uint8_t)c;
+        }
+        i += adv;
+        /* a quantifier after the atom */
+        int q = 0;       /* 0 none, 1 optional (min 0), 2 repeated (min >= 1) */
+        if (i < n && (s[i] == '?' || s[i] == '*')) { q = 1; i++; }
+        else if (i < n && s[i] == '+') { q = 2; i++; }
+        else if (i < n && s[i] == '{') {
+            uint32_t j = i + 1, lo = 0, dig = 0;
+            while (j < n && s[j] >= '0' && s[j] <= '9') { lo = lo * 10 + (uint32_t)(s[j] - '0'); j++; dig++; if (dig > 6) return 0; }
+            if (!dig) return 0;
+            if (j < n && s[j] == ',') { j++; while (j < n && s[j] >= '0' && s[j] <= '9') j++; }
+            if (j >= n || s[j] != '}') return 0;
+            q = lo == 0 ? 1 : 2;
+            i = j + 1;
+        }
+        if (q && i < n && (s[i] == '?' || s[i] == '+')) i++; /* lazy / possessive */
+        if (lc >= 0 && q != 1) {
+            out[o++] = (uint8_t)lc;
+            run++;
+        }
+        if (lc < 0 || q != 0) {
+            if (run > best) { best = run; bestp = runp; }
+            run = 0;
+            runp = out + o;
+        }
+    }
+    *nb = b;
+    return b > 0;
+}
+
 static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struct cov *out, struct vg_buf *e)
 {
     memset(out, 0, sizeof *out);
@@ -425,11 +557,43 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
                 if (!l->all) { cov_release(out); return 0; }
                 continue;
             }
-            if (l->all && best >= 0) continue;
+            /* required literals instead of the regex where they can be
+             * extracted: a literal scan is cheaper than a prefilter regex
+             * and its real cost lets an AND pick a better operand */
+            struct cov rc = {.ok = true};
+            uint8_t *lb = pf->relit_on ? vg_malloc(l->re_len[i] + 1) : NULL;
+            const uint8_t *rl[PF_RE_MAXBR];
+            uint32_t rn[PF_RE_MAXBR], nb = 0;
+            /* a leading (?i) makes the whole pattern caseless */
+            bool lci = (l->re_flags & 1) != 0, lead = l->re_len[i] > 4 && memcmp(l->re_src[i], "(?i)", 4) == 0;
+            lci = lci || lead;
+            int okl = lb ? re_literals(l->re_src[i] + (lead ? 4 : 0), l->re_len[i] - (lead ? 4 : 0), lb, rl, rn, &nb) : 0;
+            if (okl) {
+                /* caseless (i): Unicode folding (K = U+212A) is not ASCII
+                 * folding, so these fire on non-ASCII text like regexes */
+                uint32_t lfl = HS_FLAG_SINGLEMATCH | (lci ? HS_FLAG_CASELESS | PF_RELIT : 0);
+                for (uint32_t k = 0; k < nb; k++) {
+                    long id = lit_expr(e, rl[k], rn[k], false) != 0 ? -1 : pat_intern(pf, l->fid[0], lfl, e->data, lci);
+                    if (id < 0 || cov_add(&rc, (uint32_t)id) != 0) { vg_free(lb); cov_release(&rc); return VG_ENOMEM; }
+                    rc.cost += lit_cost(rn[k]);
+                }
+            } else {
+                vg_buf_reset(e);
+                if (vg_buf_add(e, l->re_src[i], l->re_len[i]) != 0) { vg_free(lb); return VG_ENOMEM; }
+                long id = pat_intern(pf, l->fid[0], fl, e->data, true);
+                if (id < 0 || cov_add(&rc, (uint32_t)id) != 0) { vg_free(lb); cov_release(&rc); return VG_ENOMEM; }
+                rc.cost = 1.0 / 16;
+            }
+            vg_free(lb);
+            if (note_alts(pf, l) != 0) { cov_release(&rc); return VG_ENOMEM; }
+            if (l->all) {
+                /* AND over regexes: the cheapest one */
+                if (best < 0 || rc.cost < out->cost) { cov_release(out); *out = rc; best = (int)i; }
+                else cov_release(&rc);
+                continue;
+            }
             best = (int)i;
-            long id = pat_intern(pf, l->fid[0], fl, e->data, true);
-            if (id < 0 || cov_add(out, (uint32_t)id) != 0 || note_alts(pf, l) != 0) return VG_ENOMEM;
-            out->cost += 1.0 / 16;
+            if (cov_union(out, &rc) != 0) return VG_ENOMEM;
         }
         if (l->all && best < 0) cov_release(out);
         return 0;
@@ -942,7 +1106,7 @@ static int compile_dbs(struct vg__sig_pf *pf)
                 const struct pf_pat *p = &pf->pat[i];
                 if (!p->used || p->db != d || p->broken) continue;
                 ex[n] = p->expr;
-                fl[n] = p->flags;
+                fl[n] = p->flags & ~PF_RELIT;
                 ids[n] = i;
                 order[n++] = i;
                 if (p->regex) db->re[db->nre++] = i;
@@ -1070,6 +1234,7 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     if (!pf || !se || !kind) goto out;
     vg_arena_init(&pf->ar, 256 * 1024);
     pf->hex_on = !getenv("VG_PF_NOHEX");
+    pf->relit_on = !getenv("VG_PF_NORELIT");
     pf->nrules = (uint32_t)s->nrules;
     pf->rwords = (pf->nrules + 64) / 64;
     pf->always = vg_calloc(pf->nrules + 1, 1);
@@ -1208,7 +1373,7 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     for (uint32_t i = 0; i < pf->npat; i++)
         if (pf->pat[i].used && !pf->pat[i].broken) {
             pf->info.patterns++;
-            pf->info.regex_patterns += pf->pat[i].regex;
+            pf->info.regex_patterns += pf->pat[i].regex && (pf->pat[i].flags & HS_FLAG_PREFILTER);
             pf->info.hex_keys += pf->pat[i].hex;
         }
     for (uint32_t d = 0; d < pf->ndb; d++) pf->info.databases += pf->db[d].db != NULL || pf->db[d].htab != NULL;

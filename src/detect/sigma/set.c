@@ -41,6 +41,7 @@ void vg_sigma_set_unref(struct vg_sigma_set *s)
     if (!s) return;
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
     vg__sig_pf_free(s->pf);
+    vg_free(s->fused);
     for (size_t i = 0; i < s->ncodes; i++) pcre2_code_free(s->codes[i]);
     vg_free(s->codes);
     if (s->mctx) pcre2_match_context_free(s->mctx);
@@ -915,6 +916,35 @@ static int apply_filters(struct vg_sigma_set *s, struct vg_sigma_report *rep)
     return rc;
 }
 
+/* Marks in s->fused every field id a leaf of a rule or mapping entry may
+ * read (its field list after mapping, fieldref targets). Matching indexes
+ * only these per event; any other id is still found by a linear lookup, so
+ * the bitmap is a speed-up, never a filter on results. */
+static void mark_prog(struct vg_sigma_set *s, const struct vg_sigma_prog *p)
+{
+    for (uint32_t i = 0; i < p->nleaf; i++) {
+        const struct vg__sig_leaf *l = &p->leaf[i];
+        for (uint32_t k = 0; k < l->nfid; k++)
+            if (l->fid[k] < s->nfused) s->fused[l->fid[k]] = 1;
+        if (l->kind == LK_FIELDREF && l->ref_fid)
+            for (uint32_t k = 0; k < l->nval; k++)
+                if (l->ref_fid[k] < s->nfused) s->fused[l->ref_fid[k]] = 1;
+    }
+}
+
+static int mark_used_fields(struct vg_sigma_set *s)
+{
+    vg_free(s->fused);
+    s->nfused = vg_fid_count() + 1;
+    s->fused = vg_calloc(s->nfused, 1);
+    if (!s->fused) return VG_ENOMEM;
+    for (size_t i = 0; i < s->nls; i++)
+        if (s->ls[i].match) mark_prog(s, s->ls[i].match);
+    for (size_t i = 0; i < s->nrules; i++)
+        if (s->rules[i]->prog) mark_prog(s, s->rules[i]->prog);
+    return 0;
+}
+
 int vg_sigma_compile_report(struct vg_sigma_set *s, struct vg_sigma_report *rep, struct vg_err *err)
 {
     if (!s) return VG_EINVAL;
@@ -930,6 +960,7 @@ int vg_sigma_compile_report(struct vg_sigma_set *s, struct vg_sigma_report *rep,
         if (rc == 0) rc = vg__sig_prog_sc(&s->arena, r->prog);
         if (rc) return vg_err_set(err, rc, "out of memory resolving mappings");
     }
+    if (mark_used_fields(s) != 0) return vg_err_set(err, VG_ENOMEM, "out of memory marking used fields");
     int rc = vg__sig_pf_build(s, err);
     if (rc) return rc;
     s->compiled = true;
