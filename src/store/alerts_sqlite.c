@@ -244,6 +244,25 @@ static int step_done(struct vg__sq *s, sqlite3_stmt *st, struct vg_err *err, con
     return step == SQLITE_DONE ? 0 : vg__sq_err(s, step, err, what);
 }
 
+/* Binds ?1..?8 of a repeat-count UPDATE (the aggregate row and the storm
+ * row statements share them): count, first, last, the newest of the batch
+ * alert's sample ids (the last of its comma-separated list), seq, rowid,
+ * key, window start. */
+static void bind_repeat(sqlite3_stmt *st, int64_t count, int64_t first, int64_t last, const char *samples,
+                        uint64_t seq, int64_t rowid, const uint8_t key[16], int64_t since)
+{
+    const char *newest = samples[0] ? strrchr(samples, ',') : NULL;
+    newest = newest ? newest + 1 : samples;
+    sqlite3_bind_int64(st, 1, count);
+    sqlite3_bind_int64(st, 2, first);
+    sqlite3_bind_int64(st, 3, last);
+    sqlite3_bind_text(st, 4, newest, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, (int64_t)seq);
+    sqlite3_bind_int64(st, 6, rowid);
+    sqlite3_bind_blob(st, 7, key, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, since);
+}
+
 /* Counts a (batch-aggregated) alert into the open row of its key within the
  * window, or inserts it. Only events this transaction stored for the first
  * time count, so a re-delivered event never counts twice. */
@@ -312,17 +331,7 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
                 else if (!oldest || !c->rowid || (oldest->rowid && c->last_ns < oldest->last_ns)) oldest = c;
             }
             if (slot && slot->last_ns >= since) {
-                /* newest sample of this batch alert */
-                const char *newest = samples[0] ? strrchr(samples, ',') : NULL;
-                newest = newest ? newest + 1 : samples;
-                sqlite3_bind_int64(al->upd, 1, count);
-                sqlite3_bind_int64(al->upd, 2, first);
-                sqlite3_bind_int64(al->upd, 3, last);
-                sqlite3_bind_text(al->upd, 4, newest, 32, SQLITE_TRANSIENT);
-                sqlite3_bind_int64(al->upd, 5, (int64_t)seq);
-                sqlite3_bind_int64(al->upd, 6, slot->rowid);
-                sqlite3_bind_blob(al->upd, 7, key, 16, SQLITE_STATIC);
-                sqlite3_bind_int64(al->upd, 8, since);
+                bind_repeat(al->upd, count, first, last, samples, seq, slot->rowid, key, since);
                 if ((rc = step_done(s, al->upd, err, "count alert repeat"))) return rc;
                 if (sqlite3_changes(s->db) == 1) {
                     if (last > slot->last_ns) slot->last_ns = last;
@@ -366,16 +375,7 @@ static int insert_all(struct vg__sq *s, const struct vg_alert *const *a, size_t 
                 uint8_t reg[HLL_REGS];
                 memcpy(reg, storm->hll, sizeof reg);
                 sources = hll_add(reg, x->source_ip);
-                const char *newest = samples[0] ? strrchr(samples, ',') : NULL;
-                newest = newest ? newest + 1 : samples;
-                sqlite3_bind_int64(al->upd_storm, 1, count);
-                sqlite3_bind_int64(al->upd_storm, 2, first);
-                sqlite3_bind_int64(al->upd_storm, 3, last);
-                sqlite3_bind_text(al->upd_storm, 4, newest, 32, SQLITE_TRANSIENT);
-                sqlite3_bind_int64(al->upd_storm, 5, (int64_t)seq);
-                sqlite3_bind_int64(al->upd_storm, 6, storm->rowid);
-                sqlite3_bind_blob(al->upd_storm, 7, sk, 16, SQLITE_STATIC);
-                sqlite3_bind_int64(al->upd_storm, 8, since);
+                bind_repeat(al->upd_storm, count, first, last, samples, seq, storm->rowid, sk, since);
                 sqlite3_bind_int64(al->upd_storm, 9, sources);
                 if ((rc = step_done(s, al->upd_storm, err, "count alert storm"))) return rc;
                 if (sqlite3_changes(s->db) == 1) {
