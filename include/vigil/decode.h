@@ -39,6 +39,8 @@ struct vg_decoder {
 struct vg_decode_opts {
     const char *format;      /* force a FORMAT decoder by name, NULL = detect */
     int64_t default_year;    /* for RFC 3164 timestamps without a year; 0 = from recv_ts */
+    bool defer_id;           /* leave the id uncomputed (VG_EV_ID_DEFERRED; vg_event_id computes it
+                              * on demand): only for events that are never stored (vigil scan) */
 };
 
 /* Decodes ev->raw (set by the caller, with recv_ts, tenant, collector and

@@ -48,6 +48,7 @@ struct vg_field {
 
 #define VG_EV_DECODE_FAILED 0x1u  /* no decoder understood it; raw kept */
 #define VG_EV_TS_FROM_RECV  0x2u  /* timestamp is the receive time */
+#define VG_EV_ID_DEFERRED   0x4u  /* id not computed (vg_decode_opts.defer_id): read it with vg_event_id */
 
 struct vg_event {
     uint8_t id[16];          /* stable id: tenant, host, ts, raw (vg_event_finish) */
@@ -109,8 +110,13 @@ int vg_event_add_named(struct vg_event *ev, const char *name, uint32_t flags, co
 const struct vg_field *vg_event_get(const struct vg_event *ev, uint32_t fid);
 /* String view of a field's value: STR/IP as is, others formatted into buf. */
 const char *vg_value_text(const struct vg_value *v, char *buf, size_t bufsz, size_t *len);
-/* Computes ev->id from tenant, host, ts and raw; call after decoding. */
+/* Computes ev->id from tenant, host, ts and raw; call after decoding.
+ * Clears VG_EV_ID_DEFERRED. */
 void vg_event_finish(struct vg_event *ev);
+/* The event's id into out: ev->id, or computed now (same value as
+ * vg_event_finish would give) when VG_EV_ID_DEFERRED is set. For paths
+ * that only need the ids of the few events that alert (vigil scan). */
+void vg_event_id(const struct vg_event *ev, uint8_t out[16]);
 /* Serialises the event as one JSON object (id, @timestamp, tenant, host,
  * collector, format, message = raw, and every field by name). */
 int vg_event_to_json(const struct vg_event *ev, struct vg_buf *out);

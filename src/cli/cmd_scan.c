@@ -319,7 +319,7 @@ static int evtx_record(void *ctx, struct vg_batch *b, struct vg_event *ev)
     ev->collector = "scan";
     ev->recv_ts = x->mtime;
     if (ev->flags & VG_EV_TS_FROM_RECV) ev->ts = x->mtime;
-    vg_event_finish(ev);
+    ev->flags |= VG_EV_ID_DEFERRED; /* computed for the events that alert (vg_event_id) */
     s->events++;
     if (ev->flags & VG_EV_DECODE_FAILED) s->failed++;
     if (b->n >= BATCH) flush_batch(s);
@@ -803,6 +803,7 @@ static int run(int argc, char **argv)
     struct scan s;
     memset(&s, 0, sizeof s);
     s.fail_level = VG_ALERT_NLEVELS;
+    s.dopts.defer_id = true; /* scanned events are never stored: ids only for those that alert */
     int min_level = 0;
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     struct par par;

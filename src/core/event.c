@@ -171,7 +171,7 @@ const char *vg_value_text(const struct vg_value *v, char *buf, size_t bufsz, siz
     return buf;
 }
 
-void vg_event_finish(struct vg_event *ev)
+static void compute_id(const struct vg_event *ev, uint8_t out[16])
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, 16);
@@ -184,7 +184,19 @@ void vg_event_finish(struct vg_event *ev)
     for (int i = 0; i < 8; i++) tsb[i] = (unsigned char)(ts >> (8 * i));
     crypto_generichash_update(&st, tsb, 8);
     if (ev->raw_len) crypto_generichash_update(&st, (const unsigned char *)ev->raw, ev->raw_len);
-    crypto_generichash_final(&st, ev->id, 16);
+    crypto_generichash_final(&st, out, 16);
+}
+
+void vg_event_finish(struct vg_event *ev)
+{
+    compute_id(ev, ev->id);
+    ev->flags &= ~VG_EV_ID_DEFERRED;
+}
+
+void vg_event_id(const struct vg_event *ev, uint8_t out[16])
+{
+    if (ev->flags & VG_EV_ID_DEFERRED) compute_id(ev, out);
+    else memcpy(out, ev->id, 16);
 }
 
 static int add_value_json(struct vg_buf *out, const struct vg_value *v)

@@ -148,7 +148,8 @@ int vg_decode(struct vg_event *ev, const struct vg_decode_opts *opts, struct vg_
         ev->ts = ev->recv_ts;
         ev->flags |= VG_EV_TS_FROM_RECV;
     }
-    vg_event_finish(ev);
+    if (opts && opts->defer_id) ev->flags |= VG_EV_ID_DEFERRED;
+    else vg_event_finish(ev);
     vg__decode_default_year = 0;
     return rc;
 }

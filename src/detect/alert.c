@@ -112,8 +112,8 @@ int vg_alert_build(struct vg_alert *a, struct vg_arena *arena, const struct vg_s
     a->tags = alist(arena, r->tags, r->ntags, &oom);
     a->references = alist(arena, r->references, r->nreferences, &oom);
     a->falsepositives = alist(arena, r->falsepositives, r->nfalsepositives, &oom);
-    memcpy(a->event_id, ev->id, 16);
-    vg_alert_make_id(a->tenant ? a->tenant : "default", rid, ev->id, a->id);
+    vg_event_id(ev, a->event_id);
+    vg_alert_make_id(a->tenant ? a->tenant : "default", rid, a->event_id, a->id);
     a->event_format = adup(arena, ev->format, &oom);
     a->event_collector = adup(arena, ev->collector, &oom);
     a->event_host = adup(arena, ev->host, &oom);

@@ -80,8 +80,8 @@ int vg_intel_alert_build(struct vg_alert *a, struct vg_arena *arena, const struc
         memcpy(tv, tags, nt * sizeof *tv);
         a->tags = (struct vg_alert_strs){tv, nt};
     }
-    memcpy(a->event_id, ev->id, 16);
-    vg_alert_make_id(a->tenant ? a->tenant : "default", a->rule_id ? a->rule_id : "intel", ev->id, a->id);
+    vg_event_id(ev, a->event_id);
+    vg_alert_make_id(a->tenant ? a->tenant : "default", a->rule_id ? a->rule_id : "intel", a->event_id, a->id);
     a->event_format = sdup(arena, ev->format, &oom);
     a->event_collector = sdup(arena, ev->collector, &oom);
     a->event_host = sdup(arena, ev->host, &oom);

@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv)
 {
-    struct vg_decode_opts opts = {NULL, 0};
+    struct vg_decode_opts opts = {0};
     int64_t recv = 0;
     vg_time_parse_iso("2026-06-01T00:00:00Z", 20, &recv);
     for (int i = 1; i + 1 < argc; i += 2) {

@@ -101,7 +101,7 @@ static void test_default_year(void **st)
     ev.recv_ts = dt_recv();
     const char *l = "Feb 29 12:00:00 h app: leap";
     assert_int_equal(vg_event_set_raw(&ev, l, strlen(l)), 0);
-    struct vg_decode_opts o = {NULL, 2020};
+    struct vg_decode_opts o = {.default_year = 2020};
     assert_int_equal(vg_decode(&ev, &o, NULL), 0);
     char buf[64];
     vg_time_format(ev.ts, buf, sizeof buf, 0);
@@ -110,8 +110,43 @@ static void test_default_year(void **st)
     vg_event_init(&ev, &a);
     ev.recv_ts = dt_recv();
     assert_int_equal(vg_event_set_raw(&ev, l, strlen(l)), 0);
-    struct vg_decode_opts f = {"rfc5424", 0};
+    struct vg_decode_opts f = {.format = "rfc5424"};
     assert_true(vg_decode(&ev, &f, NULL) < 0);
+    vg_arena_release(&a);
+}
+
+/* defer_id leaves the id uncomputed and flagged; vg_event_id then gives
+ * exactly the id a normal decode stores, and vg_event_finish clears the
+ * flag. */
+static void test_defer_id(void **st)
+{
+    (void)st;
+    struct vg_arena a;
+    vg_arena_init(&a, 4096);
+    const char *l = "Feb 28 12:00:00 web1 sshd[7]: Failed password for root from 203.0.113.5 port 22 ssh2";
+    struct vg_event e1, e2;
+    vg_event_init(&e1, &a);
+    vg_event_init(&e2, &a);
+    e1.recv_ts = e2.recv_ts = dt_recv();
+    e1.tenant = e2.tenant = "t1";
+    assert_int_equal(vg_event_set_raw(&e1, l, strlen(l)), 0);
+    assert_int_equal(vg_event_set_raw(&e2, l, strlen(l)), 0);
+    struct vg_decode_opts now = {0}, later = {.defer_id = true};
+    assert_int_equal(vg_decode(&e1, &now, NULL), 0);
+    assert_int_equal(vg_decode(&e2, &later, NULL), 0);
+    assert_false(e1.flags & VG_EV_ID_DEFERRED);
+    assert_true(e2.flags & VG_EV_ID_DEFERRED);
+    static const uint8_t zero[16];
+    assert_memory_not_equal(e1.id, zero, 16);
+    assert_memory_equal(e2.id, zero, 16); /* not computed */
+    uint8_t id1[16], id2[16];
+    vg_event_id(&e1, id1);
+    vg_event_id(&e2, id2);
+    assert_memory_equal(id1, e1.id, 16);
+    assert_memory_equal(id2, e1.id, 16);
+    vg_event_finish(&e2);
+    assert_false(e2.flags & VG_EV_ID_DEFERRED);
+    assert_memory_equal(e2.id, e1.id, 16);
     vg_arena_release(&a);
 }
 
@@ -157,7 +192,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc3164_table), cmocka_unit_test(test_rfc5424_table),
-        cmocka_unit_test(test_zero_copy),     cmocka_unit_test(test_default_year),
+        cmocka_unit_test(test_zero_copy),     cmocka_unit_test(test_default_year), cmocka_unit_test(test_defer_id),
         cmocka_unit_test(test_probe_choice),  cmocka_unit_test(test_rfc3164_robust),
         cmocka_unit_test(test_rfc5424_robust),
     };

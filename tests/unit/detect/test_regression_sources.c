@@ -151,7 +151,7 @@ static void test_sources(void **st)
                     ev->recv_ts = 1;
                     ev->seq = ++k;
                     assert_int_equal(vg_event_set_raw(ev, rec, rl), 0);
-                    struct vg_decode_opts dop = {NULL, 0};
+                    struct vg_decode_opts dop = {0};
                     assert_int_equal(vg_decode(ev, &dop, NULL), 0);
                     ev_json++;
                 }

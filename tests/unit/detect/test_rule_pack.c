@@ -228,7 +228,7 @@ static int fires_keep(const char *line, const char *title, struct vg_batch **kee
     vg_time_parse_iso("2026-06-01T00:00:00Z", 20, &ev->recv_ts);
     ev->seq = 1;
     assert_int_equal(vg_event_set_raw(ev, line, strlen(line)), 0);
-    struct vg_decode_opts d = {NULL, 0};
+    struct vg_decode_opts d = {0};
     vg_decode(ev, &d, NULL);
     int n = vg_detect_run(det, b, "test.log", true);
     assert_true(n >= 0);

@@ -59,7 +59,7 @@ static int feed(const char *hms, const char *host, const char *msg, const char *
     vg_time_parse_iso("2026-06-01T00:00:00Z", 20, &ev->recv_ts);
     ev->seq = 1;
     assert_int_equal(vg_event_set_raw(ev, line, (size_t)len), 0);
-    struct vg_decode_opts d = {NULL, 0};
+    struct vg_decode_opts d = {0};
     vg_decode(ev, &d, NULL);
     assert_true(vg_detect_run(det, b, NULL, false) >= 0);
     int k = 0;
