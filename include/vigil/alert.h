@@ -143,6 +143,12 @@ void vg_alert_make_id(const char *tenant, const char *rule_id, const uint8_t eve
  * used when present). Returns 0, VG_ENOMEM (arena cap or OOM), VG_EINVAL. */
 int vg_alert_build(struct vg_alert *a, struct vg_arena *arena, const struct vg_sigma_hit *hit,
                    const struct vg_event *ev, int64_t now, const struct vg_alert_origin *origin);
+/* The common tail of building any alert (Sigma, intel): copies the event's
+ * entities (host.name, else the origin host; user.name; source.ip) and its
+ * origin (origin, or the event's log.file.path and seq when NULL) into
+ * arena, then serialises the alert into a->json. Returns 0 or VG_ENOMEM. */
+int vg_alert_finish(struct vg_alert *a, struct vg_arena *arena, const struct vg_event *ev,
+                    const struct vg_alert_origin *origin);
 
 /* Repeat aggregation within one batch (docs/internals/incidents.md): alerts
  * of the same tenant, rule, host, user and source ip are folded into the

@@ -153,6 +153,14 @@ int vg_alert_build(struct vg_alert *a, struct vg_arena *arena, const struct vg_s
     a->matched = mf;
     a->nmatched = k;
 
+    if (oom) return VG_ENOMEM;
+    return vg_alert_finish(a, arena, ev, origin);
+}
+
+int vg_alert_finish(struct vg_alert *a, struct vg_arena *arena, const struct vg_event *ev,
+                    const struct vg_alert_origin *origin)
+{
+    bool oom = false;
     a->host_name = field_str(arena, ev, VG_FID_HOST_NAME, &oom);
     if (!a->host_name) a->host_name = a->event_host;
     a->user_name = field_str(arena, ev, VG_FID_USER_NAME, &oom);

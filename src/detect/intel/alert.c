@@ -15,13 +15,6 @@ static const char *adup(struct vg_arena *a, const char *s, size_t n, bool *oom)
 
 static const char *sdup(struct vg_arena *a, const char *s, bool *oom) { return s ? adup(a, s, strlen(s), oom) : NULL; }
 
-static const char *field_text(struct vg_arena *a, const struct vg_event *ev, uint32_t fid, bool *oom)
-{
-    const struct vg_field *f = vg_event_get(ev, fid);
-    if (!f || (f->v.type != VG_V_STR && f->v.type != VG_V_IP)) return NULL;
-    return adup(a, f->v.u.s, f->v.len > VG_ALERT_MAX_VALUE ? VG_ALERT_MAX_VALUE : f->v.len, oom);
-}
-
 static const char *tfmt(struct vg_arena *a, const char *key, int64_t ns, bool *oom)
 {
     char t[48], buf[96];
@@ -97,22 +90,6 @@ int vg_intel_alert_build(struct vg_alert *a, struct vg_arena *arena, const struc
         a->matched = mf;
         a->nmatched = 1;
     }
-    a->host_name = field_text(arena, ev, VG_FID_HOST_NAME, &oom);
-    if (!a->host_name) a->host_name = a->event_host;
-    a->user_name = field_text(arena, ev, VG_FID_USER_NAME, &oom);
-    a->source_ip = field_text(arena, ev, VG_FID_SOURCE_IP, &oom);
-    a->origin.file = field_text(arena, ev, VG_FID_LOG_FILE_PATH, &oom);
-    a->origin.record = ev->seq;
-    a->origin.is_line = a->origin.file != NULL;
     if (oom) return VG_ENOMEM;
-    struct vg_buf b = VG_BUF_INIT;
-    int rc = vg_alert_to_json(a, &b);
-    if (rc == 0) {
-        char *j = vg_arena_strndup(arena, b.data ? b.data : "", b.len);
-        if (!j) rc = VG_ENOMEM;
-        a->json = j;
-        a->json_len = b.len;
-    }
-    vg_buf_release(&b);
-    return rc;
+    return vg_alert_finish(a, arena, ev, NULL);
 }
