@@ -15,6 +15,7 @@
 #include "vigil/json.h"
 #include <dirent.h>
 #include <libfyaml.h>
+#include "../sigma/regression_info.h"
 
 static const char *env_or(const char *name, const char *dflt)
 {
@@ -106,23 +107,8 @@ static void test_sources(void **st)
     int64_t t_json = 0, t_evtx = 0;
     for (size_t i = 0; i < n; i++) {
         char path[8192], id[128];
-        snprintf(path, sizeof path, "%s/%s/info.yml", base, names[i]);
-        struct fy_document *info = fy_document_build_from_file(NULL, path);
-        assert_non_null(info);
-        struct fy_node *idn = fy_node_by_path(fy_document_root(info), "/rule_metadata/0/id", FY_NT, FYNWF_DONT_FOLLOW);
-        assert_non_null(idn);
-        size_t il;
-        const char *ids = fy_node_get_scalar(idn, &il);
-        snprintf(id, sizeof id, "%.*s", (int)il, ids);
         long want = 1;
-        struct fy_node *mc = fy_node_by_path(fy_document_root(info), "/regression_tests_info/0/match_count", FY_NT, FYNWF_DONT_FOLLOW);
-        if (mc) {
-            size_t ml;
-            const char *ms = fy_node_get_scalar(mc, &ml);
-            int64_t v;
-            if (ms && vg_parse_i64(ms, ml, &v) == 0) want = (long)v;
-        }
-        fy_document_destroy(info);
+        assert_int_equal(vg_test_regression_info(base, names[i], id, sizeof id, &want), 0);
         long got_json = 0, got_evtx = 0;
         int files_json = 0, files_evtx = 0;
         snprintf(path, sizeof path, "%s/%s", base, names[i]);

@@ -7,6 +7,7 @@
 #include "evtx_json.h"
 #include <dirent.h>
 #include <libfyaml.h>
+#include "regression_info.h"
 #include <time.h>
 
 static int64_t cpu_ns(void)
@@ -49,24 +50,9 @@ static void test_regression(void **st)
     size_t pass = 0, fail = 0, total_events = 0;
     int64_t eval_ns = 0, eval_cpu = 0;
     for (size_t i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/%s/info.yml", base, names[i]);
-        struct fy_document *info = fy_document_build_from_file(NULL, path);
-        assert_non_null(info);
-        struct fy_node *idn = fy_node_by_path(fy_document_root(info), "/rule_metadata/0/id", FY_NT, FYNWF_DONT_FOLLOW);
-        assert_non_null(idn);
         char id[128];
-        size_t il;
-        const char *ids = fy_node_get_scalar(idn, &il);
-        snprintf(id, sizeof id, "%.*s", (int)il, ids);
         long want = 1;
-        struct fy_node *mc = fy_node_by_path(fy_document_root(info), "/regression_tests_info/0/match_count", FY_NT, FYNWF_DONT_FOLLOW);
-        if (mc) {
-            size_t ml;
-            const char *ms = fy_node_get_scalar(mc, &ml);
-            int64_t v;
-            if (ms && vg_parse_i64(ms, ml, &v) == 0) want = (long)v;
-        }
-        fy_document_destroy(info);
+        assert_int_equal(vg_test_regression_info(base, names[i], id, sizeof id, &want), 0);
         const struct vg_sigma_rule *rule = vg_sigma_rule_find(set, id);
         if (!rule) { printf("FAIL %s: rule %s not loaded\n", names[i], id); fail++; continue; }
         /* the .json file(s) of the case */
