@@ -211,6 +211,7 @@ struct vg_sigma_pf_info {
     double compile_ms;     /* time spent building the prefilter */
     size_t secondary;      /* secondary cover groups (other AND operands that must fire too) */
     size_t hex_keys;       /* of patterns: hexadecimal keys (hash indicators) in hash sets, not Vectorscan */
+    size_t literal_sets;   /* of databases: literal sets (a field's literal patterns; the rest are Vectorscan) */
 };
 void vg_sigma_prefilter_info(const struct vg_sigma_set *set, struct vg_sigma_pf_info *out);
 

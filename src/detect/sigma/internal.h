@@ -276,6 +276,34 @@ void vg__sig_pfx_free(struct vg__sig_pfx *x);
 /* Case folding table (ASCII). */
 extern const uint8_t vg__sig_lower[256];
 
+/* Literal sets (litset.c): exact multi-literal search for the prefilter's
+ * field databases. A literal is bytes (copied at build), compared exactly
+ * when cased, else ASCII case-insensitively, optionally anchored at the
+ * text's start (st) and/or end (en). */
+struct vg__lit {
+    const uint8_t *b;
+    uint32_t len;        /* 1..65535; 0 is ignored */
+    uint32_t id;         /* reported to the callback */
+    uint8_t cased, st, en;
+};
+struct vg__litset;
+typedef void (*vg__lit_fn)(uint32_t id, void *arg);
+/* NULL on OOM. */
+struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n);
+void vg__litset_free(struct vg__litset *ls);
+/* Calls fn(id) for each literal occurring in the n-byte text t (low: its
+ * ASCII-lowercased copy, same length), possibly more than once per id;
+ * ids with stamp[id] == gen are skipped (stamp may be NULL). */
+void vg__litset_scan(const struct vg__litset *ls, const uint8_t *t, const uint8_t *low, size_t n,
+                     const uint32_t *stamp, uint32_t gen, vg__lit_fn fn, void *arg);
+size_t vg__litset_count(const struct vg__litset *ls);
+/* dst[i] = vg__sig_lower[src[i]] for n bytes (word at a time). */
+void vg__sig_lower_copy(uint8_t *dst, const uint8_t *src, size_t n);
+/* The ASCII-lowercased text of string field f (an indexed slot of this
+ * event), computed once per event and shared with the evaluator; NULL when
+ * f is not an indexed string field or on OOM. */
+const uint8_t *vg__sig_field_low(struct vg_sigma_ctx *c, const struct vg_field *f);
+
 /* Parses an IPv4/IPv6 CIDR text. 0 or -1. */
 int vg__sig_parse_cidr(const char *s, size_t n, struct vg__sig_net *out);
 

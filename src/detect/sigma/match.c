@@ -240,11 +240,18 @@ static const uint8_t *lower_copy(struct vg_sigma_ctx *c, const uint8_t *t, size_
 {
     uint8_t *l = vg_arena_alloc(&c->lar, n + 1);
     if (!l) return NULL; /* falls back to case-folding compares */
-    for (size_t i = 0; i < n; i++) l[i] = vg__sig_lower[t[i]];
+    vg__sig_lower_copy(l, t, n);
     return l;
 }
 
 /* Lowercased text of a string field, computed once per event. */
+static const uint8_t *field_low(struct vg_sigma_ctx *c, const struct vg_field *f);
+const uint8_t *vg__sig_field_low(struct vg_sigma_ctx *c, const struct vg_field *f)
+{
+    if (f->v.type != VG_V_STR && f->v.type != VG_V_IP) return NULL;
+    return field_low(c, f);
+}
+
 static const uint8_t *field_low(struct vg_sigma_ctx *c, const struct vg_field *f)
 {
     if (f->name >= c->nslots || c->slot[f->name] != f || c->stamp[f->name] != c->gen) return NULL;

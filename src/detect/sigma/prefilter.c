@@ -56,6 +56,7 @@ struct pf_db {
     uint32_t *re;             /* regex patterns: all fire when the text has bytes >= 0x80 */
     uint32_t npat;
     uint8_t tier;             /* PF_T_*: how and when it is scanned */
+    struct vg__litset *lits;  /* PF_T_LIT: literal set */
     /* PF_T_HEX: open-addressing set of hexadecimal keys */
     struct pf_hslot *htab;
     uint32_t hmask;
@@ -65,6 +66,7 @@ struct pf_db {
 enum {
     PF_T_EAGER,               /* Vectorscan, scanned for every event of a bucket that needs it */
     PF_T_HEX,                 /* hexadecimal-key set, probed with the hex runs of the text */
+    PF_T_LIT,                 /* literal set (litset.c): a field's literal patterns, anchors honoured */
 };
 #define PF_HEXFLAG (1u << 31)  /* pattern flags of hex keys (no HS_FLAG_ uses this bit) */
 #define PF_HEXMIN 16           /* shortest hexadecimal key */
@@ -110,6 +112,7 @@ struct vg__sig_pf {
     bool kw_anchored;         /* some keyword pattern is anchored (^..$): values inside the raw text are still scanned */
     bool relit_on;            /* required literals of regexes instead of the regexes (VG_PF_NORELIT=1: off, A/B) */
     bool hex_on;              /* hash keys in hash sets (VG_PF_NOHEX=1 at compile turns it off: A/B measurements) */
+    bool lit_on;              /* field literals in literal sets, anchored (VG_PF_NOLIT=1: Vectorscan, unanchored; A/B) */
     hs_scratch_t *proto;      /* cloned per context */
     /* log sources */
     uint32_t *chanfid, nchanfid, *eidfid, neidfid;
@@ -142,6 +145,8 @@ struct vg__sig_pfx {
     uint32_t *seg, *segfid;   /* start offset and field of each value in buf */
     uint8_t *seghigh;         /* the value has bytes >= 0x80 */
     uint32_t nseg, capseg;
+    uint8_t *low;             /* lowercased copy of a scanned text that has none cached */
+    size_t lowcap;
 };
 #define PF_MAX_BUF (16u << 20) /* larger events are matched naively */
 
@@ -275,17 +280,42 @@ static int cov_union(struct cov *a, struct cov *b)
  * \xHH). Never anchored: sets of ^/$-anchored literals take Vectorscan
  * 25-30x longer to compile (0.8-1.1 s for 900 of them) than plain ones, and
  * the exact evaluator checks the anchoring anyway. */
-static int lit_expr(struct vg_buf *e, const uint8_t *b, size_t n, bool anchor)
+static int lit_expr(struct vg_buf *e, const uint8_t *b, size_t n, bool st, bool en)
 {
     vg_buf_reset(e);
-    int rc = anchor ? vg_buf_addc(e, '^') : vg_buf_add(e, "", 0);
+    int rc = st ? vg_buf_addc(e, '^') : vg_buf_add(e, "", 0);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         uint8_t c = b[i];
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_') rc = vg_buf_addc(e, (char)c);
         else rc = vg_buf_addf(e, "\\x%02x", c);
     }
-    if (rc == 0 && anchor) rc = vg_buf_addc(e, '$');
+    if (rc == 0 && en) rc = vg_buf_addc(e, '$');
     return rc;
+}
+
+static int hexval_c(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+}
+
+/* Inverse of lit_expr: the literal bytes and anchors of a literal
+ * pattern's expression (out has room for strlen(expr) bytes). */
+static uint32_t expr_lit(const char *x, uint8_t *out, uint8_t *st, uint8_t *en)
+{
+    size_t n = strlen(x);
+    uint32_t k = 0;
+    *st = *en = 0;
+    if (n && x[0] == '^') { *st = 1; x++; n--; }
+    if (n && x[n - 1] == '$') { *en = 1; n--; } /* a literal '$' is written \x24 */
+    for (size_t i = 0; i < n;) {
+        if (x[i] == '\\' && i + 3 < n + 1 && x[i + 1] == 'x') {
+            out[k++] = (uint8_t)(hexval_c(x[i + 2]) << 4 | hexval_c(x[i + 3]));
+            i += 4;
+        } else {
+            out[k++] = (uint8_t)x[i++];
+        }
+    }
+    return k;
 }
 
 /* The literal part of a glob pattern worth prefiltering on: the whole
@@ -573,7 +603,7 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
                  * folding, so these fire on non-ASCII text like regexes */
                 uint32_t lfl = HS_FLAG_SINGLEMATCH | (lci ? HS_FLAG_CASELESS | PF_RELIT : 0);
                 for (uint32_t k = 0; k < nb; k++) {
-                    long id = lit_expr(e, rl[k], rn[k], false) != 0 ? -1 : pat_intern(pf, l->fid[0], lfl, e->data, lci);
+                    long id = lit_expr(e, rl[k], rn[k], false, false) != 0 ? -1 : pat_intern(pf, l->fid[0], lfl, e->data, lci);
                     if (id < 0 || cov_add(&rc, (uint32_t)id) != 0) { vg_free(lb); cov_release(&rc); return VG_ENOMEM; }
                     rc.cost += lit_cost(rn[k]);
                 }
@@ -633,7 +663,12 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
             bool anchor = len < 3 && st && en;
             if (len < 2 && !anchor) { vc.ok = false; break; }
             if (len == 0) { vc.ok = false; break; }
-            if (lit_expr(e, lit, len, anchor) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
+            /* literal sets honour anchors at no cost: field literals keep
+             * theirs (more selective); Vectorscan and keywords only for
+             * short whole values */
+            bool ast = anchor, aen = anchor;
+            if (pf->lit_on && l->kind == LK_STR) { ast = st; aen = en; }
+            if (lit_expr(e, lit, len, ast, aen) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             uint32_t fl = HS_FLAG_SINGLEMATCH | (v->pat[k].cased ? 0 : HS_FLAG_CASELESS);
             if (l->kind == LK_KEYWORD) {
                 long id = pat_intern(pf, PF_KW, fl, e->data, false);
@@ -643,7 +678,7 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
                 long id = pat_intern(pf, l->fid[0], fl, e->data, false);
                 if (id < 0 || cov_add(&vc, (uint32_t)id) != 0 || note_alts(pf, l) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             }
-            vc.cost += lit_cost(anchor ? len + 4 : len);
+            vc.cost += lit_cost(len + (ast ? 2 : 0) + (aen ? 2 : 0));
         }
         if (l->all) {
             /* AND over values: the cheapest coverable one */
@@ -1043,7 +1078,9 @@ static int compile_dbs(struct vg__sig_pf *pf)
     for (uint32_t i = 0; i < pf->npat; i++) {
         struct pf_pat *p = &pf->pat[i];
         if (!p->used) continue;
-        uint8_t tier = p->hex ? PF_T_HEX : PF_T_EAGER;
+        uint8_t tier = p->hex ? PF_T_HEX
+                       : (pf->lit_on && p->fid != PF_KW && !(p->flags & HS_FLAG_PREFILTER)) ? PF_T_LIT
+                                                                                          : PF_T_EAGER;
         int32_t *slot = p->fid == PF_KW ? &pf->kwdb : &pf->db_of_fid[p->fid * 3 + tier];
         if (*slot < 0) {
             *slot = (int32_t)pf->ndb;
@@ -1097,6 +1134,27 @@ static int compile_dbs(struct vg__sig_pf *pf)
                 db->hbloom[(hv >> 40) % PF_HBLOOM / 64] |= 1ull << ((hv >> 40) % 64);
                 db->htab[h].pat = i + 1;
             }
+            continue;
+        }
+        if (db->tier == PF_T_LIT) {
+            uint32_t n = 0;
+            struct vg__lit *lv = vg_malloc((db->npat + 1) * sizeof *lv);
+            if (!lv) goto out;
+            for (uint32_t i = 0; i < pf->npat; i++) {
+                const struct pf_pat *p = &pf->pat[i];
+                if (!p->used || p->db != d) continue;
+                uint8_t *b = vg_arena_alloc(&pf->ar, strlen(p->expr) + 1);
+                if (!b) { vg_free(lv); goto out; }
+                struct vg__lit *l = &lv[n++];
+                l->b = b;
+                l->len = expr_lit(p->expr, b, &l->st, &l->en);
+                l->id = i;
+                l->cased = !(p->flags & HS_FLAG_CASELESS);
+                if (p->regex) db->re[db->nre++] = i; /* caseless literal of a regex: fires on bytes >= 0x80 */
+            }
+            db->lits = vg__litset_build(lv, n);
+            vg_free(lv);
+            if (!db->lits) goto out;
             continue;
         }
         for (int attempt = 0;; attempt++) {
@@ -1184,7 +1242,7 @@ static int finish_buckets(struct vg__sig_pf *pf, struct vg_sigma_set *s, struct 
         bk->scan = vg_arena_alloc(&pf->ar, (ns + 1) * sizeof *bk->scan);
         if (!bk->scan) { vg_free(want); return VG_ENOMEM; }
         for (uint32_t d = 0; d < pf->ndb; d++)
-            if (want[d] && (int32_t)d != pf->kwdb && (pf->db[d].db || pf->db[d].htab)) bk->scan[bk->nscan++] = d;
+            if (want[d] && (int32_t)d != pf->kwdb && (pf->db[d].db || pf->db[d].htab || pf->db[d].lits)) bk->scan[bk->nscan++] = d;
         if (pf->kwdb < 0 || !pf->db[pf->kwdb].db) bk->kw = false;
     }
     (void)se;
@@ -1195,8 +1253,10 @@ static int finish_buckets(struct vg__sig_pf *pf, struct vg_sigma_set *s, struct 
 void vg__sig_pf_free(struct vg__sig_pf *pf)
 {
     if (!pf) return;
-    for (uint32_t d = 0; d < pf->ndb; d++)
+    for (uint32_t d = 0; d < pf->ndb; d++) {
         if (pf->db[d].db) hs_free_database(pf->db[d].db);
+        vg__litset_free(pf->db[d].lits);
+    }
     if (pf->proto) hs_free_scratch(pf->proto);
     for (uint32_t i = 0; i < pf->npat; i++) vg_free(pf->pat[i].rules);
     for (uint32_t i = 0; pf->rcov && i < pf->nrules; i++) vg_free(pf->rcov[i]);
@@ -1235,6 +1295,7 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     vg_arena_init(&pf->ar, 256 * 1024);
     pf->hex_on = !getenv("VG_PF_NOHEX");
     pf->relit_on = !getenv("VG_PF_NORELIT");
+    pf->lit_on = !getenv("VG_PF_NOLIT");
     pf->nrules = (uint32_t)s->nrules;
     pf->rwords = (pf->nrules + 64) / 64;
     pf->always = vg_calloc(pf->nrules + 1, 1);
@@ -1376,7 +1437,10 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
             pf->info.regex_patterns += pf->pat[i].regex && (pf->pat[i].flags & HS_FLAG_PREFILTER);
             pf->info.hex_keys += pf->pat[i].hex;
         }
-    for (uint32_t d = 0; d < pf->ndb; d++) pf->info.databases += pf->db[d].db != NULL || pf->db[d].htab != NULL;
+    for (uint32_t d = 0; d < pf->ndb; d++) {
+        pf->info.databases += pf->db[d].db != NULL || pf->db[d].htab != NULL || pf->db[d].lits != NULL;
+        if (pf->db[d].lits) pf->info.literal_sets++;
+    }
     pf->info.buckets = pf->nbk;
     pf->info.compile_ms = (double)(vg_mono_ns() - t0) / 1e6;
     rc = 0;
@@ -1427,6 +1491,7 @@ void vg__sig_pfx_free(struct vg__sig_pfx *x)
     vg_free(x->seg);
     vg_free(x->segfid);
     vg_free(x->seghigh);
+    vg_free(x->low);
     vg_free(x->pstamp);
     vg_free(x->fired);
     vg_free(x->rstamp);
@@ -1491,13 +1556,36 @@ static void hex_scan(struct vg__sig_pfx *x, const struct vg__sig_pf *pf, const s
     }
 }
 
-static int scan_text(struct vg_sigma_ctx *c, const struct pf_db *db, const char *t, size_t n)
+static void lit_hit(uint32_t id, void *arg)
+{
+    on_match(id, 0, 0, 0, arg);
+}
+
+/* Scans text t (low: its lowercased copy, or NULL) with database db. */
+static int scan_text(struct vg_sigma_ctx *c, const struct pf_db *db, const char *t, const uint8_t *low, size_t n)
 {
     struct vg__sig_pfx *x = c->pfx;
     if (n > UINT32_MAX) n = UINT32_MAX;
     c->stats.scans++;
     if (db->tier == PF_T_HEX) {
         hex_scan(x, x->pf, db, (const uint8_t *)t, n);
+        return 0;
+    }
+    if (db->tier == PF_T_LIT) {
+        if (!low) {
+            if (n + 1 > x->lowcap) {
+                size_t nc = x->lowcap ? x->lowcap : 256;
+                while (nc < n + 1) nc *= 2;
+                uint8_t *nb = vg_realloc(x->low, nc);
+                if (!nb) return VG_ENOMEM;
+                x->low = nb;
+                x->lowcap = nc;
+            }
+            vg__sig_lower_copy(x->low, (const uint8_t *)t, n);
+            low = x->low;
+        }
+        vg__litset_scan(db->lits, (const uint8_t *)t, low, n, x->pstamp, x->gen, lit_hit, x);
+        if (db->nre && has_high((const uint8_t *)t, n)) fire_all_re(x, db);
         return 0;
     }
     if (hs_scan(db->db, t ? t : "", (unsigned)n, 0, x->scr, on_match, x) != HS_SUCCESS) return VG_ENOMEM;
@@ -1513,14 +1601,15 @@ static int scan_field(struct vg_sigma_ctx *c, const struct pf_db *db, const stru
     case VG_V_NULL: return 0;
     case VG_V_LIST:
         for (uint32_t i = 0; i < f->v.len; i++) {
-            int rc = scan_text(c, db, f->v.u.list[i].s, f->v.u.list[i].len);
+            int rc = scan_text(c, db, f->v.u.list[i].s, NULL, f->v.u.list[i].len);
             if (rc) return rc;
         }
         return 0;
-    case VG_V_STR: case VG_V_IP: return scan_text(c, db, f->v.u.s, f->v.len);
+    case VG_V_STR: case VG_V_IP:
+        return scan_text(c, db, f->v.u.s, db->tier == PF_T_LIT ? vg__sig_field_low(c, f) : NULL, f->v.len);
     default: {
         const uint8_t *t = vg__sig_vtext(&f->v, buf, sizeof buf, &n);
-        return scan_text(c, db, (const char *)t, n);
+        return scan_text(c, db, (const char *)t, NULL, n);
     }
     }
 }
@@ -1714,7 +1803,7 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
          * (any field counts, so one scan with single-match patterns) */
         const struct pf_db *db = &pf->db[pf->kwdb];
         x->dbstamp[pf->kwdb] = x->gen;
-        if (ev->raw_len && (rc = scan_text(c, db, ev->raw, ev->raw_len)) != 0) return rc;
+        if (ev->raw_len && (rc = scan_text(c, db, ev->raw, NULL, ev->raw_len)) != 0) return rc;
         x->len = 0;
         x->nseg = 0;
         /* A value whose bytes lie inside the raw text, or are the very
@@ -1745,7 +1834,7 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
             return vg_sigma_match_naive(c, ev, hits);
         }
         if (rc) return rc;
-        if (x->len && (rc = scan_text(c, db, x->buf, x->len)) != 0) return rc;
+        if (x->len && (rc = scan_text(c, db, x->buf, NULL, x->len)) != 0) return rc;
     }
 
     c->stats.fired += x->nfired;
