@@ -105,6 +105,11 @@ int vg_detect_corr_load(struct vg_detect *d, const char *path, struct vg_err *er
  * VG_DEFAULT_RULES_DIR). NULL when that directory does not exist. The
  * returned string is static or from the environment. */
 const char *vg_detect_default_pack(void);
+/* "<default pack>/mappings" in buf when that directory exists, else NULL
+ * (also when buf is too small). Callers that leave the pack out
+ * (--no-default-rules) still want Vigil's log source mappings: without
+ * them SigmaHQ rules would run on every event and miss mapped fields. */
+const char *vg_detect_default_mappings(char *buf, size_t n);
 
 /* Threat intel (include/vigil/intel.h): the engine holds a swap slot for
  * an IoC set. Every batch takes the current set once (like the rule set)

@@ -45,7 +45,8 @@ static const char usage_text[] =
     "  or text lines (syslog, auditd, access logs ...).\n"
     "  --rules PATH        more Sigma rules (file or directory, e.g. a SigmaHQ checkout); repeatable\n"
     "  --filters PATH      Sigma filter documents (tuning: AND-ed onto the rules they name); repeatable\n"
-    "  --no-default-rules  leave out Vigil's own rule pack ($VIGIL_RULES or the built-in rules/)\n"
+    "  --no-default-rules  leave out Vigil's own rules ($VIGIL_RULES or the built-in rules/);\n"
+    "                      its log source mappings stay unless --mappings names others\n"
     "  --mappings PATH     log source mappings (default: the pack's mappings/)\n"
     "  --config FILE       Sigma placeholders for |expand (YAML: placeholders: {name: [values]})\n"
     "  --min-level LEVEL   informational|low|medium|high|critical: report only alerts at or above\n"
@@ -868,6 +869,8 @@ static int run(int argc, char **argv)
     if (!no_default && !pack)
         fprintf(stderr, "vigil scan: Vigil's rule pack was not found (set VIGIL_RULES); using --rules only\n");
     if (!pack && !nrules) { fprintf(stderr, "vigil scan: no rules to scan with (give --rules PATH)\n"); goto out; }
+    char mbuf[4096];
+    if (!mappings && !pack) mappings = vg_detect_default_mappings(mbuf, sizeof mbuf); /* the pack's mappings stay */
     struct vg_detect_opts o = {.pack = pack, .rules = rules, .nrules = nrules, .mappings = mappings,
                                .config = config, .min_level = min_level, .filters = filters, .nfilters = nfilters};
     struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;

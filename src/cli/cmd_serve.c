@@ -20,7 +20,7 @@ static const char usage[] =
     "[files], [pipeline], [detect]); flags override it. SIGTERM/SIGINT drain and commit everything, then exit 0.\n"
     "Detection: Vigil's rule pack ($VIGIL_RULES, else the rules/ directory of the source tree the binary\n"
     "was built from) loads by default; --rules adds Sigma rule files or directories (e.g. SigmaHQ);\n"
-    "--no-default-rules leaves the pack out. SIGHUP or POST /api/v1/rules/reload re-reads them all and\n"
+    "--no-default-rules leaves the pack's rules out (its log source mappings stay). SIGHUP or POST /api/v1/rules/reload re-reads them all and\n"
     "swaps the rule set without stopping ingest.\n"
     "Threat intel: --intel adds IoC feeds (STIX 2.1 bundles, MISP events, text/CSV lists; files or\n"
     "directories), --intel-warninglists MISP warninglists whose values never alert; every event is\n"

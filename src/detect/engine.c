@@ -468,6 +468,14 @@ const char *vg_detect_default_pack(void)
 #endif
 }
 
+const char *vg_detect_default_mappings(char *buf, size_t n)
+{
+    const char *pack = vg_detect_default_pack();
+    if (!pack) return NULL;
+    int k = snprintf(buf, n, "%s/mappings", pack);
+    return k > 0 && (size_t)k < n && is_dir(buf) ? buf : NULL;
+}
+
 /* ---- correlation state across restarts ----------------------------------- */
 int vg_detect_corr_save(struct vg_detect *d, const char *path, struct vg_err *err)
 {

@@ -120,11 +120,12 @@ static int detect_start(const struct vg_config *cfg, struct vg_detect **out, str
         printf("rules none (detection off)\n");
         return 0;
     }
+    char mbuf[4096];
     struct vg_detect_opts o = {
         .pack = pack,
         .rules = (const char *const *)cfg->rules,
         .nrules = cfg->nrules,
-        .mappings = cfg->mappings[0] ? cfg->mappings : NULL,
+        .mappings = cfg->mappings[0] ? cfg->mappings : pack ? NULL : vg_detect_default_mappings(mbuf, sizeof mbuf),
         .config = cfg->placeholders[0] ? cfg->placeholders : NULL,
     };
     struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;

@@ -66,8 +66,14 @@ for fn in os.listdir(case):
 total_bytes = sum(os.path.getsize(os.path.join(ev, n)) for n in os.listdir(ev))
 
 
-def scan(*args, timeout=300):
-    p = subprocess.run([t.VIGIL, "scan", "--no-default-rules"] + list(args), stdout=subprocess.PIPE,
+nomap = os.path.join(base, "no-mappings")  # an empty mappings directory: every rule runs on every event
+os.makedirs(nomap)
+
+
+def scan(*args, timeout=300, mappings=True):
+    # the events below carry no Channel/EventID, so these checks run without log source mappings
+    extra = ["--mappings", nomap] if mappings else []
+    p = subprocess.run([t.VIGIL, "scan", "--no-default-rules"] + extra + list(args), stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=timeout)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
@@ -254,6 +260,22 @@ p = subprocess.run([t.VIGIL, "rules", "check", "--json", bad], stdout=subprocess
 rep = json.loads(p.stdout)
 t.check(p.returncode == 1 and rep["rejected"] == 2 and all(r["line"] > 0 and r["column"] > 0 for r in rep["rejections"]),
         "every rejection has file, line and column (%s)" % [(r["line"], r["column"], r["reason"]) for r in rep["rejections"]])
+
+# ---- --no-default-rules keeps Vigil's log source mappings -------------------
+# (without them a process_creation rule would run on every event and never see
+# Security 4688's NewProcessName as Image)
+mev = os.path.join(base, "mapped.jsonl")
+with open(mev, "w") as f:
+    f.write('{"Channel":"Security","EventID":4688,"NewProcessName":"%s","Computer":"h1"}\n' % W)
+    f.write('{"Image":"%s"}\n' % W)
+    f.write('{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Image":"%s"}\n' % W)
+    f.write('{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":3,"Image":"%s"}\n' % W)
+p = subprocess.run([t.VIGIL, "scan", "--no-default-rules", "--rules", rules["a"], "--json", mev], stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, timeout=120, env=dict(os.environ, VIGIL_RULES=pack))
+got = sorted(r["origin"].get("line") or r["origin"].get("record") for r in rows_of(p.stdout.decode()))
+t.check(p.returncode == 0 and got == [1, 3],
+        "--no-default-rules still maps log sources: Security 4688 NewProcessName is Image, no Channel or another "
+        "EventID is not process_creation (lines %s)" % got)
 
 t.cleanup(base)
 t.finish()
