@@ -301,9 +301,9 @@ int main(int argc, char **argv)
     printf("load %.0f ms + compile %.0f ms (prefilter %.0f ms) = %.0f ms; RSS %ld MiB (%ld MiB before loading)\n",
            (t1 - t0) / 1e6, (t2 - t1) / 1e6, pi.compile_ms, (t2 - t0) / 1e6, rss1 / 1024, rss0 / 1024);
     printf("prefilter: %zu rules covered, %zu always evaluated in their log source, %zu unmapped, %zu per-event log source;\n"
-           "           %zu patterns (%zu regex, %zu hash keys) in %zu databases, %zu log source buckets\n",
+           "           %zu patterns (%zu regex, %zu hash keys) in %zu databases (%zu literal sets), %zu log source buckets\n",
            pi.covered, pi.always, pi.unmapped, pi.complex_ls, pi.patterns, pi.regex_patterns, pi.hex_keys,
-           pi.databases, pi.buckets);
+           pi.databases, pi.literal_sets, pi.buckets);
 
     struct vg_sigma_ctx *fast = vg_sigma_ctx_new(set), *naive = vg_sigma_ctx_new(set);
     if (!fast || !naive) { fprintf(stderr, "ctx OOM\n"); return 1; }
@@ -388,8 +388,9 @@ int main(int argc, char **argv)
     double fr = (double)nevents * repeat / (fast_ns / 1e9), nr = naive_events ? naive_events / (naive_ns / 1e9) : 0;
     printf("events: %zu generated (%.0f events/s generator, not timed below)\n", nevents, nevents / (gen_ns / 1e9));
     printf("fast path:  %zu events x %d pass(es) in %.2f s CPU = %.0f events/s on one core\n", nevents, repeat, fast_ns / 1e9, fr);
-    printf("            per event: %.2f scans, %.2f patterns fired, %.2f rules evaluated; %llu naive fallbacks\n",
-           (double)st.scans / st.events, (double)st.fired / st.events, (double)st.evaluated / st.events, (unsigned long long)st.fallback);
+    printf("            per event: %.2f scans (%.2f answered by the value memo), %.2f patterns fired, %.2f rules evaluated; %llu naive fallbacks\n",
+           (double)st.scans / st.events, (double)st.memo_hits / st.events, (double)st.fired / st.events,
+           (double)st.evaluated / st.events, (unsigned long long)st.fallback);
     printf("naive:      %zu events (first %zu of %zu) in %.2f s CPU = %.0f events/s on one core\n", naive_events,
            naive_events, nevents, naive_ns / 1e9, nr);
     if (nr > 0) printf("ratio fast/naive: %.0fx (same events, same run)\n", fr / nr);

@@ -255,6 +255,7 @@ struct vg_sigma_stats {
     uint64_t evaluated;    /* rule programs evaluated */
     uint64_t hits;
     uint64_t vetoed;       /* candidates dropped because a secondary cover group did not fire */
+    uint64_t memo_hits;    /* field scans answered from the per-context value memo (scans counts them too) */
 };
 void vg_sigma_ctx_stats(const struct vg_sigma_ctx *ctx, struct vg_sigma_stats *out);
 /* Evaluates one rule regardless of log source: 1 match, 0 no match, <0 error. */

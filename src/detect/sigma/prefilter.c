@@ -112,6 +112,7 @@ struct vg__sig_pf {
     bool kw_anchored;         /* some keyword pattern is anchored (^..$): values inside the raw text are still scanned */
     bool relit_on;            /* required literals of regexes instead of the regexes (VG_PF_NORELIT=1: off, A/B) */
     bool hex_on;              /* hash keys in hash sets (VG_PF_NOHEX=1 at compile turns it off: A/B measurements) */
+    bool lazy_lit;            /* secondary groups scan unscanned literal sets on demand (VG_PF_NOLAZYLIT=1: off) */
     bool lit_on;              /* field literals in literal sets, anchored (VG_PF_NOLIT=1: Vectorscan, unanchored; A/B) */
     hs_scratch_t *proto;      /* cloned per context */
     /* log sources */
@@ -142,11 +143,34 @@ struct vg__sig_pfx {
     const struct vg__sig_pf *pf;
     char *buf;                /* keywords: the event's string fields, '\n'-separated */
     size_t len, cap;
-    uint32_t *seg, *segfid;   /* start offset and field of each value in buf */
-    uint8_t *seghigh;         /* the value has bytes >= 0x80 */
-    uint32_t nseg, capseg;
     uint8_t *low;             /* lowercased copy of a scanned text that has none cached */
     size_t lowcap;
+    struct pf_memo *memo;     /* PF_MEMO entries: field value -> patterns it fired (NULL: off) */
+    uint32_t *mtry, *mhit;    /* per database: memo lookups and hits in this period */
+    uint8_t *moff;            /* per database: memo off for this period (values rarely repeat) */
+    uint64_t mperiod;         /* events since the counters were reset */
+};
+
+/* The memo: a scan's outcome (which patterns fire) depends only on the
+ * database and the scanned text, and log fields repeat (the same Image,
+ * ParentImage, Company, User ... on thousands of events), so the patterns
+ * a value fired are kept per context and replayed when the same value is
+ * scanned with the same database again. Direct-mapped, exact (the value is
+ * compared byte for byte), for values up to PF_MEMO_LEN bytes that fire at
+ * most PF_MEMO_IDS patterns. A database whose values rarely repeat (a
+ * command line with arguments) stops using it for the rest of the period. */
+#define PF_MEMO (1u << 12)
+#define PF_MEMO_LEN 120
+#define PF_MEMO_IDS 7
+#define PF_MEMO_PERIOD 65536   /* events between counter resets */
+#define PF_MEMO_PROBE 2048     /* lookups before a database's hit rate is judged */
+struct pf_memo {
+    uint64_t h;
+    uint32_t db;              /* database + 1; 0 = empty */
+    uint16_t len;
+    uint8_t nids;
+    uint32_t ids[PF_MEMO_IDS];
+    uint8_t val[PF_MEMO_LEN];
 };
 #define PF_MAX_BUF (16u << 20) /* larger events are matched naively */
 
@@ -1296,6 +1320,7 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     pf->hex_on = !getenv("VG_PF_NOHEX");
     pf->relit_on = !getenv("VG_PF_NORELIT");
     pf->lit_on = !getenv("VG_PF_NOLIT");
+    pf->lazy_lit = !getenv("VG_PF_NOLAZYLIT");
     pf->nrules = (uint32_t)s->nrules;
     pf->rwords = (pf->nrules + 64) / 64;
     pf->always = vg_calloc(pf->nrules + 1, 1);
@@ -1480,6 +1505,13 @@ int vg__sig_pfx_new(struct vg_sigma_ctx *c)
     x->dbstamp = vg_calloc(pf->ndb + 1, sizeof *x->dbstamp);
     if (!x->pstamp || !x->fired || !x->rstamp || !x->okstamp || !x->cand || !x->dbstamp) return VG_ENOMEM;
     if (pf->proto && hs_clone_scratch(pf->proto, &x->scr) != HS_SUCCESS) return VG_ENOMEM;
+    if (!getenv("VG_PF_NOMEMO")) {
+        x->memo = vg_calloc(PF_MEMO, sizeof *x->memo);
+        x->mtry = vg_calloc(pf->ndb + 1, sizeof *x->mtry);
+        x->mhit = vg_calloc(pf->ndb + 1, sizeof *x->mhit);
+        x->moff = vg_calloc(pf->ndb + 1, 1);
+        if (!x->memo || !x->mtry || !x->mhit || !x->moff) return VG_ENOMEM;
+    }
     return 0;
 }
 
@@ -1488,10 +1520,11 @@ void vg__sig_pfx_free(struct vg__sig_pfx *x)
     if (!x) return;
     if (x->scr) hs_free_scratch(x->scr);
     vg_free(x->buf);
-    vg_free(x->seg);
-    vg_free(x->segfid);
-    vg_free(x->seghigh);
     vg_free(x->low);
+    vg_free(x->memo);
+    vg_free(x->mtry);
+    vg_free(x->mhit);
+    vg_free(x->moff);
     vg_free(x->pstamp);
     vg_free(x->fired);
     vg_free(x->rstamp);
@@ -1615,7 +1648,7 @@ static int scan_field(struct vg_sigma_ctx *c, const struct pf_db *db, const stru
 }
 
 /* Appends one value to the scan buffer as its own line. */
-static int seg_add(struct vg__sig_pfx *x, uint32_t fid, const char *t, size_t n)
+static int seg_add(struct vg__sig_pfx *x, const char *t, size_t n)
 {
     if (x->len + n + 1 > x->cap) {
         if (x->len + n + 1 > PF_MAX_BUF) return VG_ETOOBIG;
@@ -1626,23 +1659,6 @@ static int seg_add(struct vg__sig_pfx *x, uint32_t fid, const char *t, size_t n)
         x->buf = nb;
         x->cap = nc;
     }
-    if (x->nseg == x->capseg) {
-        uint32_t nc = x->capseg ? x->capseg * 2 : 64;
-        uint32_t *a = vg_realloc(x->seg, nc * sizeof *a);
-        if (!a) return VG_ENOMEM;
-        x->seg = a;
-        a = vg_realloc(x->segfid, nc * sizeof *a);
-        if (!a) return VG_ENOMEM;
-        x->segfid = a;
-        uint8_t *h = vg_realloc(x->seghigh, nc);
-        if (!h) return VG_ENOMEM;
-        x->seghigh = h;
-        x->capseg = nc;
-    }
-    x->seg[x->nseg] = (uint32_t)x->len;
-    x->segfid[x->nseg] = fid;
-    x->seghigh[x->nseg] = n && has_high((const uint8_t *)t, n);
-    x->nseg++;
     if (n) memcpy(x->buf + x->len, t, n);
     x->len += n;
     x->buf[x->len++] = '\n';
@@ -1657,12 +1673,12 @@ static int seg_field(struct vg__sig_pfx *x, const struct vg_field *f)
     switch (f->v.type) {
     case VG_V_NULL: return 0;
     case VG_V_LIST:
-        for (uint32_t i = 0; i < f->v.len && rc == 0; i++) rc = seg_add(x, f->name, f->v.u.list[i].s, f->v.u.list[i].len);
+        for (uint32_t i = 0; i < f->v.len && rc == 0; i++) rc = seg_add(x, f->v.u.list[i].s, f->v.u.list[i].len);
         return rc;
-    case VG_V_STR: case VG_V_IP: return seg_add(x, f->name, f->v.u.s, f->v.len);
+    case VG_V_STR: case VG_V_IP: return seg_add(x, f->v.u.s, f->v.len);
     default: {
         const uint8_t *t = vg__sig_vtext(&f->v, tb, sizeof tb, &n);
-        return seg_add(x, f->name, (const char *)t, n);
+        return seg_add(x, (const char *)t, n);
     }
     }
 }
@@ -1709,19 +1725,80 @@ static long event_bucket(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf)
     return ch->other;
 }
 
+static uint64_t memo_hash(const uint8_t *b, size_t n, uint32_t d)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)d << 32) ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 31;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, b + i, n - i);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+    }
+    h ^= h >> 29;
+    return h * 0xc4ceb9fe1a85ec53ull;
+}
+
+/* First scan of database d in this event over one string value: answered
+ * from the memo when the value was seen, else scanned and remembered. No
+ * pattern of d has fired yet in this event (each pattern belongs to one
+ * database), so the patterns fired by this scan are exactly the ones the
+ * value fires. */
+static int scan_memo(struct vg_sigma_ctx *c, const struct pf_db *db, uint32_t d, const struct vg_field *f)
+{
+    struct vg__sig_pfx *x = c->pfx;
+    const uint8_t *t = (const uint8_t *)f->v.u.s;
+    size_t n = f->v.len;
+    uint64_t h = memo_hash(t, n, d);
+    struct pf_memo *e = &x->memo[h & (PF_MEMO - 1)];
+    x->mtry[d]++;
+    if (e->h == h && e->db == d + 1 && e->len == n && memcmp(e->val, t, n) == 0) {
+        x->mhit[d]++;
+        c->stats.scans++;
+        c->stats.memo_hits++;
+        for (uint32_t k = 0; k < e->nids; k++) on_match(e->ids[k], 0, 0, 0, x);
+        return 0;
+    }
+    if (x->mtry[d] == PF_MEMO_PROBE && x->mhit[d] < PF_MEMO_PROBE / 8) x->moff[d] = 1;
+    uint32_t before = x->nfired;
+    int rc = scan_field(c, db, f);
+    if (rc) return rc;
+    uint32_t nids = x->nfired - before;
+    if (nids <= PF_MEMO_IDS) {
+        e->h = h;
+        e->db = d + 1;
+        e->len = (uint16_t)n;
+        e->nids = (uint8_t)nids;
+        memcpy(e->ids, x->fired + before, nids * sizeof *e->ids);
+        memcpy(e->val, t, n);
+    }
+    return 0;
+}
+
 /* Scans database d over its field (or, when the Sigma field is absent, its
  * alternatives) and stamps it scanned for this event. */
 static int scan_db(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t d)
 {
     const struct pf_db *db = &pf->db[d];
     int rc;
+    bool first = c->pfx->dbstamp[d] != c->pfx->gen;
     c->pfx->dbstamp[d] = c->pfx->gen;
     /* every leaf of this database lists db->fid (= sf[0]) first and
      * reads the first present field of its list: when sf[0] is there,
      * no leaf looks at an alternative, so scanning it alone is exact
      * (decoded events carry both Image and process.executable ...) */
     const struct vg_field *f0 = vg__sig_get_field(c, db->sf[0]);
-    if (f0) return scan_field(c, db, f0);
+    if (f0) {
+        struct vg__sig_pfx *x = c->pfx;
+        if (first && x->memo && !x->moff[d] && f0->v.type == VG_V_STR && f0->v.len <= PF_MEMO_LEN)
+            return scan_memo(c, db, d, f0);
+        return scan_field(c, db, f0);
+    }
     for (uint32_t k = 1; k < db->nsf; k++) {
         const struct vg_field *f = vg__sig_get_field(c, db->sf[k]);
         if (f && (rc = scan_field(c, db, f)) != 0) return rc;
@@ -1741,7 +1818,7 @@ static int sec_ok(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t 
         for (uint32_t j = 0; j < gr->ndb && scanned; j++) {
             uint32_t d = gr->dbs[j];
             if (x->dbstamp[d] == x->gen) continue;
-            if (pf->db[d].tier == PF_T_HEX) lazy = true; /* a probe of a few hex runs: cheap enough on demand */
+            if (pf->db[d].tier == PF_T_HEX || (pf->db[d].tier == PF_T_LIT && pf->lazy_lit)) lazy = true; /* hex runs, a literal set: cheap enough on demand */
             else scanned = false;
         }
         if (!scanned) continue;
@@ -1794,6 +1871,12 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
     }
     x->nfired = 0;
     x->ncand = 0;
+    if (x->memo && ++x->mperiod == PF_MEMO_PERIOD) { /* judge the hit rates afresh */
+        x->mperiod = 0;
+        memset(x->mtry, 0, (pf->ndb + 1) * sizeof *x->mtry);
+        memset(x->mhit, 0, (pf->ndb + 1) * sizeof *x->mhit);
+        memset(x->moff, 0, pf->ndb + 1);
+    }
     const struct pf_bucket *bk = &pf->bk[b];
     int rc = 0;
     for (uint32_t i = 0; i < bk->nscan; i++)
@@ -1805,7 +1888,6 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         x->dbstamp[pf->kwdb] = x->gen;
         if (ev->raw_len && (rc = scan_text(c, db, ev->raw, NULL, ev->raw_len)) != 0) return rc;
         x->len = 0;
-        x->nseg = 0;
         /* A value whose bytes lie inside the raw text, or are the very
          * bytes of the previous value added (the ECS copy of a source
          * field), adds nothing: every unanchored literal that occurs in it
