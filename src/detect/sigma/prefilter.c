@@ -71,7 +71,7 @@ enum {
 #define PF_HEXFLAG (1u << 31)  /* pattern flags of hex keys (no HS_FLAG_ uses this bit) */
 #define PF_HEXMIN 16           /* shortest hexadecimal key */
 #define PF_RELIT (1u << 30)    /* pattern flags of a literal required by a caseless regex (stripped for Vectorscan) */
-#define PF_RELITMIN 3          /* shortest literal taken from a regex */
+#define PF_RELITMIN 1          /* shortest literal taken from a regex: even one byte is a memchr, cheaper than a Vectorscan prefilter regex */
 static const uint32_t pf_hexlen[] = {16, 32, 40, 64}; /* key lengths: a run's prefix of each is probed */
 #define PF_NHEXLEN 4
 #define PF_HBLOOM (1u << 16)
@@ -110,6 +110,7 @@ struct vg__sig_pf {
     uint32_t nfid;
     int32_t kwdb;
     bool kw_anchored;         /* some keyword pattern is anchored (^..$): values inside the raw text are still scanned */
+    uint32_t relit_min;       /* shortest required literal taken from a regex (VG_PF_RELITMIN) */
     bool relit_on;            /* required literals of regexes instead of the regexes (VG_PF_NORELIT=1: off, A/B) */
     bool hex_on;              /* hash keys in hash sets (VG_PF_NOHEX=1 at compile turns it off: A/B measurements) */
     bool lazy_lit;            /* secondary groups scan unscanned literal sets on demand (VG_PF_NOLAZYLIT=1: off) */
@@ -479,16 +480,18 @@ static bool re_group_ok(const char *s, uint32_t n, uint32_t i)
     if (i + 1 >= n || s[i + 1] != '?') return true;
     return i + 2 < n && strchr(":=!<>", s[i + 2]) && s[i + 2] != 0;
 }
-static int re_literals(const char *s, uint32_t n, uint8_t *out, const uint8_t **lit, uint32_t *len, uint32_t *nb)
+static int re_literals(const char *s, uint32_t n, uint8_t *out, const uint8_t **lit, uint32_t *len, uint32_t *nb,
+                       uint32_t minlen, bool *fold)
 {
     uint32_t o = 0, b = 0, best = 0, run = 0;
+    *fold = false;
     const uint8_t *bestp = NULL;
     uint8_t *runp = out;
     *nb = 0;
     for (uint32_t i = 0; i <= n;) {
         if (i == n || s[i] == '|') {
             if (run > best) { best = run; bestp = runp; }
-            if (best < PF_RELITMIN || b == PF_RE_MAXBR) return 0;
+            if (best < minlen || b == PF_RE_MAXBR) return 0;
             lit[b] = bestp;
             len[b++] = best;
             best = run = 0;
@@ -517,7 +520,10 @@ static int re_literals(const char *s, uint32_t n, uint8_t *out, const uint8_t **
                 if (v >= 0x80) return 0;
                 lc = v;
                 adv = 4;
-            } else if (strchr("dDwWsSbBtnrf", d)) {
+            } else if (d == 'n' || d == 't' || d == 'r') {
+                lc = d == 'n' ? '\n' : d == 't' ? '\t' : '\r';
+                adv = 2;
+            } else if (strchr("dDwWsSbBf", d)) {
                 adv = 2;   /* a class or an assertion: not a literal */
             } else {
                 return 0;
@@ -542,6 +548,13 @@ static int re_literals(const char *s, uint32_t n, uint8_t *out, const uint8_t **
             }
             if (j >= n) return 0;
             adv = j + 1 - i;
+        } else if (c == '[' && i + 3 < n && s[i + 3] == ']' && s[i + 1] != s[i + 2] &&
+                   (s[i + 1] | 0x20) == (s[i + 2] | 0x20) && (s[i + 1] | 0x20) >= 'a' && (s[i + 1] | 0x20) <= 'z') {
+            /* [Pp]: one letter in either case, a caseless literal byte
+             * (the literal then matches a superset of the regex) */
+            lc = s[i + 1] | 0x20;
+            *fold = true;
+            adv = 4;
         } else if (c == '[') {
             uint32_t j = i + 1;
             if (j < n && s[j] == '^') j++;
@@ -621,11 +634,15 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
             /* a leading (?i) makes the whole pattern caseless */
             bool lci = (l->re_flags & 1) != 0, lead = l->re_len[i] > 4 && memcmp(l->re_src[i], "(?i)", 4) == 0;
             lci = lci || lead;
-            int okl = lb ? re_literals(l->re_src[i] + (lead ? 4 : 0), l->re_len[i] - (lead ? 4 : 0), lb, rl, rn, &nb) : 0;
+            bool fold = false;
+            int okl = lb ? re_literals(l->re_src[i] + (lead ? 4 : 0), l->re_len[i] - (lead ? 4 : 0), lb, rl, rn, &nb,
+                                       pf->relit_min, &fold)
+                         : 0;
             if (okl) {
                 /* caseless (i): Unicode folding (K = U+212A) is not ASCII
-                 * folding, so these fire on non-ASCII text like regexes */
-                uint32_t lfl = HS_FLAG_SINGLEMATCH | (lci ? HS_FLAG_CASELESS | PF_RELIT : 0);
+                 * folding, so these fire on non-ASCII text like regexes;
+                 * [Pp] classes only make the literal caseless */
+                uint32_t lfl = HS_FLAG_SINGLEMATCH | (lci ? HS_FLAG_CASELESS | PF_RELIT : fold ? HS_FLAG_CASELESS : 0);
                 for (uint32_t k = 0; k < nb; k++) {
                     long id = lit_expr(e, rl[k], rn[k], false, false) != 0 ? -1 : pat_intern(pf, l->fid[0], lfl, e->data, lci);
                     if (id < 0 || cov_add(&rc, (uint32_t)id) != 0) { vg_free(lb); cov_release(&rc); return VG_ENOMEM; }
@@ -1319,6 +1336,11 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     vg_arena_init(&pf->ar, 256 * 1024);
     pf->hex_on = !getenv("VG_PF_NOHEX");
     pf->relit_on = !getenv("VG_PF_NORELIT");
+    pf->relit_min = PF_RELITMIN;
+    const char *rm = getenv("VG_PF_RELITMIN");
+    int64_t rmv;
+    if (rm && vg_parse_i64(rm, strlen(rm), &rmv) == 0 && rmv >= 1 && rmv <= 8) pf->relit_min = (uint32_t)rmv;
+    if (pf->relit_min < 1) pf->relit_min = 1;
     pf->lit_on = !getenv("VG_PF_NOLIT");
     pf->lazy_lit = !getenv("VG_PF_NOLAZYLIT");
     pf->nrules = (uint32_t)s->nrules;

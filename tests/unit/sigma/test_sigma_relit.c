@@ -46,9 +46,19 @@ static const struct rcase cases[] = {
      {"evil.exe", "evilXexe", "EVIL.EXE", 0}, {1, 0, 0}},
     {"posix-class", "    sel:\n      CommandLine|re: '[[:alpha:]]]xyz'\n    condition: sel", 1,
      {"a]xyz", "]xyz", 0}, {1, 0}},
-    /* kept as regexes: a branch without a 3-byte literal, option settings */
-    {"short-branch", "    sel:\n      CommandLine|re: 'abcdef|gh'\n    condition: sel", 1,
+    /* short literals are covers too: one byte is a memchr */
+    {"short-branch", "    sel:\n      CommandLine|re: 'abcdef|gh'\n    condition: sel", 0,
      {"abcdef", "xgh", "abc", 0}, {1, 1, 0}},
+    {"one-byte", "    sel:\n      CommandLine|re: '\\+.*\\+.*\\+'\n    condition: sel", 0,
+     {"a+b+c+", "++", "+x+", "abc", 0}, {1, 0, 0, 0}},
+    /* [Pp] classes: a caseless literal (a superset of the case-sensitive regex) */
+    {"case-class", "    sel:\n      CommandLine|re: '[Pp]rogram[Dd]ata\\\\'\n    condition: sel", 0,
+     {"C:\\ProgramData\\x", "c:\\programdata\\", "C:\\PROGRAMDATA\\", "C:\\ProgramData", "C:\\pROGRAMdATA\\"}, {1, 1, 0, 0, 0}},
+    {"newline", "    sel:\n      CommandLine|re: 'a\\n\\tb'\n    condition: sel", 0,
+     {"xa\n\tb", "a\\n\\tb", "a\n b", 0}, {1, 0, 0}},
+    /* kept as regexes: a branch without any literal, option settings */
+    {"no-literal", "    sel:\n      CommandLine|re: 'abcdef|\\d+'\n    condition: sel", 1,
+     {"abcdef", "x12", "abc", 0}, {1, 1, 0}},
     {"option", "    sel:\n      CommandLine|re: 'abc(?s)def'\n    condition: sel", 1,
      {"abcdef", "abcDEF", 0}, {1, 0}},
     /* all: the cheapest regex (the literal 'barbaz'); the other is not in the cover */
