@@ -299,6 +299,15 @@ void vg__litset_scan(const struct vg__litset *ls, const uint8_t *t, const uint8_
 size_t vg__litset_count(const struct vg__litset *ls);
 /* dst[i] = vg__sig_lower[src[i]] for n bytes (word at a time). */
 void vg__sig_lower_copy(uint8_t *dst, const uint8_t *src, size_t n);
+/* ASCII lowercase of 8 bytes in a word (A-Z get 0x20, other bytes stay). */
+static inline uint64_t vg__sig_lower8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t b = w & ~high;                     /* low 7 bits of each byte */
+    uint64_t geA = b + ones * (0x80 - 'A');     /* high bit: byte >= 'A' */
+    uint64_t gtZ = b + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
+    return w | (((geA ^ gtZ) & ~w & high) >> 2);
+}
 /* The ASCII-lowercased text of string field f (an indexed slot of this
  * event), computed once per event and shared with the evaluator; NULL when
  * f is not an indexed string field or on OOM. */

@@ -396,16 +396,11 @@ static inline bool eqn(const uint8_t *a, const uint8_t *b, uint32_t n)
 /* ASCII lowercase copy: 8 bytes at a time (A-Z get 0x20, other bytes as they are). */
 void vg__sig_lower_copy(uint8_t *dst, const uint8_t *src, size_t n)
 {
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, src + i, 8);
-        uint64_t b = w & ~high;                   /* low 7 bits of each byte */
-        uint64_t geA = b + ones * (0x80 - 'A');   /* high bit: byte >= 'A' */
-        uint64_t gtZ = b + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
-        uint64_t up = (geA ^ gtZ) & ~w & high;    /* 'A'..'Z' and an ASCII byte */
-        w |= up >> 2;
+        w = vg__sig_lower8(w);
         memcpy(dst + i, &w, 8);
     }
     for (; i < n; i++) dst[i] = vg__sig_lower[src[i]];

@@ -185,11 +185,21 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h)
     return h;
 }
 
+/* Hash of the ASCII-lowercased bytes, a word at a time (channel names). */
 static uint64_t fnv_lower(const uint8_t *b, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) { h ^= vg__sig_lower[b[i]]; h *= 0x100000001b3ull; }
-    return h;
+    uint64_t h = 0xcbf29ce484222325ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ vg__sig_lower8(w)) * 0xff51afd7ed558ccdull;
+        h ^= h >> 31;
+    }
+    uint64_t w = 0;
+    for (size_t k = 0; i + k < n; k++) w |= (uint64_t)vg__sig_lower[b[i + k]] << (8 * k);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    return h ^ (h >> 29);
 }
 
 static uint64_t pat_hash(uint32_t fid, uint32_t flags, const char *expr)
@@ -1771,11 +1781,10 @@ static uint64_t memo_hash(const uint8_t *b, size_t n, uint32_t d)
  * pattern of d has fired yet in this event (each pattern belongs to one
  * database), so the patterns fired by this scan are exactly the ones the
  * value fires. */
-static int scan_memo(struct vg_sigma_ctx *c, const struct pf_db *db, uint32_t d, const struct vg_field *f)
+static int scan_memo(struct vg_sigma_ctx *c, const struct pf_db *db, uint32_t d, const struct vg_field *f,
+                     const uint8_t *t, size_t n)
 {
     struct vg__sig_pfx *x = c->pfx;
-    const uint8_t *t = (const uint8_t *)f->v.u.s;
-    size_t n = f->v.len;
     uint64_t h = memo_hash(t, n, d);
     struct pf_memo *e = &x->memo[h & (PF_MEMO - 1)];
     x->mtry[d]++;
@@ -1817,8 +1826,18 @@ static int scan_db(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t
     const struct vg_field *f0 = vg__sig_get_field(c, db->sf[0]);
     if (f0) {
         struct vg__sig_pfx *x = c->pfx;
-        if (first && x->memo && !x->moff[d] && f0->v.type == VG_V_STR && f0->v.len <= PF_MEMO_LEN)
-            return scan_memo(c, db, d, f0);
+        if (first && x->memo && !x->moff[d]) {
+            /* strings and scalars (an EventID is scanned as its text) */
+            uint8_t ty = f0->v.type;
+            if ((ty == VG_V_STR || ty == VG_V_IP) && f0->v.len <= PF_MEMO_LEN)
+                return scan_memo(c, db, d, f0, (const uint8_t *)f0->v.u.s, f0->v.len);
+            if (ty == VG_V_INT || ty == VG_V_BOOL || ty == VG_V_FLOAT) {
+                char tb[64];
+                size_t tn;
+                const uint8_t *tt = vg__sig_vtext(&f0->v, tb, sizeof tb, &tn);
+                if (tn <= PF_MEMO_LEN) return scan_memo(c, db, d, f0, tt, tn);
+            }
+        }
         return scan_field(c, db, f0);
     }
     for (uint32_t k = 1; k < db->nsf; k++) {
