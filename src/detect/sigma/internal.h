@@ -99,6 +99,9 @@ struct vg__sig_leaf {
     const char *const *ref;              /* LK_FIELDREF: other field names */
     uint32_t *ref_fid;                   /* LK_FIELDREF: their ids */
     int line, col;                       /* where the entry is in the file */
+    struct vg__litset *lits;             /* LK_STR with many values, none `all`: every non-null value's
+                                            patterns as one literal set (vg__sig_leaf_lits), else NULL */
+    uint8_t lits_null;                   /* with lits: some value is null */
 };
 
 /* Postfix program over leaves. */
@@ -169,6 +172,8 @@ struct vg_sigma_set {
     uint32_t fid_kw_dummy;
     struct vg__sig_pf *pf;           /* prefilter (prefilter.c); NULL: naive only */
     uint8_t *fused;                  /* fused[fid]: some leaf of the set reads fid (compile) */
+    struct vg__litset **lsets;       /* leaves' literal sets, for freeing */
+    size_t nlsets;
     uint32_t nfused;
     _Atomic long refs;               /* vg_sigma_set_ref/unref */
 };
@@ -266,6 +271,9 @@ const uint8_t *vg__sig_vtext(const struct vg_value *v, char *buf, size_t bufsz, 
 void vg__sig_hits_reset(struct vg_sigma_ctx *c);
 int vg__sig_hit_add(struct vg_sigma_ctx *c, const struct vg_sigma_rule *r, const struct vg_event *ev);
 int vg__sig_hits_done(struct vg_sigma_ctx *c, const struct vg_sigma_hit **hits);
+
+/* Builds leaf literal sets for the set's rules (compile). 0 or VG_ENOMEM. */
+int vg__sig_leaf_lits(struct vg_sigma_set *s);
 
 /* Prefilter (prefilter.c). */
 int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err);

@@ -127,15 +127,20 @@ static void sort_idx(uint32_t *idx, uint32_t *tmp, uint32_t n, const uint64_t *k
 
 /* Window counts for choosing keys: an open-addressing map w -> count. */
 struct wmap {
-    uint32_t *w, *c, mask;
+    uint32_t *w, *c, *last, mask; /* last: literal index + 1 that counted the window last */
 };
 
-static uint32_t *wmap_slot(struct wmap *m, uint32_t w)
+static inline uint32_t wmap_h(const struct wmap *m, uint32_t w)
 {
-    uint32_t h = (w * LS_M) & m->mask;
+    return (uint32_t)(((uint64_t)w * 0x9e3779b97f4a7c15ull) >> 32) & m->mask;
+}
+
+static uint32_t wmap_slot(struct wmap *m, uint32_t w)
+{
+    uint32_t h = wmap_h(m, w);
     while (m->c[h] && m->w[h] != w) h = (h + 1) & m->mask;
     m->w[h] = w;
-    return &m->c[h];
+    return h;
 }
 
 static int byte_weight(uint8_t c)
@@ -162,7 +167,9 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     uint32_t *idx = NULL, *tmp = NULL;
     struct wmap wm = {0};
     if (!ls) return NULL;
-    vg_arena_init(&ls->ar, 64 * 1024);
+    size_t est = 2048;       /* one chunk for a typical set: entries twice, literals, table, bitmaps */
+    for (uint32_t i = 0; i < n; i++) est += 2 * sizeof(struct ls_ent) + lits[i].len + 2 * sizeof(struct ls_slot) + 16;
+    vg_arena_init(&ls->ar, est < (1u << 20) ? est : (1u << 20));
     ls->ent = vg_arena_alloc(&ls->ar, (n + 1) * sizeof *ls->ent);
     keys = vg_malloc((n + 1) * sizeof *keys);
     idx = vg_malloc((n + 1) * sizeof *idx);
@@ -171,8 +178,9 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     while (wsz < 2 * (n + 1) * 8) wsz *= 2; /* windows: up to (len - 3) per literal, capped below */
     wm.w = vg_calloc(wsz, sizeof *wm.w);
     wm.c = vg_calloc(wsz, sizeof *wm.c);
+    wm.last = vg_calloc(wsz, sizeof *wm.last);
     wm.mask = wsz - 1;
-    if (!ls->ent || !keys || !idx || !tmp || !wm.w || !wm.c) goto fail;
+    if (!ls->ent || !keys || !idx || !tmp || !wm.w || !wm.c || !wm.last) goto fail;
     ls->minlen = UINT32_MAX;
     ls->wmin = UINT32_MAX;
     /* copies (lowercased unless cased); window counts of unanchored literals */
@@ -194,16 +202,11 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
                 uint8_t lw[4];
                 for (int q = 0; q < 4; q++) lw[q] = vg__sig_lower[b[o + q]];
                 memcpy(&w, lw, 4);
-                bool seen = false;
-                for (uint32_t p = 0; p < o && !seen; p++) {
-                    uint8_t pw[4];
-                    for (int q = 0; q < 4; q++) pw[q] = vg__sig_lower[b[p + q]];
-                    seen = memcmp(pw, lw, 4) == 0;
-                }
-                if (seen) continue;
-                uint32_t *c = wmap_slot(&wm, w);
-                if (*c == 0) nw++;
-                (*c)++;
+                uint32_t h = wmap_slot(&wm, w);
+                if (wm.last[h] == ls->nent) continue; /* this literal counted it already */
+                wm.last[h] = ls->nent;
+                if (wm.c[h] == 0) nw++;
+                wm.c[h]++;
             }
         }
     }
@@ -239,7 +242,7 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
                 for (int q = 0; q < 4; q++) ww[q] = vg__sig_lower[e->b[o + q]];
                 uint32_t w;
                 memcpy(&w, ww, 4);
-                uint32_t h = (w * LS_M) & wm.mask, cnt = 0;
+                uint32_t h = wmap_h(&wm, w), cnt = 0;
                 while (wm.c[h] && wm.w[h] != w) h = (h + 1) & wm.mask;
                 cnt = wm.c[h];
                 int wt = byte_weight(ww[0]) + byte_weight(ww[1]) + byte_weight(ww[2]) + byte_weight(ww[3]);
@@ -355,6 +358,7 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     vg_free(tmp);
     vg_free(wm.w);
     vg_free(wm.c);
+    vg_free(wm.last);
     return ls;
 fail:
     vg_free(keys);
@@ -362,6 +366,7 @@ fail:
     vg_free(tmp);
     vg_free(wm.w);
     vg_free(wm.c);
+    vg_free(wm.last);
     vg__litset_free(ls);
     return NULL;
 }

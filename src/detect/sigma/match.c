@@ -287,11 +287,129 @@ static bool val_match(struct vg_sigma_ctx *c, const struct vg__sig_val *v, const
     return false;
 }
 
+/* ---- leaf literal sets: a long list of simple values in one scan ---- */
+#define LEAF_LITS_MIN 6   /* patterns: below this the loop is as fast */
+
+/* A pattern a literal set can stand for: the whole literal with its anchors. */
+static bool simple_pat(const struct vg__sig_pat *p)
+{
+    return p->len > 0 && p->len <= UINT16_MAX &&
+           (p->kind == PK_EQ || p->kind == PK_PREFIX || p->kind == PK_SUFFIX || p->kind == PK_CONTAINS);
+}
+
+int vg__sig_leaf_lits(struct vg_sigma_set *s)
+{
+    struct vg__lit *lv = NULL;
+    size_t caplv = 0;
+    int rc = 0;
+    if (getenv("VG_SIGMA_NOLEAFLITS")) return 0; /* A/B and the differential test */
+    for (size_t r = 0; r < s->nrules && rc == 0; r++) {
+        struct vg_sigma_prog *p = s->rules[r]->prog;
+        if (!p || s->rules[r]->kind != VG_SIGMA_RULE) continue;
+        for (uint32_t li = 0; li < p->nleaf && rc == 0; li++) {
+            struct vg__sig_leaf *l = &p->leaf[li];
+            if (l->kind != LK_STR || l->all || l->lits) continue;
+            size_t n = 0;
+            bool ok = true, hasnull = false;
+            for (uint32_t i = 0; i < l->nval && ok; i++) {
+                if (l->val[i].is_null) { hasnull = true; continue; }
+                for (uint32_t k = 0; k < l->val[i].npat && ok; k++) ok = simple_pat(&l->val[i].pat[k]);
+                n += l->val[i].npat;
+            }
+            if (!ok || n < LEAF_LITS_MIN || n > UINT32_MAX / 2) continue;
+            if (n > caplv) {
+                struct vg__lit *nl = vg_realloc(lv, n * sizeof *nl);
+                if (!nl) { rc = VG_ENOMEM; break; }
+                lv = nl;
+                caplv = n;
+            }
+            size_t m = 0;
+            for (uint32_t i = 0; i < l->nval; i++) {
+                if (l->val[i].is_null) continue;
+                for (uint32_t k = 0; k < l->val[i].npat; k++) {
+                    const struct vg__sig_pat *pt = &l->val[i].pat[k];
+                    lv[m++] = (struct vg__lit){.b = pt->b, .len = pt->len, .id = (uint32_t)m, .cased = pt->cased,
+                                               .st = pt->kind == PK_EQ || pt->kind == PK_PREFIX,
+                                               .en = pt->kind == PK_EQ || pt->kind == PK_SUFFIX};
+                }
+            }
+            if (s->nlsets % 64 == 0) {
+                struct vg__litset **nl = vg_realloc(s->lsets, (s->nlsets + 64) * sizeof *nl);
+                if (!nl) { rc = VG_ENOMEM; break; }
+                s->lsets = nl;
+            }
+            struct vg__litset *ls = vg__litset_build(lv, (uint32_t)m);
+            if (!ls) { rc = VG_ENOMEM; break; }
+            s->lsets[s->nlsets++] = ls;
+            l->lits = ls;
+            l->lits_null = hasnull;
+        }
+    }
+    vg_free(lv);
+    return rc;
+}
+
+static void lit_found(uint32_t id, void *arg)
+{
+    (void)id;
+    *(bool *)arg = true;
+}
+
+/* Does any literal of ls occur in text t (n bytes; low: lowercased or NULL)? */
+static bool lits_in(struct vg_sigma_ctx *c, const struct vg__litset *ls, const uint8_t *t, const uint8_t *low, size_t n)
+{
+    uint8_t sb[256];
+    uint8_t *tmp = NULL;
+    if (!low) {
+        if (n <= sizeof sb) {
+            low = sb;
+        } else {
+            tmp = vg_arena_alloc(&c->lar, n + 1);
+            if (!tmp) { /* no memory: compare through a copy-free path is not available; be exact anyway */
+                uint8_t *h = vg_malloc(n + 1);
+                if (!h) return false;
+                vg__sig_lower_copy(h, t, n);
+                bool f = false;
+                vg__litset_scan(ls, t, h, n, NULL, 0, lit_found, &f);
+                vg_free(h);
+                return f;
+            }
+            low = tmp;
+        }
+        vg__sig_lower_copy((uint8_t *)low, t, n);
+    }
+    bool found = false;
+    vg__litset_scan(ls, t, low, n, NULL, 0, lit_found, &found);
+    return found;
+}
+
+static bool leaf_lits(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l, const struct vg_field *f)
+{
+    const struct vg_value *fv = &f->v;
+    if (fv->type == VG_V_LIST) {
+        for (uint32_t i = 0; i < fv->len; i++)
+            if (lits_in(c, l->lits, (const uint8_t *)fv->u.list[i].s, NULL, fv->u.list[i].len)) return true;
+        return false;
+    }
+    if (fv->type == VG_V_STR || fv->type == VG_V_IP)
+        return lits_in(c, l->lits, (const uint8_t *)fv->u.s, fv->len ? field_low(c, f) : NULL, fv->len);
+    char buf[64];
+    size_t n;
+    const uint8_t *t = vg__sig_vtext(fv, buf, sizeof buf, &n);
+    return lits_in(c, l->lits, t, NULL, n);
+}
+
 static bool leaf_str(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l)
 {
     const struct vg_field *f = leaf_field(c, l);
     bool fnull = !f || f->v.type == VG_V_NULL;
     bool any = false;
+    if (l->lits) {
+        /* no `all`: the OR of every value (null ones match a null field) */
+        any = fnull ? l->lits_null : leaf_lits(c, l, f);
+        if (l->neq) return !fnull && !any;
+        return any;
+    }
     for (uint32_t i = 0; i < l->nval; i++) {
         const struct vg__sig_val *v = &l->val[i];
         bool r = v->is_null ? fnull : (!fnull && val_match(c, v, f));

@@ -42,6 +42,8 @@ void vg_sigma_set_unref(struct vg_sigma_set *s)
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1) return;
     vg__sig_pf_free(s->pf);
     vg_free(s->fused);
+    for (size_t i = 0; i < s->nlsets; i++) vg__litset_free(s->lsets[i]);
+    vg_free(s->lsets);
     for (size_t i = 0; i < s->ncodes; i++) pcre2_code_free(s->codes[i]);
     vg_free(s->codes);
     if (s->mctx) pcre2_match_context_free(s->mctx);
@@ -961,6 +963,7 @@ int vg_sigma_compile_report(struct vg_sigma_set *s, struct vg_sigma_report *rep,
         if (rc) return vg_err_set(err, rc, "out of memory resolving mappings");
     }
     if (mark_used_fields(s) != 0) return vg_err_set(err, VG_ENOMEM, "out of memory marking used fields");
+    if (vg__sig_leaf_lits(s) != 0) return vg_err_set(err, VG_ENOMEM, "out of memory building value sets");
     int rc = vg__sig_pf_build(s, err);
     if (rc) return rc;
     s->compiled = true;

@@ -4,14 +4,38 @@
  * regression cases and on 20,000 generated Windows events
  * (bench/gen_sysmon.c). Also checks that the prefilter is really in use
  * (far fewer rule evaluations than naive) and that the generated events do
- * produce alerts, so the comparison is not vacuous. */
+ * produce alerts, so the comparison is not vacuous. A third evaluator, the
+ * naive one over the same rules compiled without leaf literal sets (long
+ * value lists as one literal scan, VG_SIGMA_NOLEAFLITS), must agree too. */
 #include "common.h"
 #include "evtx_json.h"
 #include "gen_sysmon.h"
 #include <dirent.h>
 
-static struct vg_sigma_set *g_set;
-static struct vg_sigma_ctx *g_fast, *g_naive;
+static struct vg_sigma_set *g_set, *g_set_ref;
+static struct vg_sigma_ctx *g_fast, *g_naive, *g_ref;
+
+/* The same rules compiled without leaf literal sets (VG_SIGMA_NOLEAFLITS):
+ * its naive evaluator loops over every value, the reference for both
+ * evaluators of g_set, which test long value lists with one literal scan. */
+static struct vg_sigma_set *load_ref(void)
+{
+    char path[4096];
+    struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
+    struct vg_err err = VG_ERR_INIT;
+    struct vg_sigma_set *s = vg_sigma_set_new();
+    snprintf(path, sizeof path, "%s/rules/mappings", src_dir());
+    if (!s || vg_sigma_load_mappings(s, path, &err) != 0) return NULL;
+    for (size_t i = 0; i < VG_ARRAY_LEN(active_dirs); i++) {
+        snprintf(path, sizeof path, "%s/sigma/%s", shared_dir(), active_dirs[i]);
+        if (vg_sigma_load_path(s, path, &rep) != 0) return NULL;
+    }
+    vg_sigma_report_release(&rep);
+    setenv("VG_SIGMA_NOLEAFLITS", "1", 1);
+    int rc = vg_sigma_compile(s, &err);
+    unsetenv("VG_SIGMA_NOLEAFLITS");
+    return rc == 0 ? s : NULL;
+}
 
 static int setup(void **st)
 {
@@ -19,6 +43,8 @@ static int setup(void **st)
     char path[4096];
     struct vg_sigma_report rep = VG_SIGMA_REPORT_INIT;
     struct vg_err err = VG_ERR_INIT;
+    g_set_ref = load_ref();
+    if (!g_set_ref || !(g_ref = vg_sigma_ctx_new(g_set_ref))) return -1;
     g_set = vg_sigma_set_new();
     snprintf(path, sizeof path, "%s/rules/mappings", src_dir());
     if (vg_sigma_load_mappings(g_set, path, &err) != 0) return -1;
@@ -43,7 +69,9 @@ static int teardown(void **st)
     (void)st;
     vg_sigma_ctx_free(g_fast);
     vg_sigma_ctx_free(g_naive);
+    vg_sigma_ctx_free(g_ref);
     vg_sigma_set_free(g_set);
+    vg_sigma_set_free(g_set_ref);
     return 0;
 }
 
@@ -53,21 +81,24 @@ static size_t g_windows_hits; /* hits by rules with product: windows (unmapped r
 /* Compares both evaluators on ev; returns the number of hits (or -1 on a difference). */
 static int compare(const struct vg_event *ev, const char *what)
 {
-    const struct vg_sigma_hit *hf, *hn;
+    const struct vg_sigma_hit *hf, *hn, *hr;
     int nf = vg_sigma_match(g_fast, ev, &hf);
     int nn = vg_sigma_match_naive(g_naive, ev, &hn);
-    assert_true(nf >= 0 && nn >= 0);
-    bool same = nf == nn;
+    int nr = vg_sigma_match_naive(g_ref, ev, &hr);
+    assert_true(nf >= 0 && nn >= 0 && nr >= 0);
+    bool same = nf == nn && nf == nr;
     for (int i = 0; same && i < nf; i++) {
-        same = hf[i].rule == hn[i].rule && hf[i].nfields == hn[i].nfields;
-        for (uint32_t k = 0; same && k < hf[i].nfields; k++) same = hf[i].fields[k] == hn[i].fields[k];
+        same = hf[i].rule == hn[i].rule && hf[i].nfields == hn[i].nfields && hf[i].nfields == hr[i].nfields &&
+               strcmp(hf[i].rule->title, hr[i].rule->title) == 0;
+        for (uint32_t k = 0; same && k < hf[i].nfields; k++) same = hf[i].fields[k] == hn[i].fields[k] && hf[i].fields[k] == hr[i].fields[k];
     }
     g_windows_hits = 0;
     for (int i = 0; i < nf; i++) g_windows_hits += hf[i].rule->product && strcmp(hf[i].rule->product, "windows") == 0;
     if (!same) {
-        printf("DIFFERENT %s: fast %d hits, naive %d\n", what, nf, nn);
+        printf("DIFFERENT %s: fast %d hits, naive %d, naive without leaf literal sets %d\n", what, nf, nn, nr);
         for (int i = 0; i < nf; i++) printf("  fast:  %s\n", hf[i].rule->title);
         for (int i = 0; i < nn; i++) printf("  naive: %s\n", hn[i].rule->title);
+        for (int i = 0; i < nr; i++) printf("  ref:   %s\n", hr[i].rule->title);
         return -1;
     }
     return nf;
