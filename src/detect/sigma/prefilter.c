@@ -1586,9 +1586,15 @@ static void fire_all_re(struct vg__sig_pfx *x, const struct pf_db *db)
 
 static bool has_high(const uint8_t *t, size_t n)
 {
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++) acc |= t[i];
-    return acc & 0x80;
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++) acc |= t[i];
+    return (acc & 0x8080808080808080ull) != 0;
 }
 
 /* Hash-key lookup: every maximal run of hex digits of at least PF_HEXMIN
@@ -1782,10 +1788,10 @@ static uint64_t memo_hash(const uint8_t *b, size_t n, uint32_t d)
  * database), so the patterns fired by this scan are exactly the ones the
  * value fires. */
 static int scan_memo(struct vg_sigma_ctx *c, const struct pf_db *db, uint32_t d, const struct vg_field *f,
-                     const uint8_t *t, size_t n)
+                     const uint8_t *t, size_t n, uint64_t hint)
 {
     struct vg__sig_pfx *x = c->pfx;
-    uint64_t h = memo_hash(t, n, d);
+    uint64_t h = hint ? hint : memo_hash(t, n, d);
     struct pf_memo *e = &x->memo[h & (PF_MEMO - 1)];
     x->mtry[d]++;
     if (e->h == h && e->db == d + 1 && e->len == n && memcmp(e->val, t, n) == 0) {
@@ -1813,7 +1819,7 @@ static int scan_memo(struct vg_sigma_ctx *c, const struct pf_db *db, uint32_t d,
 
 /* Scans database d over its field (or, when the Sigma field is absent, its
  * alternatives) and stamps it scanned for this event. */
-static int scan_db(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t d)
+static int scan_db(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t d, uint64_t hint)
 {
     const struct pf_db *db = &pf->db[d];
     int rc;
@@ -1830,12 +1836,12 @@ static int scan_db(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t
             /* strings and scalars (an EventID is scanned as its text) */
             uint8_t ty = f0->v.type;
             if ((ty == VG_V_STR || ty == VG_V_IP) && f0->v.len <= PF_MEMO_LEN)
-                return scan_memo(c, db, d, f0, (const uint8_t *)f0->v.u.s, f0->v.len);
+                return scan_memo(c, db, d, f0, (const uint8_t *)f0->v.u.s, f0->v.len, hint);
             if (ty == VG_V_INT || ty == VG_V_BOOL || ty == VG_V_FLOAT) {
                 char tb[64];
                 size_t tn;
                 const uint8_t *tt = vg__sig_vtext(&f0->v, tb, sizeof tb, &tn);
-                if (tn <= PF_MEMO_LEN) return scan_memo(c, db, d, f0, tt, tn);
+                if (tn <= PF_MEMO_LEN) return scan_memo(c, db, d, f0, tt, tn, 0);
             }
         }
         return scan_field(c, db, f0);
@@ -1866,7 +1872,7 @@ static int sec_ok(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf, uint32_t 
         for (uint32_t j = 0; lazy && j < gr->ndb; j++) {
             uint32_t d = gr->dbs[j];
             int rc;
-            if (x->dbstamp[d] != x->gen && (rc = scan_db(c, pf, d)) != 0) return rc;
+            if (x->dbstamp[d] != x->gen && (rc = scan_db(c, pf, d, 0)) != 0) return rc;
         }
         bool any = false;
         for (uint32_t k = 0; k < gr->n && !any; k++) any = x->pstamp[gr->ids[k]] == x->gen;
@@ -1920,8 +1926,25 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
     }
     const struct pf_bucket *bk = &pf->bk[b];
     int rc = 0;
+    /* hash the string values the memo will look up and prefetch their
+     * entries, so the lookups below find them in cache */
+    uint64_t hints[64];
+    uint32_t nh = bk->nscan < 64 ? bk->nscan : 64;
+    for (uint32_t i = 0; i < nh; i++) {
+        uint32_t d = bk->scan[i];
+        hints[i] = 0;
+        if (!x->memo || x->moff[d] || pf->db[d].nsf == 0) continue;
+        const struct vg_field *f0 = vg__sig_get_field(c, pf->db[d].sf[0]);
+        if (f0 && (f0->v.type == VG_V_STR || f0->v.type == VG_V_IP) && f0->v.len <= PF_MEMO_LEN) {
+            hints[i] = memo_hash((const uint8_t *)f0->v.u.s, f0->v.len, d);
+            const char *me = (const char *)&x->memo[hints[i] & (PF_MEMO - 1)];
+            __builtin_prefetch(me);
+            __builtin_prefetch(me + 64);
+            __builtin_prefetch(me + 128);
+        }
+    }
     for (uint32_t i = 0; i < bk->nscan; i++)
-        if ((rc = scan_db(c, pf, bk->scan[i])) != 0) return rc;
+        if ((rc = scan_db(c, pf, bk->scan[i], i < nh ? hints[i] : 0)) != 0) return rc;
     if (bk->kw) {
         /* keywords: the raw text, then every string field laid end to end
          * (any field counts, so one scan with single-match patterns) */
