@@ -99,9 +99,11 @@ struct vg__sig_leaf {
     const char *const *ref;              /* LK_FIELDREF: other field names */
     uint32_t *ref_fid;                   /* LK_FIELDREF: their ids */
     int line, col;                       /* where the entry is in the file */
-    struct vg__litset *lits;             /* LK_STR with many values, none `all`: every non-null value's
-                                            patterns as one literal set (vg__sig_leaf_lits), else NULL */
+    struct vg__litset *lits;             /* LK_STR with many values, not `all`: the simple patterns
+                                            (equals/startswith/endswith/contains) of every non-null value
+                                            as one literal set (vg__sig_leaf_lits), else NULL */
     uint8_t lits_null;                   /* with lits: some value is null */
+    uint8_t lits_rest;                   /* with lits: some patterns are not in it (globs), tried one by one */
 };
 
 /* Postfix program over leaves. */

@@ -309,14 +309,16 @@ int vg__sig_leaf_lits(struct vg_sigma_set *s)
         for (uint32_t li = 0; li < p->nleaf && rc == 0; li++) {
             struct vg__sig_leaf *l = &p->leaf[li];
             if (l->kind != LK_STR || l->all || l->lits) continue;
-            size_t n = 0;
-            bool ok = true, hasnull = false;
-            for (uint32_t i = 0; i < l->nval && ok; i++) {
+            size_t n = 0, rest = 0;
+            bool hasnull = false;
+            for (uint32_t i = 0; i < l->nval; i++) {
                 if (l->val[i].is_null) { hasnull = true; continue; }
-                for (uint32_t k = 0; k < l->val[i].npat && ok; k++) ok = simple_pat(&l->val[i].pat[k]);
-                n += l->val[i].npat;
+                for (uint32_t k = 0; k < l->val[i].npat; k++) {
+                    if (simple_pat(&l->val[i].pat[k])) n++;
+                    else rest++;
+                }
             }
-            if (!ok || n < LEAF_LITS_MIN || n > UINT32_MAX / 2) continue;
+            if (n < LEAF_LITS_MIN || n > UINT32_MAX / 2) continue;
             if (n > caplv) {
                 struct vg__lit *nl = vg_realloc(lv, n * sizeof *nl);
                 if (!nl) { rc = VG_ENOMEM; break; }
@@ -328,6 +330,7 @@ int vg__sig_leaf_lits(struct vg_sigma_set *s)
                 if (l->val[i].is_null) continue;
                 for (uint32_t k = 0; k < l->val[i].npat; k++) {
                     const struct vg__sig_pat *pt = &l->val[i].pat[k];
+                    if (!simple_pat(pt)) continue;
                     lv[m++] = (struct vg__lit){.b = pt->b, .len = pt->len, .id = (uint32_t)m, .cased = pt->cased,
                                                .st = pt->kind == PK_EQ || pt->kind == PK_PREFIX,
                                                .en = pt->kind == PK_EQ || pt->kind == PK_SUFFIX};
@@ -343,6 +346,7 @@ int vg__sig_leaf_lits(struct vg_sigma_set *s)
             s->lsets[s->nlsets++] = ls;
             l->lits = ls;
             l->lits_null = hasnull;
+            l->lits_rest = rest > 0;
         }
     }
     vg_free(lv);
@@ -399,14 +403,47 @@ static bool leaf_lits(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l, cons
     return lits_in(c, l->lits, t, NULL, n);
 }
 
+/* The patterns of l a literal set does not cover, against f (not null). */
+static bool rest_match(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l, const struct vg_field *f)
+{
+    char buf[64];
+    const struct vg_value *fv = &f->v;
+    size_t n;
+    const uint8_t *t, *low = NULL;
+    if (fv->type == VG_V_LIST) {
+        for (uint32_t e = 0; e < fv->len; e++)
+            for (uint32_t i = 0; i < l->nval; i++)
+                for (uint32_t k = 0; k < l->val[i].npat; k++) {
+                    const struct vg__sig_pat *p = &l->val[i].pat[k];
+                    if (!simple_pat(p) && pat_match(p, (const uint8_t *)fv->u.list[e].s, NULL, fv->u.list[e].len)) return true;
+                }
+        return false;
+    }
+    if (fv->type == VG_V_STR || fv->type == VG_V_IP) {
+        t = (const uint8_t *)fv->u.s;
+        n = fv->len;
+        if (n > 0) low = field_low(c, f);
+    } else {
+        t = vg__sig_vtext(fv, buf, sizeof buf, &n);
+    }
+    for (uint32_t i = 0; i < l->nval; i++)
+        for (uint32_t k = 0; k < l->val[i].npat; k++) {
+            const struct vg__sig_pat *p = &l->val[i].pat[k];
+            if (!simple_pat(p) && pat_match(p, t, low, n)) return true;
+        }
+    return false;
+}
+
 static bool leaf_str(struct vg_sigma_ctx *c, const struct vg__sig_leaf *l)
 {
     const struct vg_field *f = leaf_field(c, l);
     bool fnull = !f || f->v.type == VG_V_NULL;
     bool any = false;
     if (l->lits) {
-        /* no `all`: the OR of every value (null ones match a null field) */
+        /* no `all`: the OR of every value (null ones match a null field);
+         * the simple patterns in one scan, the others (globs) one by one */
         any = fnull ? l->lits_null : leaf_lits(c, l, f);
+        if (!any && !fnull && l->lits_rest) any = rest_match(c, l, f);
         if (l->neq) return !fnull && !any;
         return any;
     }
