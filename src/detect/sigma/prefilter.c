@@ -174,6 +174,7 @@ struct pf_memo {
     uint8_t val[PF_MEMO_LEN];
 };
 #define PF_MAX_BUF (16u << 20) /* larger events are matched naively */
+#define PF_KW_COVER 32        /* byte ranges remembered per event by the keyword buffer */
 
 /* ------------------------------------------------------------------ */
 /* compile: patterns                                                   */
@@ -1952,25 +1953,35 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         x->dbstamp[pf->kwdb] = x->gen;
         if (ev->raw_len && (rc = scan_text(c, db, ev->raw, NULL, ev->raw_len)) != 0) return rc;
         x->len = 0;
-        /* A value whose bytes lie inside the raw text, or are the very
-         * bytes of the previous value added (the ECS copy of a source
-         * field), adds nothing: every unanchored literal that occurs in it
-         * occurs in what was scanned already. Decoders point most values
-         * into the raw text, so this skips most of a decoded event. */
-        bool skip = ev->raw && ev->raw_len && !pf->kw_anchored;
-        uintptr_t raw = (uintptr_t)ev->raw, rawend = skip ? raw + ev->raw_len : 0; /* addresses: values may live elsewhere */
-        const char *prev = NULL;
-        uint32_t prevlen = 0;
+        /* A value whose bytes lie inside text already scanned adds nothing:
+         * every unanchored literal that occurs in it occurs there. Decoders
+         * point most values into the raw text, so this skips most of a
+         * decoded event. Covered byte ranges: the raw text and every value added so far. A
+         * value lying inside one (an ECS copy sharing its source's bytes, a
+         * basename or user name cut out of a path or DOMAIN\user) holds no
+         * unanchored literal that the scan of that range misses. */
+        uintptr_t cov[2 * PF_KW_COVER];
+        uint32_t ncov = 0;
+        bool skip = !pf->kw_anchored;
+        if (skip && ev->raw && ev->raw_len) {
+            cov[0] = (uintptr_t)ev->raw; /* addresses: values may live elsewhere */
+            cov[1] = cov[0] + ev->raw_len;
+            ncov = 1;
+        }
         for (uint32_t i = 0; i < ev->nfields && rc == 0; i++) {
             const struct vg_field *f = &ev->fields[i];
             uint8_t t = f->v.type;
             if (t == VG_V_STR || t == VG_V_IP) {
-                const char *v = f->v.u.s;
-                if (!pf->kw_anchored && v && ((v == prev && f->v.len <= prevlen) ||
-                                              (skip && (uintptr_t)v >= raw && (uintptr_t)v + f->v.len <= rawend))) continue;
-                prev = v;
-                prevlen = f->v.len;
+                uintptr_t v = (uintptr_t)f->v.u.s, ve = v + f->v.len;
+                bool inside = false;
+                for (uint32_t k = 0; skip && v && k < ncov && !inside; k++) inside = v >= cov[2 * k] && ve <= cov[2 * k + 1];
+                if (inside) continue;
                 rc = seg_field(x, f);
+                if (skip && v && f->v.len >= 8 && ncov < PF_KW_COVER) {
+                    cov[2 * ncov] = v;
+                    cov[2 * ncov + 1] = ve;
+                    ncov++;
+                }
             } else if (t == VG_V_LIST) {
                 rc = seg_field(x, f);
             }
