@@ -219,3 +219,57 @@ def vsid(rev, auth, subs):
 
 def vsystime(y, mo, dow, d, h, mi, s, ms):
     return (0x12, struct.pack("<8H", y, mo, dow, d, h, mi, s, ms))
+
+
+def fuzz_seeds():
+    """Small inputs for fuzz/fuzz_binxml.c: chunk bodies from offset 512
+    (records framed) and bare BinXml streams. Returns {name: bytes}."""
+    seeds = {}
+
+    def body(c):
+        return bytes(c.b[512:])
+
+    c = Chunk()
+    c.record(("el", "Event", [("xmlns", [("s", "http://x")])],
+              [("el", "System", [], [("el", "EventID", [("Qualifiers", [("s", "0")])], [("s", "4624")])]),
+               ("el", "B", [("n", [("s", "a&b"), ("cref", 65), ("eref", "amp")])], [("cdata", "x<y")]),
+               ("pi", "t", "d")]))
+    seeds["plain_records"] = body(c)
+    c = Chunk()
+    vals = [vstr("hello"), vansi(b"ans\xe9i"), vint(3, -5), vint(6, 65000), vint(9, -5), vint(0xB, 1.5), vint(0xC, 3.25),
+            vint(0xD, 1), (0x0E, b"\x01\xab"), vguid("12345678-9abc-def0-1234-56789abcdef0"), vint(0x11, 0x01D6CFB8FDB462CB),
+            vsystime(2020, 12, 5, 11, 12, 28, 1, 177), vsid(1, 5, [21, 1, 2, 500]), vint(0x14, 0xABC), vint(0x15, 0xABC),
+            (0x81, u16("one\0two\0")), varr(0x08, "<I", [1, 2]), (0, b""), (0x10, struct.pack("<I", 4))]
+    tmpl = ("el", "Event", [], [("el", "EventData", [], [("el", "Data", [("Name", [("s", "v%d" % i)])], [("opt" if t == 0 else "sub", i, t)])
+                                                          for i, (t, _) in enumerate(vals)])])
+    c.record(("tmpl", "all", tmpl, vals))
+    c.record(("tmpl", "all", None, vals))
+    seeds["template_values"] = body(c)
+    c = Chunk()
+    inner = ("el", "EventData", [], [("el", "Data", [("Name", [("s", "k")])], [("sub", 0, 1)])])
+    c.record(("tmpl", "outer", ("el", "Event", [], [("el", "System", [], [("el", "EventID", [], [("sub", 0, 6)])]), ("sub", 1, 0x21)]),
+              [vint(6, 4624), (0x21, ("bx", ("tmpl", "inner", inner, [vstr("val")])))]))
+    c.record(("tmpl", "outer", None, [vint(6, 4625), (0x21, ("bx", ("el0", "UD", [], [("el0", "X", [], [("s", "p")])])))]))
+    seeds["nested_binxml"] = body(c)
+    c = Chunk()
+    c.record(("el0", "Event", [("xmlns", [("s", "x")])], [("el0", "Data", [("Name", [("s", "Threat Name")])], [("s", "HackTool")])]))
+    seeds["no_dependency_id"] = body(c)
+    c = Chunk()
+    c.record(("tmpl", "opt", ("el", "Event", [], [("el", "A", [("at", [("opt", 0, 1)])], [("opt", 0, 1)]),
+                                                   ("el", "B", [], [("sub", 1, 0x81)])]), [(0, b""), (0x81, b"")]))
+    seeds["optional_empty"] = body(c)
+    # bare streams (no record framing)
+    for name, data in list(seeds.items()):
+        rs = struct.unpack("<I", data[4:8])[0]
+        seeds["stream_" + name] = data[24:rs - 4]
+    return seeds
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for name, data in sorted(fuzz_seeds().items()):
+        with open(os.path.join(out, name + ".bin"), "wb") as f:
+            f.write(data)
