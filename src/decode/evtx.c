@@ -261,6 +261,7 @@ static inline uint64_t le64(const unsigned char *p) { return (uint64_t)le32(p) |
 #define EVTX_HEADER 4096u
 #define EVTX_CHUNK 65536u
 #define CHUNK_HEADER 512u
+#define MAX_CANDIDATES (1u << 20) /* free-space records noted per file */
 
 static int64_t filetime_ns(uint64_t ft)
 {
@@ -330,6 +331,8 @@ struct reader {
     size_t nids, capids;
     struct pending *pend;    /* native failures, in file order */
     size_t npend, cappend;
+    struct pending *cand;    /* record framings found in chunk free space */
+    size_t ncand, capcand;
     struct vg_buf xml;       /* the native renderer's output, reused */
     struct vg__bx_cache cache;
 };
@@ -584,29 +587,29 @@ static int render(struct reader *r, const unsigned char *chunk, size_t p, struct
     return vg__binxml_render(chunk, EVTX_CHUNK, p + 24, size - 28, &r->cache, &r->xml, err);
 }
 
-/* Deleted records left in a chunk's free space: framing checked byte by
- * byte after the free-space offset; counted when their id is not a live
- * one, emitted (when asked for) when they render. */
-static int scan_free_space(struct reader *r, const unsigned char *chunk, size_t from, unsigned flags)
+/* Deleted records left in a chunk's free space: record signatures after
+ * the free-space offset whose framing holds (size, size copy). Only noted
+ * here; read_native_first counts them once every live id is known. */
+static int find_free_space(struct reader *r, const unsigned char *chunk, uint32_t ci, size_t from)
 {
     size_t q = from < CHUNK_HEADER ? CHUNK_HEADER : from;
-    while (q + 28 <= EVTX_CHUNK) {
-        if (!valid_record(chunk, q, EVTX_CHUNK)) {
+    while (q + 28 <= EVTX_CHUNK && r->ncand < MAX_CANDIDATES) {
+        const unsigned char *sig = memchr(chunk + q, '*', EVTX_CHUNK - 28 - q + 1);
+        if (!sig) break;
+        q = (size_t)(sig - chunk);
+        if (sig[1] != '*' || sig[2] || sig[3] || !valid_record(chunk, q, EVTX_CHUNK)) {
             q++;
             continue;
         }
-        uint32_t size = le32(chunk + q + 4);
-        uint64_t id = le64(chunk + q + 8);
-        if (!delivered(r, id)) {
-            r->st->recovered++;
-            if (flags & VG_EVTX_RECOVERED) {
-                struct vg_err e = VG_ERR_INIT;
-                int rc = render(r, chunk, q, &e);
-                if (rc == VG_ENOMEM) return rc;
-                if (rc == 0 && (rc = emit_xml(r, r->xml.data, r->xml.len, id, true))) return rc;
-            }
+        if (r->ncand == r->capcand) {
+            size_t nc = r->capcand ? r->capcand * 2 : 64;
+            struct pending *n = vg_realloc(r->cand, nc * sizeof *n);
+            if (!n) return VG_ENOMEM;
+            r->cand = n;
+            r->capcand = nc;
         }
-        q += size;
+        r->cand[r->ncand++] = (struct pending){.id = le64(chunk + q + 8), .chunk = ci, .off = (uint32_t)q};
+        q += le32(chunk + q + 4);
     }
     return 0;
 }
@@ -685,11 +688,9 @@ static int read_native_first(struct reader *r, const char *path, unsigned flags,
         goto out;
     }
     char first_native[160] = "";
-    uint32_t nchunks = 0;
     for (uint32_t ci = 0; ci < 65536; ci++) {
         got = pread(fd, chunk, EVTX_CHUNK, (off_t)EVTX_HEADER + (off_t)ci * EVTX_CHUNK);
         if (got < (ssize_t)CHUNK_HEADER) break;
-        nchunks = ci + 1;
         if (got < (ssize_t)EVTX_CHUNK) memset(chunk + got, 0, EVTX_CHUNK - (size_t)got);
         if (memcmp(chunk, "ElfChnk\0", 8) != 0) continue; /* unused or damaged chunk */
         vg__binxml_cache_reset(&r->cache, chunk);
@@ -716,17 +717,30 @@ static int read_native_first(struct reader *r, const char *path, unsigned flags,
             }
             p += size; /* records are packed back to back */
         }
+        if (got == (ssize_t)EVTX_CHUNK && free_off >= CHUNK_HEADER && free_off < EVTX_CHUNK &&
+            (rc = find_free_space(r, chunk, ci, free_off)))
+            goto out;
     }
     st->records = framed;
-    /* deleted records in free space need every live id: a second look */
+    /* deleted records: counted when their id is not a live one, emitted
+     * (when asked for) when they render */
     if (r->nids) qsort(r->ids, r->nids, sizeof *r->ids, cmp_u64);
-    for (uint32_t ci = 0; ci < nchunks; ci++) {
-        got = pread(fd, chunk, EVTX_CHUNK, (off_t)EVTX_HEADER + (off_t)ci * EVTX_CHUNK);
-        if (got != (ssize_t)EVTX_CHUNK || memcmp(chunk, "ElfChnk\0", 8) != 0) continue;
-        uint32_t free_off = le32(chunk + 48);
-        if (free_off < CHUNK_HEADER || free_off >= EVTX_CHUNK) continue;
-        vg__binxml_cache_reset(&r->cache, chunk);
-        if ((rc = scan_free_space(r, chunk, free_off, flags))) goto out;
+    uint32_t loaded = UINT32_MAX;
+    for (size_t k = 0; k < r->ncand; k++) {
+        struct pending *cd = &r->cand[k];
+        if (delivered(r, cd->id)) continue;
+        st->recovered++;
+        if (!(flags & VG_EVTX_RECOVERED)) continue;
+        if (cd->chunk != loaded) {
+            got = pread(fd, chunk, EVTX_CHUNK, (off_t)EVTX_HEADER + (off_t)cd->chunk * EVTX_CHUNK);
+            if (got != (ssize_t)EVTX_CHUNK) continue;
+            loaded = cd->chunk;
+            vg__binxml_cache_reset(&r->cache, chunk);
+        }
+        struct vg_err e = VG_ERR_INIT;
+        int x = render(r, chunk, cd->off, &e);
+        if (x == VG_ENOMEM) { rc = vg_err_set(err, x, "evtx: out of memory"); goto out; }
+        if (x == 0 && (rc = emit_xml(r, r->xml.data, r->xml.len, cd->id, true))) goto out;
     }
     if (r->npend) {
         rc = libevtx_fallback(r, path, framed, err);
@@ -767,6 +781,7 @@ int vg_evtx_read_file(const char *path, unsigned flags, struct vg_batch *batch, 
     int rc = mode && mode[0] == '1' ? read_libevtx_first(r, path, flags, err) : read_native_first(r, path, flags, err);
     vg_free(r->ids);
     vg_free(r->pend);
+    vg_free(r->cand);
     vg_buf_release(&r->xml);
     vg_free(r);
     return rc;
