@@ -1,12 +1,14 @@
-/* EVTX files (libevtx) and Windows event XML (expat) -> events; the
- * FORMAT decoder "evtx" for single XML records. XML elements become the
- * same dotted leaves evtx_dump's JSON gives (Event.System.EventID,
+/* EVTX files and Windows event XML (expat) -> events; the FORMAT decoder
+ * "evtx" for single XML records. EVTX records are framed natively and
+ * rendered to XML by Vigil's own BinXML decoder (binxml.c); libevtx only
+ * reads the records it rejects (or everything, in the libevtx-first order
+ * VG_EVTX_LIBEVTX=1 selects), and records neither can read are kept as
+ * decode-failed events. XML elements become the same dotted leaves
+ * evtx_dump's JSON gives (Event.System.EventID,
  * Event.System.Provider.#attributes.Name, Event.EventData.<Data Name>), fed
  * through the json decoder's mapping context (json_map.h), so EVTX and its
- * JSON rendering produce the same bare, dotted and ECS names.
- * Records libevtx cannot read are framed natively (file/chunk/record
- * headers only) and kept as decode-failed events; see include/vigil/evtx.h
- * and docs/internals/json.md. */
+ * JSON rendering produce the same bare, dotted and ECS names. See
+ * include/vigil/evtx.h, docs/internals/json.md and evtx-binxml.md. */
 #include "vigil/evtx.h"
 #include "vigil/decode.h"
 #include "json_map.h"
