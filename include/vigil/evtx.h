@@ -1,14 +1,17 @@
 /* Windows EVTX files and Windows event XML records.
  *
- * vg_evtx_read_file reads every record of an .evtx file through libevtx,
- * turns its XML into an event (raw = the record's XML; fields mapped exactly
- * like evtx_dump JSON by the json decoder: EventData names bare, System
- * names, ECS) and hands it to a callback. Records libevtx cannot read
- * (Debian's libevtx 20181227 fails on some recent files) are not lost: the
- * file's record framing is walked natively, and each unread record becomes
- * an event flagged VG_EV_DECODE_FAILED whose raw is the record's binary XML
- * and whose fields hold its record id, write time and the UTF-16 strings
- * found in it (message); stats count them.
+ * vg_evtx_read_file walks an .evtx file's framing natively and renders each
+ * record's Binary XML with Vigil's own decoder (src/decode/binxml.c) into
+ * the XML text libevtx would print; records it cannot render go to libevtx
+ * instead (Debian's libevtx 20181227, which in turn fails on some recent
+ * files). The XML becomes an event (raw = the record's XML; fields mapped
+ * exactly like evtx_dump JSON by the json decoder: EventData names bare,
+ * System names, ECS) handed to a callback. Records neither can read are not
+ * lost: each becomes an event flagged VG_EV_DECODE_FAILED whose raw is the
+ * record's binary XML and whose fields hold its record id, write time and
+ * the UTF-16 strings found in it (message); stats count them.
+ * VG_EVTX_LIBEVTX=1 in the environment selects the older libevtx-first
+ * order (for A/B comparisons).
  *
  * The FORMAT decoder "evtx" (src/decode/evtx.c) decodes one Windows event
  * XML record (`<Event xmlns=...>`), e.g. from HTTP ingest. */
@@ -19,11 +22,13 @@
 
 struct vg_evtx_stats {
     uint64_t records;        /* records the file holds (libevtx's count, or the native framing's when larger) */
-    uint64_t decoded;        /* read by libevtx and decoded from XML */
-    uint64_t unreadable;     /* libevtx could not read them: emitted as decode-failed events from raw framing */
+    uint64_t decoded;        /* rendered to XML (natively or by libevtx) and decoded */
+    uint64_t unreadable;     /* neither decoder could read them: emitted as decode-failed events from raw framing */
     uint64_t lost;           /* could not be read at all (not even framed): only counted */
-    uint64_t recovered;      /* deleted records libevtx finds in chunk free space (emitted only with VG_EVTX_RECOVERED) */
-    char first_error[256];   /* libevtx's message for the first unreadable record, "" if none */
+    uint64_t recovered;      /* deleted records found in chunk free space (emitted only with VG_EVTX_RECOVERED) */
+    char first_error[256];   /* why the first unreadable record failed ("native: ...; libevtx: ..."), "" if none */
+    uint64_t native;         /* of decoded: rendered by the native BinXML decoder */
+    uint64_t libevtx;        /* of decoded: the native decoder failed, libevtx read them */
 };
 
 /* Called once per record with an event on `batch` (already decoded, id

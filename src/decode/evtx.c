@@ -1,15 +1,18 @@
-/* EVTX files (libevtx) and Windows event XML (expat) -> events; the
- * FORMAT decoder "evtx" for single XML records. XML elements become the
- * same dotted leaves evtx_dump's JSON gives (Event.System.EventID,
+/* EVTX files and Windows event XML (expat) -> events; the FORMAT decoder
+ * "evtx" for single XML records. EVTX records are framed natively and
+ * rendered to XML by Vigil's own BinXML decoder (binxml.c); libevtx only
+ * reads the records it rejects (or everything, in the libevtx-first order
+ * VG_EVTX_LIBEVTX=1 selects), and records neither can read are kept as
+ * decode-failed events. XML elements become the same dotted leaves
+ * evtx_dump's JSON gives (Event.System.EventID,
  * Event.System.Provider.#attributes.Name, Event.EventData.<Data Name>), fed
  * through the json decoder's mapping context (json_map.h), so EVTX and its
- * JSON rendering produce the same bare, dotted and ECS names.
- * Records libevtx cannot read are framed natively (file/chunk/record
- * headers only) and kept as decode-failed events; see include/vigil/evtx.h
- * and docs/internals/json.md. */
+ * JSON rendering produce the same bare, dotted and ECS names. See
+ * include/vigil/evtx.h, docs/internals/json.md and evtx-binxml.md. */
 #include "vigil/evtx.h"
 #include "vigil/decode.h"
 #include "json_map.h"
+#include "binxml.h"
 #include <expat.h>
 #include <fcntl.h>
 #include <libevtx.h>
@@ -260,6 +263,7 @@ static inline uint64_t le64(const unsigned char *p) { return (uint64_t)le32(p) |
 #define EVTX_HEADER 4096u
 #define EVTX_CHUNK 65536u
 #define CHUNK_HEADER 512u
+#define MAX_CANDIDATES (1u << 20) /* free-space records noted per file */
 
 static int64_t filetime_ns(uint64_t ft)
 {
@@ -313,13 +317,26 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A live record the native decoder could not render: where to find it again. */
+struct pending {
+    uint64_t id, ft;
+    uint32_t chunk, off, size;
+    bool done;               /* libevtx read it after all */
+};
+
 struct reader {
     struct vg_batch *batch;
     vg_evtx_record_fn fn;
     void *ctx;
     struct vg_evtx_stats *st;
-    uint64_t *ids;           /* record ids libevtx delivered */
+    uint64_t *ids;           /* record ids delivered as decoded events */
     size_t nids, capids;
+    struct pending *pend;    /* native failures, in file order */
+    size_t npend, cappend;
+    struct pending *cand;    /* record framings found in chunk free space */
+    size_t ncand, capcand;
+    struct vg_buf xml;       /* the native renderer's output, reused */
+    struct vg__bx_cache cache;
 };
 
 static int remember_id(struct reader *r, uint64_t id)
@@ -425,23 +442,11 @@ static void lib_error(struct vg_evtx_stats *st, libevtx_error_t **le)
     libevtx_error_free(le);
 }
 
-static int emit_record(struct reader *r, libevtx_record_t *rec, libevtx_error_t **le, bool recovered)
+/* One record's XML (from either decoder) -> decoded event -> callback. */
+static int emit_xml(struct reader *r, const char *xml, size_t n, uint64_t id, bool recovered)
 {
-    size_t sz = 0;
-    uint64_t id = 0;
-    if (libevtx_record_get_utf8_xml_string_size(rec, &sz, le) != 1 || sz == 0) return 1;
-    if (sz > XML_MAX_LEN + 1) return 1;
-    uint8_t *xml = vg_malloc(sz);
-    if (!xml) return VG_ENOMEM;
-    if (libevtx_record_get_utf8_xml_string(rec, xml, sz, le) != 1) {
-        vg_free(xml);
-        return 1;
-    }
-    libevtx_record_get_identifier(rec, &id, le);
-    size_t n = strnlen((const char *)xml, sz);
     struct vg_event *ev = vg_batch_push(r->batch);
-    int rc = ev ? vg_event_set_raw(ev, (const char *)xml, n) : VG_ENOMEM;
-    vg_free(xml);
+    int rc = ev ? vg_event_set_raw(ev, xml, n) : VG_ENOMEM;
     if (rc) return rc;
     ev->recv_ts = vg_now_ns();
     ev->collector = "evtx";
@@ -460,13 +465,31 @@ static int emit_record(struct reader *r, libevtx_record_t *rec, libevtx_error_t 
     return r->fn(r->ctx, r->batch, ev);
 }
 
-int vg_evtx_read_file(const char *path, unsigned flags, struct vg_batch *batch, vg_evtx_record_fn fn, void *ctx,
-                      struct vg_evtx_stats *st, struct vg_err *err)
+/* Returns 1 when libevtx cannot give the record's XML, else emit_xml's code. */
+static int emit_record(struct reader *r, libevtx_record_t *rec, libevtx_error_t **le, bool recovered)
 {
-    struct vg_evtx_stats local;
-    if (!st) st = &local;
-    memset(st, 0, sizeof *st);
-    struct reader r = {.batch = batch, .fn = fn, .ctx = ctx, .st = st};
+    size_t sz = 0;
+    uint64_t id = 0;
+    if (libevtx_record_get_utf8_xml_string_size(rec, &sz, le) != 1 || sz == 0) return 1;
+    if (sz > XML_MAX_LEN + 1) return 1;
+    uint8_t *xml = vg_malloc(sz);
+    if (!xml) return VG_ENOMEM;
+    if (libevtx_record_get_utf8_xml_string(rec, xml, sz, le) != 1) {
+        vg_free(xml);
+        return 1;
+    }
+    libevtx_record_get_identifier(rec, &id, le);
+    int rc = emit_xml(r, (const char *)xml, strnlen((const char *)xml, sz), id, recovered);
+    vg_free(xml);
+    return rc;
+}
+
+/* The libevtx-first reader (VG_EVTX_LIBEVTX=1): every record through
+ * libevtx, then the native framing for the ones it did not deliver. Kept
+ * for A/B comparisons with the native path. */
+static int read_libevtx_first(struct reader *r, const char *path, unsigned flags, struct vg_err *err)
+{
+    struct vg_evtx_stats *st = r->st;
     libevtx_file_t *f = NULL;
     libevtx_error_t *le = NULL;
     int rc = 0, fd = -1;
@@ -484,21 +507,21 @@ int vg_evtx_read_file(const char *path, unsigned flags, struct vg_batch *batch, 
         for (int i = 0; i < n; i++) {
             libevtx_record_t *rec = NULL;
             int e = 1;
-            if (libevtx_file_get_record_by_index(f, i, &rec, &le) == 1) e = emit_record(&r, rec, &le, false);
+            if (libevtx_file_get_record_by_index(f, i, &rec, &le) == 1) e = emit_record(r, rec, &le, false);
             if (rec) libevtx_record_free(&rec, NULL);
             if (e < 0) { rc = e; goto out; }
             if (e > 0) { lib_failed++; lib_error(st, &le); }
         }
         if (libevtx_file_get_number_of_recovered_records(f, &nrec, &le) != 1) libevtx_error_free(&le);
-        if (r.nids) qsort(r.ids, r.nids, sizeof *r.ids, cmp_u64);
+        if (r->nids) qsort(r->ids, r->nids, sizeof *r->ids, cmp_u64);
         for (int i = 0; i < nrec; i++) {
             libevtx_record_t *rec = NULL;
             uint64_t id = 0;
             if (libevtx_file_get_recovered_record_by_index(f, i, &rec, &le) == 1 &&
-                libevtx_record_get_identifier(rec, &id, &le) == 1 && !delivered(&r, id)) {
+                libevtx_record_get_identifier(rec, &id, &le) == 1 && !delivered(r, id)) {
                 st->recovered++;
                 if (flags & VG_EVTX_RECOVERED) {
-                    int e = emit_record(&r, rec, &le, true);
+                    int e = emit_record(r, rec, &le, true);
                     if (e < 0) { libevtx_record_free(&rec, NULL); rc = e; goto out; }
                 }
             }
@@ -510,14 +533,14 @@ int vg_evtx_read_file(const char *path, unsigned flags, struct vg_batch *batch, 
     }
     /* Always cross-check with the native framing: a record libevtx did not
      * deliver (failed, or not even counted) becomes a decode-failed event. */
-    if (r.nids) qsort(r.ids, r.nids, sizeof *r.ids, cmp_u64);
+    if (r->nids) qsort(r->ids, r->nids, sizeof *r->ids, cmp_u64);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         rc = vg_err_set(err, VG_EIO, "evtx: cannot open %s", path);
         goto out;
     }
     uint64_t framed = 0;
-    rc = walk_native(&r, fd, &framed, err);
+    rc = walk_native(r, fd, &framed, err);
     if (rc == VG_EFORMAT && opened && st->decoded) rc = 0; /* libevtx read it; the header was just odd */
     if (rc) goto out;
     if (framed > st->records) st->records = framed;
@@ -526,6 +549,242 @@ out:
     if (fd >= 0) close(fd);
     if (opened) libevtx_file_close(f, NULL);
     libevtx_file_free(&f, NULL);
-    vg_free(r.ids);
+    return rc;
+}
+
+/* ---- native-first reader ------------------------------------------------ */
+
+static int add_pending(struct reader *r, uint32_t chunk, uint32_t off, uint32_t size, uint64_t id, uint64_t ft)
+{
+    if (r->npend == r->cappend) {
+        size_t nc = r->cappend ? r->cappend * 2 : 16;
+        struct pending *n = vg_realloc(r->pend, nc * sizeof *n);
+        if (!n) return VG_ENOMEM;
+        r->pend = n;
+        r->cappend = nc;
+    }
+    r->pend[r->npend++] = (struct pending){.id = id, .ft = ft, .chunk = chunk, .off = off, .size = size};
+    return 0;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+    const struct pending *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static bool valid_record(const unsigned char *chunk, size_t p, size_t limit)
+{
+    if (p > limit || limit - p < 28 || le32(chunk + p) != 0x00002a2au) return false;
+    uint32_t size = le32(chunk + p + 4);
+    return size >= 28 && size <= limit - p && le32(chunk + p + size - 4) == size;
+}
+
+/* Renders the record at chunk offset p natively; 0 and r->xml filled, or a
+ * negative code (message in err). */
+static int render(struct reader *r, const unsigned char *chunk, size_t p, struct vg_err *err)
+{
+    vg_buf_reset(&r->xml);
+    uint32_t size = le32(chunk + p + 4);
+    return vg__binxml_render(chunk, EVTX_CHUNK, p + 24, size - 28, &r->cache, &r->xml, err);
+}
+
+/* Deleted records left in a chunk's free space: record signatures after
+ * the free-space offset whose framing holds (size, size copy). Only noted
+ * here; read_native_first counts them once every live id is known. */
+static int find_free_space(struct reader *r, const unsigned char *chunk, uint32_t ci, size_t from)
+{
+    size_t q = from < CHUNK_HEADER ? CHUNK_HEADER : from;
+    while (q + 28 <= EVTX_CHUNK && r->ncand < MAX_CANDIDATES) {
+        const unsigned char *sig = memchr(chunk + q, '*', EVTX_CHUNK - 28 - q + 1);
+        if (!sig) break;
+        q = (size_t)(sig - chunk);
+        if (sig[1] != '*' || sig[2] || sig[3] || !valid_record(chunk, q, EVTX_CHUNK)) {
+            q++;
+            continue;
+        }
+        if (r->ncand == r->capcand) {
+            size_t nc = r->capcand ? r->capcand * 2 : 64;
+            struct pending *n = vg_realloc(r->cand, nc * sizeof *n);
+            if (!n) return VG_ENOMEM;
+            r->cand = n;
+            r->capcand = nc;
+        }
+        r->cand[r->ncand++] = (struct pending){.id = le64(chunk + q + 8), .chunk = ci, .off = (uint32_t)q};
+        q += le32(chunk + q + 4);
+    }
+    return 0;
+}
+
+/* libevtx for the records the native decoder failed on (and for any record
+ * libevtx frames that the native walk did not). */
+static int libevtx_fallback(struct reader *r, const char *path, uint64_t framed, struct vg_err *err)
+{
+    struct vg_evtx_stats *st = r->st;
+    libevtx_file_t *f = NULL;
+    libevtx_error_t *le = NULL;
+    int rc = 0;
+    (void)err;
+    if (libevtx_file_initialize(&f, &le) != 1) {
+        libevtx_error_free(&le);
+        return 0; /* the pending records stay unreadable */
+    }
+    if (libevtx_file_open(f, path, libevtx_get_access_flags_read(), &le) != 1) {
+        lib_error(st, &le);
+        libevtx_file_free(&f, NULL);
+        return 0;
+    }
+    int n = 0;
+    uint64_t extra = 0;
+    if (libevtx_file_get_number_of_records(f, &n, &le) != 1) lib_error(st, &le);
+    qsort(r->pend, r->npend, sizeof *r->pend, cmp_pending);
+    if (r->nids) qsort(r->ids, r->nids, sizeof *r->ids, cmp_u64);
+    size_t nids_native = r->nids; /* delivered() below only looks at the sorted prefix */
+    for (int i = 0; i < n; i++) {
+        libevtx_record_t *rec = NULL;
+        uint64_t id = 0;
+        int e = 1;
+        if (libevtx_file_get_record_by_index(f, i, &rec, &le) == 1 && libevtx_record_get_identifier(rec, &id, &le) == 1) {
+            size_t keep = r->nids;
+            r->nids = nids_native;
+            bool seen = delivered(r, id);
+            r->nids = keep;
+            if (seen) {
+                e = 0;
+            } else {
+                struct pending key = {.id = id};
+                struct pending *pd = bsearch(&key, r->pend, r->npend, sizeof *r->pend, cmp_pending);
+                e = emit_record(r, rec, &le, false);
+                if (e == 0) {
+                    st->libevtx++;
+                    if (pd) pd->done = true;
+                    else extra++;
+                }
+            }
+        }
+        if (rec) libevtx_record_free(&rec, NULL);
+        if (e < 0) { rc = e; break; }
+        if (e > 0) lib_error(st, &le);
+        libevtx_error_free(&le);
+    }
+    libevtx_file_close(f, NULL);
+    libevtx_file_free(&f, NULL);
+    if ((uint64_t)(n > 0 ? n : 0) > framed + extra) st->lost = (uint64_t)n - framed - extra;
+    if (st->records < framed + extra) st->records = framed + extra;
+    return rc;
+}
+
+static int read_native_first(struct reader *r, const char *path, unsigned flags, struct vg_err *err)
+{
+    struct vg_evtx_stats *st = r->st;
+    int rc = 0;
+    uint64_t framed = 0;
+    unsigned char *chunk = vg_malloc(EVTX_CHUNK);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (!chunk) { rc = vg_err_set(err, VG_ENOMEM, "evtx: out of memory"); goto out; }
+    if (fd < 0) { rc = vg_err_set(err, VG_EIO, "evtx: cannot open %s", path); goto out; }
+    r->xml.cap_limit = XML_MAX_LEN;
+    ssize_t got = pread(fd, chunk, EVTX_HEADER, 0);
+    if (got < 128 || memcmp(chunk, "ElfFile\0", 8) != 0) {
+        rc = vg_err_set(err, VG_EFORMAT, "evtx: not an EVTX file (no ElfFile header)");
+        goto out;
+    }
+    char first_native[160] = "";
+    for (uint32_t ci = 0; ci < 65536; ci++) {
+        got = pread(fd, chunk, EVTX_CHUNK, (off_t)EVTX_HEADER + (off_t)ci * EVTX_CHUNK);
+        if (got < (ssize_t)CHUNK_HEADER) break;
+        if (got < (ssize_t)EVTX_CHUNK) memset(chunk + got, 0, EVTX_CHUNK - (size_t)got);
+        if (memcmp(chunk, "ElfChnk\0", 8) != 0) continue; /* unused or damaged chunk */
+        vg__binxml_cache_reset(&r->cache, chunk);
+        uint32_t free_off = le32(chunk + 48);
+        size_t limit = (size_t)got;
+        if (free_off >= CHUNK_HEADER && free_off <= limit) limit = free_off;
+        size_t p = CHUNK_HEADER;
+        while (valid_record(chunk, p, limit)) {
+            uint32_t size = le32(chunk + p + 4);
+            uint64_t id = le64(chunk + p + 8), ft = le64(chunk + p + 16);
+            framed++;
+            struct vg_err e = VG_ERR_INIT;
+            int x = render(r, chunk, p, &e);
+            if (x == 0) {
+                rc = emit_xml(r, r->xml.data, r->xml.len, id, false);
+                if (rc) goto out;
+                st->native++;
+            } else if (x == VG_ENOMEM) {
+                rc = vg_err_set(err, x, "evtx: out of memory");
+                goto out;
+            } else {
+                if (!first_native[0]) snprintf(first_native, sizeof first_native, "%.150s", e.msg);
+                if ((rc = add_pending(r, ci, (uint32_t)p, size, id, ft))) goto out;
+            }
+            p += size; /* records are packed back to back */
+        }
+        if (got == (ssize_t)EVTX_CHUNK && free_off >= CHUNK_HEADER && free_off < EVTX_CHUNK &&
+            (rc = find_free_space(r, chunk, ci, free_off)))
+            goto out;
+    }
+    st->records = framed;
+    /* deleted records: counted when their id is not a live one, emitted
+     * (when asked for) when they render */
+    if (r->nids) qsort(r->ids, r->nids, sizeof *r->ids, cmp_u64);
+    uint32_t loaded = UINT32_MAX;
+    for (size_t k = 0; k < r->ncand; k++) {
+        struct pending *cd = &r->cand[k];
+        if (delivered(r, cd->id)) continue;
+        st->recovered++;
+        if (!(flags & VG_EVTX_RECOVERED)) continue;
+        if (cd->chunk != loaded) {
+            got = pread(fd, chunk, EVTX_CHUNK, (off_t)EVTX_HEADER + (off_t)cd->chunk * EVTX_CHUNK);
+            if (got != (ssize_t)EVTX_CHUNK) continue;
+            loaded = cd->chunk;
+            vg__binxml_cache_reset(&r->cache, chunk);
+        }
+        struct vg_err e = VG_ERR_INIT;
+        int x = render(r, chunk, cd->off, &e);
+        if (x == VG_ENOMEM) { rc = vg_err_set(err, x, "evtx: out of memory"); goto out; }
+        if (x == 0 && (rc = emit_xml(r, r->xml.data, r->xml.len, cd->id, true))) goto out;
+    }
+    if (r->npend) {
+        rc = libevtx_fallback(r, path, framed, err);
+        if (rc) goto out;
+        for (size_t k = 0; k < r->npend; k++) {
+            struct pending *pd = &r->pend[k];
+            if (pd->done) continue;
+            got = pread(fd, chunk, EVTX_CHUNK, (off_t)EVTX_HEADER + (off_t)pd->chunk * EVTX_CHUNK);
+            if (got < (ssize_t)(pd->off + pd->size)) { st->lost++; continue; }
+            if (!st->unreadable) {
+                char lib[256];
+                snprintf(lib, sizeof lib, "%s", st->first_error);
+                snprintf(st->first_error, sizeof st->first_error, "native: %.150s%s%.80s", first_native,
+                         lib[0] ? "; libevtx: " : "", lib);
+            }
+            if ((rc = emit_unread(r, chunk + pd->off, pd->size, pd->id, pd->ft))) goto out;
+        }
+    }
+out:
+    if (fd >= 0) close(fd);
+    vg_free(chunk);
+    return rc;
+}
+
+int vg_evtx_read_file(const char *path, unsigned flags, struct vg_batch *batch, vg_evtx_record_fn fn, void *ctx,
+                      struct vg_evtx_stats *st, struct vg_err *err)
+{
+    struct vg_evtx_stats local;
+    if (!st) st = &local;
+    memset(st, 0, sizeof *st);
+    struct reader *r = vg_calloc(1, sizeof *r);
+    if (!r) return vg_err_set(err, VG_ENOMEM, "evtx: out of memory");
+    r->batch = batch;
+    r->fn = fn;
+    r->ctx = ctx;
+    r->st = st;
+    const char *mode = getenv("VG_EVTX_LIBEVTX");
+    int rc = mode && mode[0] == '1' ? read_libevtx_first(r, path, flags, err) : read_native_first(r, path, flags, err);
+    vg_free(r->ids);
+    vg_free(r->pend);
+    vg_free(r->cand);
+    vg_buf_release(&r->xml);
+    vg_free(r);
     return rc;
 }
