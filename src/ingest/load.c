@@ -132,7 +132,7 @@ static int load_evtx(struct vg_pipeline *p, const char *path, struct vg_source_c
     vg_batch_free(rb);
     if (st.lost) vg__count_lost(c, st.lost);
     if (st.unreadable)
-        vg_warn("ingest", "%s: %llu records libevtx could not read were kept raw (%s)", path,
+        vg_warn("ingest", "%s: %llu records neither the native decoder nor libevtx could read were kept raw (%s)", path,
                 (unsigned long long)st.unreadable, st.first_error);
     if (rc == 0 && rc2) rc = vg_err_set(err, rc2, "%s: %s", path, vg_strerror(rc2));
     return rc;
