@@ -39,6 +39,11 @@ struct vg_value {
 /* Field flags: which name space the name belongs to. */
 #define VG_FF_ECS    0x1u  /* Elastic Common Schema name */
 #define VG_FF_SOURCE 0x2u  /* name as the source wrote it */
+/* The value is a string of the raw text with its escapes decoded, every
+ * escape one of the two-character JSON escapes (\" \\ \/ \b \f \n \r \t;
+ * no \uXXXX): between the characters those produce, its bytes are bytes of
+ * the raw text. Not stored (the store keeps VG_FF_ECS | VG_FF_SOURCE). */
+#define VG_FF_UNESC  0x4u
 
 struct vg_field {
     uint32_t name;          /* interned field id (vg_fid) */

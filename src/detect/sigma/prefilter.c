@@ -110,6 +110,7 @@ struct vg__sig_pf {
     uint32_t nfid;
     int32_t kwdb;
     bool kw_anchored;         /* some keyword pattern is anchored (^..$): values inside the raw text are still scanned */
+    bool kw_plain;            /* no keyword literal holds a byte a two-character JSON escape produces */
     uint32_t relit_min;       /* shortest required literal taken from a regex (VG_PF_RELITMIN) */
     bool relit_on;            /* required literals of regexes instead of the regexes (VG_PF_NORELIT=1: off, A/B) */
     bool hex_on;              /* hash keys in hash sets (VG_PF_NOHEX=1 at compile turns it off: A/B measurements) */
@@ -1455,6 +1456,16 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     for (uint32_t r = 0; r < pf->nrules; r++)
         for (uint32_t k = 0; k < pf->nrcov[r]; k++)
             if (pf->pat[pf->rcov[r][k]].broken) pf->always[r] = 1;
+    pf->kw_plain = true;
+    for (uint32_t i = 0; i < pf->npat && pf->kw_plain; i++) {
+        const struct pf_pat *p = &pf->pat[i];
+        if (!p->used || p->fid != PF_KW) continue;
+        uint8_t lb[512], st, en;
+        if (p->regex || strlen(p->expr) >= sizeof lb) { pf->kw_plain = false; break; }
+        uint32_t n = expr_lit(p->expr, lb, &st, &en);
+        for (uint32_t j = 0; j < n && pf->kw_plain; j++)
+            if (lb[j] == '"' || lb[j] == '\\' || lb[j] == '/' || lb[j] < 0x20) pf->kw_plain = false;
+    }
     /* secondary groups: drop those with a rejected pattern (it never fires);
      * note the databases each needs */
     for (uint32_t r = 0; r < pf->nrules; r++) {
@@ -1976,6 +1987,16 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
                 bool inside = false;
                 for (uint32_t k = 0; skip && v && k < ncov && !inside; k++) inside = v >= cov[2 * k] && ve <= cov[2 * k + 1];
                 if (inside) continue;
+                /* an unescaped copy of a raw string: a literal without the
+                 * bytes its escapes produce lies between them, in the raw */
+                if (skip && pf->kw_plain && (f->flags & VG_FF_UNESC) && ncov && cov[0] == (uintptr_t)ev->raw) {
+                    if (v && f->v.len >= 8 && ncov < PF_KW_COVER) {
+                        cov[2 * ncov] = v;
+                        cov[2 * ncov + 1] = ve;
+                        ncov++;
+                    }
+                    continue;
+                }
                 rc = seg_field(x, f);
                 if (skip && v && f->v.len >= 8 && ncov < PF_KW_COVER) {
                     cov[2 * ncov] = v;
