@@ -79,8 +79,10 @@ static inline uint16_t vg__jinfo(uint32_t fid)
     return VG_LIKELY(i) ? i : vg__jinfo_slow(fid);
 }
 
-/* fid < VG__FID_LIMIT and not yet on the event. */
-static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+/* fid < VG__FID_LIMIT and not yet on the event. Always inlined into the
+ * per-leaf path (vg__jmap_leaf); the mappers call the plain version. */
+static inline __attribute__((always_inline)) int vg__jmap_add_unseen_inl(struct vg__jmap *m, uint32_t fid,
+                                                                        uint32_t flags, const struct vg_value *v)
 {
     struct vg_event *ev = m->ev;
     vg__jseen[fid] = (uint16_t)m->gen;
@@ -107,6 +109,11 @@ static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t
         if (r->alias) return vg__jmap_alias(m, r->alias, v);
     }
     return 0;
+}
+
+static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+{
+    return vg__jmap_add_unseen_inl(m, fid, flags, v);
 }
 
 /* Adds a field unless the name is already on the event (first wins). */
