@@ -152,6 +152,11 @@ const char *vg__jmap_text_of(struct vg__jmap *m, const struct vg_value *v, size_
 /* Integer of a captured value: INT as is, decimal or 0x-hex strings. */
 bool vg__jmap_int(struct vg__jmap *m, enum vg__jcap c, int64_t *out);
 
+/* Test hook of json_scan.c: which scanner paths run. 0 = the reference
+ * (scalar, exact) paths only, 1 = the fast paths (default). Returns the
+ * previous level. Results must not depend on it (tests compare). */
+int vg__json_impl(int level);
+
 /* The json decoder; map = false stops after flattening (source names,
  * bare Windows names, captures) without shape mapping, time and host:
  * used by bench_json to show what the mapping costs. */

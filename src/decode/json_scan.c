@@ -10,7 +10,9 @@
  * cache keyed by (parent id, key bytes), so the dotted name is only built
  * on a miss. */
 #include "vigil/json.h"
+#include "json_map.h"
 #include <math.h>
+#include <stdatomic.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -346,8 +348,9 @@ static const char *scan_literal(struct scan *s, const char *p, struct vg_value *
 /* ---- skipping (validating) any value, iteratively -------------------- */
 
 /* Validates the value at p (no leading whitespace) and returns its end.
- * depth0 is the nesting depth already used by the caller. */
-static const char *skip_value(struct scan *s, const char *p, unsigned depth0)
+ * depth0 is the nesting depth already used by the caller. The reference
+ * path: exact errors; skip_value below tries skip_fast first. */
+static const char *skip_value_ref(struct scan *s, const char *p, unsigned depth0)
 {
     const char *end = s->end;
     uint64_t kinds = 0; /* bit i set: level i is an object */
@@ -412,6 +415,213 @@ static const char *skip_value(struct scan *s, const char *p, unsigned depth0)
         fail_at(s, p, VG_EPARSE, obj ? "expected ',' or '}'" : "expected ',' or ']'");
         return NULL;
     }
+}
+
+/* Implementation level (tests compare them): 0 = reference paths only,
+ * 1 = fast paths. */
+static _Atomic int impl_level = 1;
+
+int vg__json_impl(int level)
+{
+    return atomic_exchange_explicit(&impl_level, level, memory_order_relaxed);
+}
+
+static inline bool is_ws(char c)
+{
+    return ws_tab[(unsigned char)c] != 0;
+}
+
+/* ---- 64-byte windows of "special" bytes --------------------------------- */
+
+/* Strings are the bulk of a record. Scanning each one with its own vector
+ * loop puts a load, compares, a movemask and a ctz on the critical path of
+ * every string (the next position depends on them). The fast paths
+ * instead classify a 64-byte window once into one bit mask of the bytes
+ * that need a look inside strings ('"', '\\', < 0x20, >= 0x80) and find the
+ * end of each string in the window with a shift and a ctz. A window starts
+ * wherever a string starts outside the current one; the last < 64 bytes of
+ * the input are copied into a buffer padded with 0x00 (a "special" byte
+ * that is past the end, so it ends nothing). */
+struct win {
+    uintptr_t base;    /* input address of data[0]; 0 = none yet */
+    const char *data;  /* the 64 bytes: the input itself or pad */
+    uint64_t sp;       /* bit i: data[i] is '"', '\\', < 0x20 or >= 0x80 */
+    char pad[64];
+};
+
+static inline bool is_special(unsigned char c)
+{
+    return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+}
+
+/* Mask of special bytes of d[0..63]. */
+static inline uint64_t special_mask64(const char *d)
+{
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + 16 * k));
+        __m128i x = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)), _mm_cmplt_epi8(v, sp));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(x) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 8; k++) {
+        uint64_t w;
+        memcpy(&w, d + 8 * k, 8);
+        const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+        uint64_t xq = w ^ (ones * '"'), xb = w ^ (ones * '\\');
+        uint64_t t = ((xq - ones) & ~xq) | ((xb - ones) & ~xb) | ((w - ones * 0x20) & ~w) | w;
+        if (t & high) /* exact per byte: the borrow trick may flag a byte after a real hit */
+            for (int i = 0; i < 8; i++)
+                if (is_special((unsigned char)d[8 * k + i])) m |= (uint64_t)1 << (8 * k + i);
+    }
+    return m;
+#endif
+}
+
+static __attribute__((noinline)) void win_load_tail(struct win *w, const char *p, const char *end)
+{
+    size_t n = (size_t)(end - p);
+    memcpy(w->pad, p, n);
+    memset(w->pad + n, 0, sizeof w->pad - n);
+    w->data = w->pad;
+    w->base = (uintptr_t)p;
+    w->sp = special_mask64(w->pad);
+}
+
+static inline void win_load(struct win *w, const char *p, const char *end)
+{
+    if (VG_LIKELY(end - p >= 64)) {
+        w->data = p;
+        w->base = (uintptr_t)p;
+        w->sp = special_mask64(p);
+    } else {
+        win_load_tail(w, p, end);
+    }
+}
+
+/* 1 for the characters that may follow a backslash alone (not 'u'). */
+static const unsigned char esc1_tab[256] = {['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1,
+                                            ['n'] = 1, ['r'] = 1, ['t'] = 1};
+
+/* After an opening quote: the closing quote, or NULL when the string is
+ * invalid (the error, if any, is not meaningful: callers rerun the exact
+ * path). Simple escapes and valid UTF-8 stay in the window scan; \u
+ * escapes go through scan_string. */
+static inline __attribute__((always_inline)) const char *string_end_win(struct scan *s, struct win *w, const char *p)
+{
+    const char *end = s->end;
+    for (;;) {
+        uintptr_t off = (uintptr_t)p - w->base;
+        if (VG_UNLIKELY(off >= 64)) {
+            if (p >= end) return NULL;
+            win_load(w, p, end);
+            off = 0;
+        }
+        uint64_t m = w->sp >> off;
+        if (VG_UNLIKELY(!m)) {
+            p = (const char *)(w->base + 64);
+            continue;
+        }
+        unsigned i = (unsigned)off + (unsigned)__builtin_ctzll(m);
+        const char *q = (const char *)(w->base + i);
+        if (VG_UNLIKELY(q >= end)) return NULL; /* padding: unterminated */
+        unsigned char c = (unsigned char)w->data[i];
+        if (VG_LIKELY(c == '"')) return q;
+        if (c == '\\') {
+            if (VG_LIKELY(end - q >= 2 && esc1_tab[(unsigned char)q[1]])) {
+                p = q + 2;
+                continue;
+            }
+            bool esc = false;
+            return scan_string(s, q, &esc);
+        }
+        if (c < 0x20) return NULL;
+        size_t n = utf8_len((const unsigned char *)q, (const unsigned char *)end);
+        if (!n) return NULL;
+        p = q + n;
+    }
+}
+
+/* skip_value for the common case: the same grammar and the same checks as
+ * skip_value_ref, in one flat loop with inline string scanning and no
+ * error reporting. Returns the end of a valid value, or NULL for anything
+ * invalid (the caller then reruns skip_value_ref for the exact error). */
+static const char *skip_fast(struct scan *s, const char *p, unsigned depth0)
+{
+    const char *end = s->end;
+    uint64_t kinds = 0; /* bit i set: level i is an object */
+    unsigned depth = 0;
+    struct win w;
+    w.base = (uintptr_t)0 - 128; /* no window: every offset is >= 64 */
+    for (;;) {
+        if (VG_UNLIKELY(p >= end)) return NULL;
+        char c = *p;
+        if (c == '"') {
+            p = string_end_win(s, &w, p + 1);
+            if (VG_UNLIKELY(!p)) return NULL;
+            p++;
+        } else if (c == '{' || c == '[') {
+            if (VG_UNLIKELY(depth0 + depth + 1 > VG_JSON_MAX_DEPTH)) return NULL;
+            bool obj = c == '{';
+            if (obj) kinds |= (uint64_t)1 << depth;
+            else kinds &= ~((uint64_t)1 << depth);
+            depth++;
+            p++;
+            if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+            if (VG_UNLIKELY(p >= end)) return NULL;
+            if (*p == (obj ? '}' : ']')) {
+                p++;
+                depth--;
+                goto after_value;
+            }
+            if (obj) goto key;
+            continue;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            p = scan_number(s, p, NULL);
+            if (VG_UNLIKELY(!p)) return NULL;
+        } else {
+            p = scan_literal(s, p, NULL);
+            if (VG_UNLIKELY(!p)) return NULL;
+        }
+    after_value:
+        if (depth == 0) return p;
+        if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+        if (VG_UNLIKELY(p >= end)) return NULL;
+        if (*p == ',') {
+            p++;
+            if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+            if (!((kinds >> (depth - 1)) & 1)) continue;
+            goto key;
+        }
+        if (*p == (((kinds >> (depth - 1)) & 1) ? '}' : ']')) {
+            p++;
+            depth--;
+            goto after_value;
+        }
+        return NULL;
+    key: /* p: after '{' or ',' and whitespace, in an object */
+        if (VG_UNLIKELY(p >= end || *p != '"')) return NULL;
+        p = string_end_win(s, &w, p + 1);
+        if (VG_UNLIKELY(!p)) return NULL;
+        p++;
+        if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+        if (VG_UNLIKELY(p >= end || *p != ':')) return NULL;
+        p++;
+        if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+    }
+}
+
+static const char *skip_value(struct scan *s, const char *p, unsigned depth0)
+{
+    if (VG_LIKELY(atomic_load_explicit(&impl_level, memory_order_relaxed) > 0)) {
+        const char *e = skip_fast(s, p, depth0);
+        if (VG_LIKELY(e != NULL)) return e;
+    }
+    return skip_value_ref(s, p, depth0);
 }
 
 int vg_json_value_end(const char *buf, size_t len, size_t *end, struct vg_err *err)
