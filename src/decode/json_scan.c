@@ -443,11 +443,13 @@ static inline bool is_ws(char c)
  * the input are copied into a buffer padded with 0x00 (a "special" byte
  * that is past the end, so it ends nothing). */
 struct win {
-    uintptr_t base;    /* input address of data[0]; 0 = none yet */
+    uintptr_t base;    /* input address of data[0]; WIN_NONE = none yet */
     const char *data;  /* the 64 bytes: the input itself or pad */
     uint64_t sp;       /* bit i: data[i] is '"', '\\', < 0x20 or >= 0x80 */
     char pad[64];
 };
+
+#define WIN_NONE ((uintptr_t)0 - 128) /* every real position is >= 64 past it */
 
 static inline bool is_special(unsigned char c)
 {
@@ -556,7 +558,7 @@ static const char *skip_fast(struct scan *s, const char *p, unsigned depth0)
     uint64_t kinds = 0; /* bit i set: level i is an object */
     unsigned depth = 0;
     struct win w;
-    w.base = (uintptr_t)0 - 128; /* no window: every offset is >= 64 */
+    w.base = WIN_NONE;
     for (;;) {
         if (VG_UNLIKELY(p >= end)) return NULL;
         char c = *p;
