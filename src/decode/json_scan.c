@@ -827,6 +827,7 @@ uint32_t vg_json_child_fid(uint32_t parent, const char *key, size_t klen)
 
 struct walker {
     struct scan s;
+    bool fast;      /* impl_level > 0: the one-pass unescape */
     struct vg_arena *arena;
     vg_json_leaf_fn fn;
     void *ctx;
@@ -840,6 +841,102 @@ static int emit(struct walker *w, struct vg_json_leaf *lf)
         return vg_err_set(w->s.err, VG_ETOOBIG, "json: more than %u fields", w->max_fields);
     }
     return w->fn(w->ctx, lf);
+}
+
+/* One pass over a string with escapes: validates and unescapes into the
+ * arena, for strings whose first special byte (at f; b is just after the
+ * opening quote) is a backslash, the Windows path case. The text is copied
+ * 16 bytes at a time into a stack buffer up to the next special byte, so a
+ * path costs about one block scan per escape instead of the two passes of
+ * scan_string + unescape. Returns the closing quote, or NULL when the
+ * string is longer than the buffer or invalid: the caller then runs the
+ * exact two-pass path (same output, and the exact error). */
+#define ONEPASS_MAX 2048
+static __attribute__((noinline)) const char *scan_unescape(struct walker *w, const char *b, const char *f,
+                                                           const char **out, uint32_t *n)
+{
+    char buf[ONEPASS_MAX + 16];
+    const char *end = w->s.end;
+    size_t pre = (size_t)(f - b);
+    if (pre > ONEPASS_MAX) return NULL;
+    memcpy(buf, b, pre);
+    char *d = buf + pre, *dlim = buf + ONEPASS_MAX; /* d + 16 stays inside buf while d <= dlim */
+    for (;;) {
+        /* f (< end): a special byte; at most 4 bytes are written for it */
+        if (d > dlim) return NULL;
+        unsigned char c = (unsigned char)*f;
+        if (c == '"') break;
+        if (c == '\\') {
+            if (end - f < 2) return NULL;
+            char e = f[1];
+            switch (e) {
+            case '"': case '\\': case '/': *d++ = e; f += 2; break;
+            case 'b': *d++ = '\b'; f += 2; break;
+            case 'f': *d++ = '\f'; f += 2; break;
+            case 'n': *d++ = '\n'; f += 2; break;
+            case 'r': *d++ = '\r'; f += 2; break;
+            case 't': *d++ = '\t'; f += 2; break;
+            case 'u': {
+                unsigned u, lo;
+                if (hex4(f + 2, end, &u)) return NULL;
+                f += 6;
+                if (u >= 0xDC00 && u <= 0xDFFF) return NULL;
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    if (end - f < 6 || f[0] != '\\' || f[1] != 'u' || hex4(f + 2, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                        return NULL;
+                    f += 6;
+                    u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                d += put_utf8(d, u);
+                break;
+            }
+            default: return NULL;
+            }
+        } else if (c >= 0x80) {
+            size_t k = utf8_len((const unsigned char *)f, (const unsigned char *)end);
+            if (!k) return NULL;
+            memcpy(d, f, k);
+            d += k;
+            f += k;
+        } else if (c < 0x20) {
+            return NULL;
+        }
+        /* copy the run up to the next special byte (16 bytes a store) */
+        for (;;) {
+            if (d > dlim) return NULL;
+#if defined(__SSE2__)
+            if (end - f >= 16) {
+                const __m128i q16 = _mm_set1_epi8('"'), bs16 = _mm_set1_epi8('\\'), sp16 = _mm_set1_epi8(0x20);
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)f);
+                _mm_storeu_si128((__m128i *)(void *)d, v);
+                __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q16), _mm_cmpeq_epi8(v, bs16)), _mm_cmplt_epi8(v, sp16));
+                unsigned mask = (unsigned)_mm_movemask_epi8(m);
+                if (mask) {
+                    unsigned k = (unsigned)__builtin_ctz(mask);
+                    f += k;
+                    d += k;
+                    break;
+                }
+                f += 16;
+                d += 16;
+                continue;
+            }
+#endif
+            if (f >= end) return NULL; /* unterminated */
+            unsigned char x = (unsigned char)*f;
+            if (x == '"' || x == '\\' || x < 0x20 || x >= 0x80) break;
+            *d++ = (char)x;
+            f++;
+        }
+    }
+    size_t len = (size_t)(d - buf);
+    char *u = vg_arena_alloc(w->arena, len + 1);
+    if (!u) return NULL; /* the two-pass path reports it */
+    memcpy(u, buf, len);
+    u[len] = 0;
+    *out = u;
+    *n = (uint32_t)len;
+    return f;
 }
 
 /* Reads a string at p (pointing at the opening quote) into out and n (zero
@@ -872,6 +969,10 @@ static inline __attribute__((always_inline)) const char *read_string(struct walk
         from += 16;
     }
 #endif
+    if (from < w->s.end && *from == '\\' && w->fast) {
+        const char *q1 = scan_unescape(w, p + 1, from, out, n);
+        if (VG_LIKELY(q1 != NULL)) return q1 + 1;
+    }
     const char *q = scan_string(&w->s, from, &esc);
     if (VG_UNLIKELY(!q)) { *rc = w->s.code; return NULL; }
     size_t len = (size_t)(q - (p + 1));
@@ -1043,6 +1144,7 @@ int vg_json_flatten(const char *buf, size_t len, struct vg_arena *arena, const s
     w.ctx = ctx;
     w.nfields = 0;
     w.max_fields = opts && opts->max_fields ? opts->max_fields : VG_JSON_MAX_FIELDS;
+    w.fast = atomic_load_explicit(&impl_level, memory_order_relaxed) > 0;
     w.path[0] = VG_JSON_ROOT;
     const char *p = skip_ws(buf, w.s.end);
     if (p >= w.s.end || *p != '{') {
