@@ -451,10 +451,6 @@ struct win {
 
 #define WIN_NONE ((uintptr_t)0 - 128) /* every real position is >= 64 past it */
 
-static inline bool is_special(unsigned char c)
-{
-    return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
-}
 
 /* Mask of special bytes of d[0..63]. */
 static inline uint64_t special_mask64(const char *d)
@@ -476,9 +472,11 @@ static inline uint64_t special_mask64(const char *d)
         const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
         uint64_t xq = w ^ (ones * '"'), xb = w ^ (ones * '\\');
         uint64_t t = ((xq - ones) & ~xq) | ((xb - ones) & ~xb) | ((w - ones * 0x20) & ~w) | w;
-        if (t & high) /* exact per byte: the borrow trick may flag a byte after a real hit */
-            for (int i = 0; i < 8; i++)
-                if (is_special((unsigned char)d[8 * k + i])) m |= (uint64_t)1 << (8 * k + i);
+        if (!(t & high)) continue;
+        for (int i = 0; i < 8; i++) { /* exact per byte: the borrow trick may also flag a byte after a hit */
+            unsigned char c = (unsigned char)d[8 * k + i];
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) m |= (uint64_t)1 << (8 * k + i);
+        }
     }
     return m;
 #endif
