@@ -5,11 +5,15 @@
  *      fields, intern names, convert types, bare Windows names);
  *   1. the json decoder (the same + Windows -> ECS mapping, timestamp);
  *   2. full vg_decode() (adds probing and the 128-bit event id hash);
- *   3. baseline cJSON: cJSON_ParseWithLength, visit every leaf, cJSON_Delete.
+ *   3. the record iterator (split + validate: what `vigil scan` runs over a
+ *      JSON file before it decodes each record);
+ *   4. baseline cJSON: cJSON_ParseWithLength, visit every leaf, cJSON_Delete.
  * Prints events/s and MB/s for each and the ratio decoder / cJSON.
  * Each contender runs 5 interleaved rounds; the best round counts. Rates
  * are per second of the thread's CPU time (the machine may be shared).
- * Usage: bench_json [seconds per contender (default 5)] [ours|sample] */
+ * Usage: bench_json [seconds per contender (default 5)] [ours|iter|sample|-] [FILE]
+ * With FILE (JSON lines), the corpus is its first 4,096 lines instead of
+ * the generated events (e.g. the evtx_dump lines bench_sigma --json writes). */
 #include "vigil/decode.h"
 #include "vigil/json.h"
 #include "decode/json_map.h"
@@ -65,6 +69,34 @@ struct corpus {
     char *buf;
     size_t off[NEV], len[NEV], total;
 };
+
+/* The first NEV non-empty lines of a JSON-lines file; false when it has none. */
+static bool load_corpus(struct corpus *c, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    size_t cap = (size_t)NEV * 4096;
+    c->buf = vg_malloc(cap);
+    c->total = 0;
+    size_t n = 0;
+    char line[65536];
+    while (n < NEV && fgets(line, sizeof line, f)) {
+        size_t l = strlen(line);
+        while (l && (line[l - 1] == '\n' || line[l - 1] == '\r')) l--;
+        if (!l || c->total + l > cap) continue;
+        memcpy(c->buf + c->total, line, l);
+        c->off[n] = c->total;
+        c->len[n] = l;
+        c->total += l;
+        n++;
+    }
+    fclose(f);
+    for (size_t i = n; n && i < NEV; i++) { /* fewer lines: repeat them */
+        c->off[i] = c->off[i % n];
+        c->len[i] = c->len[i % n];
+    }
+    return n > 0;
+}
 
 static void make_corpus(struct corpus *c)
 {
@@ -124,6 +156,25 @@ static double run_ours(const struct corpus *c, double secs, enum mode mode, uint
     return (double)n / ((double)(now - t0) / 1e9);
 }
 
+/* The record splitter over the whole corpus (records back to back): what
+ * `vigil scan` runs over a JSON file before decoding each record. */
+static double run_iter(const struct corpus *c, double secs)
+{
+    uint64_t n = 0;
+    int64_t t0 = cpu_ns(), deadline = t0 + (int64_t)(secs * 1e9), now;
+    do {
+        struct vg_json_iter it;
+        vg_json_iter_init(&it, c->buf, c->total);
+        const char *r;
+        size_t rl;
+        int rc;
+        while ((rc = vg_json_iter_next(&it, &r, &rl, NULL)) == 1) n++;
+        if (rc != 0) { fprintf(stderr, "iterator failed at %zu\n", it.pos); exit(1); }
+        now = cpu_ns();
+    } while (now < deadline);
+    return (double)n / ((double)(now - t0) / 1e9);
+}
+
 #if VG_HAVE_CJSON
 static uint64_t sink;
 static void visit(const cJSON *j)
@@ -161,12 +212,22 @@ int main(int argc, char **argv)
     double secs = argc > 1 ? strtod(argv[1], NULL) : 5.0;
     if (!(secs > 0 && secs < 600)) secs = 5.0;
     struct corpus c;
-    make_corpus(&c);
-    double avg = (double)c.total / NEV;
+    if (argc > 3) {
+        if (!load_corpus(&c, argv[3])) { fprintf(stderr, "bench_json: cannot read lines of %s\n", argv[3]); return 1; }
+    } else {
+        make_corpus(&c);
+    }
+    double avg = 0;
+    for (size_t i = 0; i < NEV; i++) avg += (double)c.len[i];
+    avg /= NEV;
     uint64_t nf;
     run_ours(&c, 0.3, M_DECODER, &nf); /* warm the name cache and intern table */
     if (argc > 2 && strcmp(argv[2], "ours") == 0) { /* for profiling */
         printf("vigil json decoder : %10.0f events/s\n", run_ours(&c, secs, M_DECODER, &nf));
+        return 0;
+    }
+    if (argc > 2 && strcmp(argv[2], "iter") == 0) { /* for profiling */
+        printf("vigil json iterator: %10.0f records/s\n", run_iter(&c, secs));
         return 0;
     }
     if (argc > 2 && strcmp(argv[2], "sample") == 0) {
@@ -175,7 +236,7 @@ int main(int argc, char **argv)
     }
     /* The machine is shared: measure in 5 interleaved rounds and keep each
      * contender's best round. */
-    double ours = 0, full = 0, flat = 0, cj = 0;
+    double ours = 0, full = 0, flat = 0, cj = 0, iter = 0;
     uint64_t nf2, nf3;
     for (int r = 0; r < 5; r++) {
         double x = run_ours(&c, secs / 5, M_DECODER, &nf);
@@ -184,6 +245,8 @@ int main(int argc, char **argv)
         if (x > full) full = x;
         x = run_ours(&c, secs / 5, M_FLATTEN, &nf3);
         if (x > flat) flat = x;
+        x = run_iter(&c, secs / 5);
+        if (x > iter) iter = x;
 #if VG_HAVE_CJSON
         x = run_cjson(&c, secs / 5);
         if (x > cj) cj = x;
@@ -197,6 +260,8 @@ int main(int argc, char **argv)
            ours * avg / 1e6);
     printf("vigil vg_decode    : %10.0f events/s  %7.1f MB/s  (probe + decoder + event id hash)\n", full,
            full * avg / 1e6);
+    printf("vigil json iterator: %10.0f records/s %7.1f MB/s  (split + validate, as vigil scan does before decoding)\n",
+           iter, iter * avg / 1e6);
 #if VG_HAVE_CJSON
     printf("cJSON parse+walk   : %10.0f events/s  %7.1f MB/s\n", cj, cj * avg / 1e6);
     printf("ratio flatten/cJSON: %.2fx   decoder/cJSON: %.2fx   vg_decode/cJSON: %.2fx\n", flat / cj, ours / cj,

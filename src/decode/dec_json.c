@@ -275,12 +275,12 @@ int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf)
     }
     uint64_t pl = atomic_load_explicit(&plan[fid], memory_order_relaxed);
     if (VG_UNLIKELY(!pl)) pl = make_plan(lf);
-    int rc = vg__jmap_add_unseen(m, fid, VG_FF_SOURCE, &lf->v);
+    int rc = vg__jmap_add_unseen_inl(m, fid, VG_FF_SOURCE, &lf->v);
     uint32_t also = (uint32_t)pl;
     if (VG_UNLIKELY(rc) || !also) return rc;
     also--;
     if (seen[also] == m->gen) return 0;
-    return vg__jmap_add_unseen(m, also, VG_FF_SOURCE, &lf->v);
+    return vg__jmap_add_unseen_inl(m, also, VG_FF_SOURCE, &lf->v);
 }
 
 const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len)
@@ -422,10 +422,35 @@ static int json_probe(const char *buf, size_t len)
     return i < len && buf[i] == '{' ? 90 : 0;
 }
 
+/* Whether "\"event_type\"" occurs in s[0..n): the same answer as memmem,
+ * but it runs on every JSON record vigil scan reads (1 KiB each), so
+ * candidates are found 32 bytes at a time by the needle's '_' (rare in
+ * JSON text) and only those are compared. */
+static bool has_event_type(const char *s, size_t n)
+{
+    static const char nd[] = "\"event_type\"";
+    if (n < 12) return false;
+    size_t i = 6, last = n - 6; /* '_' positions: from 6 (needle at 0) to n-6 (needle ends at n) */
+#if defined(__SSE2__)
+    const __m128i us = _mm_set1_epi8('_');
+    for (; i + 32 <= last + 1; i += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, us)) |
+                     (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, us)) << 16;
+        for (; m; m &= m - 1)
+            if (memcmp(s + i + (unsigned)__builtin_ctz(m) - 6, nd, 12) == 0) return true;
+    }
+#endif
+    for (; i <= last; i++)
+        if (s[i] == '_' && memcmp(s + i - 6, nd, 12) == 0) return true;
+    return false;
+}
+
 static int suricata_probe(const char *buf, size_t len)
 {
     if (!json_probe(buf, len)) return 0;
-    return memmem(buf, len < 1024 ? len : 1024, "\"event_type\"", 12) ? 95 : 0;
+    return has_event_type(buf, len < 1024 ? len : 1024) ? 95 : 0;
 }
 
 /* Sizes the event's field array once from the number of ':' in the

@@ -79,8 +79,10 @@ static inline uint16_t vg__jinfo(uint32_t fid)
     return VG_LIKELY(i) ? i : vg__jinfo_slow(fid);
 }
 
-/* fid < VG__FID_LIMIT and not yet on the event. */
-static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+/* fid < VG__FID_LIMIT and not yet on the event. Always inlined into the
+ * per-leaf path (vg__jmap_leaf); the mappers call the plain version. */
+static inline __attribute__((always_inline)) int vg__jmap_add_unseen_inl(struct vg__jmap *m, uint32_t fid,
+                                                                        uint32_t flags, const struct vg_value *v)
 {
     struct vg_event *ev = m->ev;
     vg__jseen[fid] = (uint16_t)m->gen;
@@ -107,6 +109,11 @@ static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t
         if (r->alias) return vg__jmap_alias(m, r->alias, v);
     }
     return 0;
+}
+
+static inline int vg__jmap_add_unseen(struct vg__jmap *m, uint32_t fid, uint32_t flags, const struct vg_value *v)
+{
+    return vg__jmap_add_unseen_inl(m, fid, flags, v);
 }
 
 /* Adds a field unless the name is already on the event (first wins). */
@@ -144,6 +151,11 @@ const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len);
 const char *vg__jmap_text_of(struct vg__jmap *m, const struct vg_value *v, size_t *len);
 /* Integer of a captured value: INT as is, decimal or 0x-hex strings. */
 bool vg__jmap_int(struct vg__jmap *m, enum vg__jcap c, int64_t *out);
+
+/* Test hook of json_scan.c: which scanner paths run. 0 = the reference
+ * (scalar, exact) paths only, 1 = the fast paths (default). Returns the
+ * previous level. Results must not depend on it (tests compare). */
+int vg__json_impl(int level);
 
 /* The json decoder; map = false stops after flattening (source names,
  * bare Windows names, captures) without shape mapping, time and host:

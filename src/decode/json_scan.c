@@ -10,7 +10,9 @@
  * cache keyed by (parent id, key bytes), so the dotted name is only built
  * on a miss. */
 #include "vigil/json.h"
+#include "json_map.h"
 #include <math.h>
+#include <stdatomic.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -346,8 +348,9 @@ static const char *scan_literal(struct scan *s, const char *p, struct vg_value *
 /* ---- skipping (validating) any value, iteratively -------------------- */
 
 /* Validates the value at p (no leading whitespace) and returns its end.
- * depth0 is the nesting depth already used by the caller. */
-static const char *skip_value(struct scan *s, const char *p, unsigned depth0)
+ * depth0 is the nesting depth already used by the caller. The reference
+ * path: exact errors; skip_value below tries skip_fast first. */
+static const char *skip_value_ref(struct scan *s, const char *p, unsigned depth0)
 {
     const char *end = s->end;
     uint64_t kinds = 0; /* bit i set: level i is an object */
@@ -412,6 +415,213 @@ static const char *skip_value(struct scan *s, const char *p, unsigned depth0)
         fail_at(s, p, VG_EPARSE, obj ? "expected ',' or '}'" : "expected ',' or ']'");
         return NULL;
     }
+}
+
+/* Implementation level (tests compare them): 0 = reference paths only,
+ * 1 = fast paths. */
+static _Atomic int impl_level = 1;
+
+int vg__json_impl(int level)
+{
+    return atomic_exchange_explicit(&impl_level, level, memory_order_relaxed);
+}
+
+static inline bool is_ws(char c)
+{
+    return ws_tab[(unsigned char)c] != 0;
+}
+
+/* ---- 64-byte windows of "special" bytes --------------------------------- */
+
+/* Strings are the bulk of a record. Scanning each one with its own vector
+ * loop puts a load, compares, a movemask and a ctz on the critical path of
+ * every string (the next position depends on them). The fast paths
+ * instead classify a 64-byte window once into one bit mask of the bytes
+ * that need a look inside strings ('"', '\\', < 0x20, >= 0x80) and find the
+ * end of each string in the window with a shift and a ctz. A window starts
+ * wherever a string starts outside the current one; the last < 64 bytes of
+ * the input are copied into a buffer padded with 0x00 (a "special" byte
+ * that is past the end, so it ends nothing). */
+struct win {
+    uintptr_t base;    /* input address of data[0]; WIN_NONE = none yet */
+    const char *data;  /* the 64 bytes: the input itself or pad */
+    uint64_t sp;       /* bit i: data[i] is '"', '\\', < 0x20 or >= 0x80 */
+    char pad[64];
+};
+
+#define WIN_NONE ((uintptr_t)0 - 128) /* every real position is >= 64 past it */
+
+
+/* Mask of special bytes of d[0..63]. */
+static inline uint64_t special_mask64(const char *d)
+{
+#if defined(__SSE2__)
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + 16 * k));
+        __m128i x = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)), _mm_cmplt_epi8(v, sp));
+        m |= (uint64_t)(unsigned)_mm_movemask_epi8(x) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 8; k++) {
+        uint64_t w;
+        memcpy(&w, d + 8 * k, 8);
+        const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+        uint64_t xq = w ^ (ones * '"'), xb = w ^ (ones * '\\');
+        uint64_t t = ((xq - ones) & ~xq) | ((xb - ones) & ~xb) | ((w - ones * 0x20) & ~w) | w;
+        if (!(t & high)) continue;
+        for (int i = 0; i < 8; i++) { /* exact per byte: the borrow trick may also flag a byte after a hit */
+            unsigned char c = (unsigned char)d[8 * k + i];
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) m |= (uint64_t)1 << (8 * k + i);
+        }
+    }
+    return m;
+#endif
+}
+
+static __attribute__((noinline)) void win_load_tail(struct win *w, const char *p, const char *end)
+{
+    size_t n = (size_t)(end - p);
+    memcpy(w->pad, p, n);
+    memset(w->pad + n, 0, sizeof w->pad - n);
+    w->data = w->pad;
+    w->base = (uintptr_t)p;
+    w->sp = special_mask64(w->pad);
+}
+
+static inline void win_load(struct win *w, const char *p, const char *end)
+{
+    if (VG_LIKELY(end - p >= 64)) {
+        w->data = p;
+        w->base = (uintptr_t)p;
+        w->sp = special_mask64(p);
+    } else {
+        win_load_tail(w, p, end);
+    }
+}
+
+/* 1 for the characters that may follow a backslash alone (not 'u'). */
+static const unsigned char esc1_tab[256] = {['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1,
+                                            ['n'] = 1, ['r'] = 1, ['t'] = 1};
+
+/* After an opening quote: the closing quote, or NULL when the string is
+ * invalid (the error, if any, is not meaningful: callers rerun the exact
+ * path). Simple escapes and valid UTF-8 stay in the window scan; \u
+ * escapes go through scan_string. */
+static inline __attribute__((always_inline)) const char *string_end_win(struct scan *s, struct win *w, const char *p)
+{
+    const char *end = s->end;
+    for (;;) {
+        uintptr_t off = (uintptr_t)p - w->base;
+        if (VG_UNLIKELY(off >= 64)) {
+            if (p >= end) return NULL;
+            win_load(w, p, end);
+            off = 0;
+        }
+        uint64_t m = w->sp >> off;
+        if (VG_UNLIKELY(!m)) {
+            p = (const char *)(w->base + 64);
+            continue;
+        }
+        unsigned i = (unsigned)off + (unsigned)__builtin_ctzll(m);
+        const char *q = (const char *)(w->base + i);
+        if (VG_UNLIKELY(q >= end)) return NULL; /* padding: unterminated */
+        unsigned char c = (unsigned char)w->data[i];
+        if (VG_LIKELY(c == '"')) return q;
+        if (c == '\\') {
+            if (VG_LIKELY(end - q >= 2 && esc1_tab[(unsigned char)q[1]])) {
+                p = q + 2;
+                continue;
+            }
+            bool esc = false;
+            return scan_string(s, q, &esc);
+        }
+        if (c < 0x20) return NULL;
+        size_t n = utf8_len((const unsigned char *)q, (const unsigned char *)end);
+        if (!n) return NULL;
+        p = q + n;
+    }
+}
+
+/* skip_value for the common case: the same grammar and the same checks as
+ * skip_value_ref, in one flat loop with inline string scanning and no
+ * error reporting. Returns the end of a valid value, or NULL for anything
+ * invalid (the caller then reruns skip_value_ref for the exact error). */
+static const char *skip_fast(struct scan *s, const char *p, unsigned depth0)
+{
+    const char *end = s->end;
+    uint64_t kinds = 0; /* bit i set: level i is an object */
+    unsigned depth = 0;
+    struct win w;
+    w.base = WIN_NONE;
+    for (;;) {
+        if (VG_UNLIKELY(p >= end)) return NULL;
+        char c = *p;
+        if (c == '"') {
+            p = string_end_win(s, &w, p + 1);
+            if (VG_UNLIKELY(!p)) return NULL;
+            p++;
+        } else if (c == '{' || c == '[') {
+            if (VG_UNLIKELY(depth0 + depth + 1 > VG_JSON_MAX_DEPTH)) return NULL;
+            bool obj = c == '{';
+            if (obj) kinds |= (uint64_t)1 << depth;
+            else kinds &= ~((uint64_t)1 << depth);
+            depth++;
+            p++;
+            if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+            if (VG_UNLIKELY(p >= end)) return NULL;
+            if (*p == (obj ? '}' : ']')) {
+                p++;
+                depth--;
+                goto after_value;
+            }
+            if (obj) goto key;
+            continue;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            p = scan_number(s, p, NULL);
+            if (VG_UNLIKELY(!p)) return NULL;
+        } else {
+            p = scan_literal(s, p, NULL);
+            if (VG_UNLIKELY(!p)) return NULL;
+        }
+    after_value:
+        if (depth == 0) return p;
+        if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+        if (VG_UNLIKELY(p >= end)) return NULL;
+        if (*p == ',') {
+            p++;
+            if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+            if (!((kinds >> (depth - 1)) & 1)) continue;
+            goto key;
+        }
+        if (*p == (((kinds >> (depth - 1)) & 1) ? '}' : ']')) {
+            p++;
+            depth--;
+            goto after_value;
+        }
+        return NULL;
+    key: /* p: after '{' or ',' and whitespace, in an object */
+        if (VG_UNLIKELY(p >= end || *p != '"')) return NULL;
+        p = string_end_win(s, &w, p + 1);
+        if (VG_UNLIKELY(!p)) return NULL;
+        p++;
+        if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+        if (VG_UNLIKELY(p >= end || *p != ':')) return NULL;
+        p++;
+        if (p < end && VG_UNLIKELY(is_ws(*p))) p = skip_ws(p, end);
+    }
+}
+
+static const char *skip_value(struct scan *s, const char *p, unsigned depth0)
+{
+    if (VG_LIKELY(atomic_load_explicit(&impl_level, memory_order_relaxed) > 0)) {
+        const char *e = skip_fast(s, p, depth0);
+        if (VG_LIKELY(e != NULL)) return e;
+    }
+    return skip_value_ref(s, p, depth0);
 }
 
 int vg_json_value_end(const char *buf, size_t len, size_t *end, struct vg_err *err)
@@ -615,6 +825,7 @@ uint32_t vg_json_child_fid(uint32_t parent, const char *key, size_t klen)
 
 struct walker {
     struct scan s;
+    bool fast;      /* impl_level > 0: the one-pass unescape */
     struct vg_arena *arena;
     vg_json_leaf_fn fn;
     void *ctx;
@@ -628,6 +839,102 @@ static int emit(struct walker *w, struct vg_json_leaf *lf)
         return vg_err_set(w->s.err, VG_ETOOBIG, "json: more than %u fields", w->max_fields);
     }
     return w->fn(w->ctx, lf);
+}
+
+/* One pass over a string with escapes: validates and unescapes into the
+ * arena, for strings whose first special byte (at f; b is just after the
+ * opening quote) is a backslash, the Windows path case. The text is copied
+ * 16 bytes at a time into a stack buffer up to the next special byte, so a
+ * path costs about one block scan per escape instead of the two passes of
+ * scan_string + unescape. Returns the closing quote, or NULL when the
+ * string is longer than the buffer or invalid: the caller then runs the
+ * exact two-pass path (same output, and the exact error). */
+#define ONEPASS_MAX 2048
+static __attribute__((noinline)) const char *scan_unescape(struct walker *w, const char *b, const char *f,
+                                                           const char **out, uint32_t *n)
+{
+    char buf[ONEPASS_MAX + 16];
+    const char *end = w->s.end;
+    size_t pre = (size_t)(f - b);
+    if (pre > ONEPASS_MAX) return NULL;
+    memcpy(buf, b, pre);
+    char *d = buf + pre, *dlim = buf + ONEPASS_MAX; /* d + 16 stays inside buf while d <= dlim */
+    for (;;) {
+        /* f (< end): a special byte; at most 4 bytes are written for it */
+        if (d > dlim) return NULL;
+        unsigned char c = (unsigned char)*f;
+        if (c == '"') break;
+        if (c == '\\') {
+            if (end - f < 2) return NULL;
+            char e = f[1];
+            switch (e) {
+            case '"': case '\\': case '/': *d++ = e; f += 2; break;
+            case 'b': *d++ = '\b'; f += 2; break;
+            case 'f': *d++ = '\f'; f += 2; break;
+            case 'n': *d++ = '\n'; f += 2; break;
+            case 'r': *d++ = '\r'; f += 2; break;
+            case 't': *d++ = '\t'; f += 2; break;
+            case 'u': {
+                unsigned u, lo;
+                if (hex4(f + 2, end, &u)) return NULL;
+                f += 6;
+                if (u >= 0xDC00 && u <= 0xDFFF) return NULL;
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    if (end - f < 6 || f[0] != '\\' || f[1] != 'u' || hex4(f + 2, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                        return NULL;
+                    f += 6;
+                    u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                d += put_utf8(d, u);
+                break;
+            }
+            default: return NULL;
+            }
+        } else if (c >= 0x80) {
+            size_t k = utf8_len((const unsigned char *)f, (const unsigned char *)end);
+            if (!k) return NULL;
+            memcpy(d, f, k);
+            d += k;
+            f += k;
+        } else if (c < 0x20) {
+            return NULL;
+        }
+        /* copy the run up to the next special byte (16 bytes a store) */
+        for (;;) {
+            if (d > dlim) return NULL;
+#if defined(__SSE2__)
+            if (end - f >= 16) {
+                const __m128i q16 = _mm_set1_epi8('"'), bs16 = _mm_set1_epi8('\\'), sp16 = _mm_set1_epi8(0x20);
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)f);
+                _mm_storeu_si128((__m128i *)(void *)d, v);
+                __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q16), _mm_cmpeq_epi8(v, bs16)), _mm_cmplt_epi8(v, sp16));
+                unsigned mask = (unsigned)_mm_movemask_epi8(m);
+                if (mask) {
+                    unsigned k = (unsigned)__builtin_ctz(mask);
+                    f += k;
+                    d += k;
+                    break;
+                }
+                f += 16;
+                d += 16;
+                continue;
+            }
+#endif
+            if (f >= end) return NULL; /* unterminated */
+            unsigned char x = (unsigned char)*f;
+            if (x == '"' || x == '\\' || x < 0x20 || x >= 0x80) break;
+            *d++ = (char)x;
+            f++;
+        }
+    }
+    size_t len = (size_t)(d - buf);
+    char *u = vg_arena_alloc(w->arena, len + 1);
+    if (!u) return NULL; /* the two-pass path reports it */
+    memcpy(u, buf, len);
+    u[len] = 0;
+    *out = u;
+    *n = (uint32_t)len;
+    return f;
 }
 
 /* Reads a string at p (pointing at the opening quote) into out and n (zero
@@ -660,6 +967,10 @@ static inline __attribute__((always_inline)) const char *read_string(struct walk
         from += 16;
     }
 #endif
+    if (from < w->s.end && *from == '\\' && w->fast) {
+        const char *q1 = scan_unescape(w, p + 1, from, out, n);
+        if (VG_LIKELY(q1 != NULL)) return q1 + 1;
+    }
     const char *q = scan_string(&w->s, from, &esc);
     if (VG_UNLIKELY(!q)) { *rc = w->s.code; return NULL; }
     size_t len = (size_t)(q - (p + 1));
@@ -831,6 +1142,7 @@ int vg_json_flatten(const char *buf, size_t len, struct vg_arena *arena, const s
     w.ctx = ctx;
     w.nfields = 0;
     w.max_fields = opts && opts->max_fields ? opts->max_fields : VG_JSON_MAX_FIELDS;
+    w.fast = atomic_load_explicit(&impl_level, memory_order_relaxed) > 0;
     w.path[0] = VG_JSON_ROOT;
     const char *p = skip_ws(buf, w.s.end);
     if (p >= w.s.end || *p != '{') {
