@@ -61,6 +61,7 @@ struct vg_json_leaf {
     uint32_t klen;
     uint32_t depth;            /* 1 for top-level keys */
     bool raw_json;             /* v is VG_V_STR holding the raw JSON text of an array with containers */
+    bool unesc;                /* v is a string unescaped into a copy, with two-character escapes only (no \uXXXX) */
     struct vg_value v;         /* NULL, STR, INT, FLOAT, BOOL or LIST (of strings) */
 };
 

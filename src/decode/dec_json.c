@@ -275,12 +275,13 @@ int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf)
     }
     uint64_t pl = atomic_load_explicit(&plan[fid], memory_order_relaxed);
     if (VG_UNLIKELY(!pl)) pl = make_plan(lf);
-    int rc = vg__jmap_add_unseen_inl(m, fid, VG_FF_SOURCE, &lf->v);
+    uint32_t fl = lf->unesc ? VG_FF_SOURCE | VG_FF_UNESC : VG_FF_SOURCE;
+    int rc = vg__jmap_add_unseen_inl(m, fid, fl, &lf->v);
     uint32_t also = (uint32_t)pl;
     if (VG_UNLIKELY(rc) || !also) return rc;
     also--;
     if (seen[also] == m->gen) return 0;
-    return vg__jmap_add_unseen_inl(m, also, VG_FF_SOURCE, &lf->v);
+    return vg__jmap_add_unseen_inl(m, also, fl, &lf->v);
 }
 
 const char *vg__jmap_text(struct vg__jmap *m, enum vg__jcap c, size_t *len)

@@ -940,6 +940,18 @@ static __attribute__((noinline)) const char *scan_unescape(struct walker *w, con
 /* Reads a string at p (pointing at the opening quote) into out and n (zero
  * copy, or unescaped into the arena). Returns the byte after the closing
  * quote or NULL with *rc set. */
+/* Does the raw string text [s, e) hold a \uXXXX escape? */
+static bool has_u_escape(const char *s, const char *e)
+{
+    while (s < e) {
+        s = memchr(s, '\\', (size_t)(e - s));
+        if (!s || s + 1 >= e) return false;
+        if (s[1] == 'u') return true;
+        s += 2;
+    }
+    return false;
+}
+
 static inline __attribute__((always_inline)) const char *read_string(struct walker *w, const char *p,
                                                                      const char **out, uint32_t *n, int *rc)
 {
@@ -1092,11 +1104,17 @@ static const char *walk_object(struct walker *w, const char *p, unsigned depth, 
         lf.grandparent = depth >= 2 ? w->path[depth - 2] : UINT32_MAX;
         lf.depth = depth;
         lf.raw_json = false;
+        lf.unesc = false;
         char c = *p;
         if (c == '"') {
+            const char *open = p;
             lf.v.type = VG_V_STR;
             p = read_string(w, p, &lf.v.u.s, &lf.v.len, rc);
             if (VG_UNLIKELY(!p)) return NULL;
+            /* unescaped into a copy: note whether every escape was a
+             * two-character one (consumers may then find its literals in
+             * the raw text between the characters the escapes produce) */
+            if (lf.v.u.s < open || lf.v.u.s >= p) lf.unesc = !has_u_escape(open + 1, p - 1);
         } else if (c == '{') {
             w->path[depth] = lf.fid;
             p = walk_object(w, p, depth + 1, rc);

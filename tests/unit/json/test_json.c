@@ -359,6 +359,23 @@ static void test_decode_generic(void **st)
     assert_int_equal(field(t.ev, "vigil.duplicate_fields")->v.u.i, 1);
     tev_release(&t);
 
+    /* VG_FF_UNESC: strings unescaped into a copy with two-character
+     * escapes only (the keyword prefilter relies on it: docs/internals/sigma.md) */
+    tev_init(&t, "{\"p\":\"C:\\\\x\\\\y.exe\",\"q\":\"a\\u0041b\",\"r\":\"plain\",\"s\":\"x\\\"y\\/z\\n\","
+                 "\"t\":\"\\\\u0041\",\"u\":\"\\\\\\u0041\"}");
+    assert_int_equal(vg_decode(t.ev, NULL, &e), 0);
+    assert_str_field(t.ev, "p", "C:\\x\\y.exe");
+    assert_true(field(t.ev, "p")->flags & VG_FF_UNESC);
+    assert_str_field(t.ev, "q", "aAb");
+    assert_false(field(t.ev, "q")->flags & VG_FF_UNESC);  /* a \u escape */
+    assert_false(field(t.ev, "r")->flags & VG_FF_UNESC);  /* no escape: points into the raw text */
+    assert_true(field(t.ev, "s")->flags & VG_FF_UNESC);
+    assert_str_field(t.ev, "t", "\\u0041");                 /* an escaped backslash, then u0041 */
+    assert_true(field(t.ev, "t")->flags & VG_FF_UNESC);
+    assert_str_field(t.ev, "u", "\\A");                     /* an escaped backslash, then \u0041 */
+    assert_false(field(t.ev, "u")->flags & VG_FF_UNESC);
+    tev_release(&t);
+
     /* epoch numbers */
     tev_init(&t, "{\"time\":1700000000123}");
     assert_int_equal(vg_decode(t.ev, NULL, NULL), 0);
