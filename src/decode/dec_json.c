@@ -49,6 +49,17 @@ static const struct named named[] = {
     {"Event.System.Security.#attributes.UserID", 0, "Security_UserID"},
     {"Event.System.Correlation.#attributes.ActivityID", 0, "Correlation_ActivityID"},
     {"Event.System.Correlation.#attributes.RelatedActivityID", 0, "Correlation_RelatedActivityID"},
+    /* the same System attributes as xmltodict writes them ("@Name") */
+    {"Event.System.TimeCreated.@SystemTime", 0, "SystemTime"},
+    {"Event.System.Provider.@Name", 0, "Provider_Name"},
+    {"Event.System.Provider.@Guid", 0, "Provider_Guid"},
+    {"Event.System.Provider.@EventSourceName", 0, "Provider_EventSourceName"},
+    {"Event.System.EventID.@Qualifiers", 0, "Qualifiers"},
+    {"Event.System.Execution.@ProcessID", 0, "Execution_ProcessID"},
+    {"Event.System.Execution.@ThreadID", 0, "Execution_ThreadID"},
+    {"Event.System.Security.@UserID", 0, "Security_UserID"},
+    {"Event.System.Correlation.@ActivityID", 0, "Correlation_ActivityID"},
+    {"Event.System.Correlation.@RelatedActivityID", 0, "Correlation_RelatedActivityID"},
     /* Winlogbeat -> the same bare names */
     {"winlog.event_id", 0, "EventID"},
     {"winlog.channel", 0, "Channel"},
@@ -170,6 +181,7 @@ static void init_tables(void)
     fids.event_system = vg_fid("Event.System", 12);
     fids.event_eventdata = vg_fid("Event.EventData", 15);
     fids.event_userdata = vg_fid("Event.UserData", 14);
+    fids.event_eventdata_data = vg_fid("Event.EventData.Data", 20);
     fids.winlog_event_data = vg_fid("winlog.event_data", 17);
     fids.text = vg_fid("#text", 5);
 }
@@ -202,6 +214,7 @@ void vg__jmap_begin(struct vg__jmap *m, struct vg_event *ev)
     m->gen = seen_gen;
     m->dropped = m->dups = 0;
     m->have[0] = m->have[1] = 0;
+    m->data_has_name = m->data_has_text = false;
 }
 
 static int push_value(struct vg_event *ev, uint32_t fid, uint32_t flags, const struct vg_value *v)
@@ -261,10 +274,79 @@ static __attribute__((noinline)) uint64_t make_plan(const struct vg_json_leaf *l
     return pl;
 }
 
+/* xmltodict / XML-to-JSON converters write EventData as
+ * {"Data":[{"@Name":"Image","#text":"C:\\..."}, ...]} (or one such object
+ * when there is one Data element); evtx_dump writes {"Image":"C:\\..."}.
+ * Both become Event.EventData.<Name> (and the bare Name), so rules and
+ * searches see the same fields. */
+static bool is_key(const char *k, uint32_t n, const char *const *names)
+{
+    for (; *names; names++)
+        if (strlen(*names) == n && memcmp(*names, k, n) == 0) return true;
+    return false;
+}
+static const char *const data_name_keys[] = {"@Name", "Name", "@name", "name", NULL};
+static const char *const data_text_keys[] = {"#text", "text", "Value", "value", "#value", NULL};
+
+static int data_named(struct vg__jmap *m, const struct vg_value *name, const struct vg_value *text)
+{
+    if (name->type != VG_V_STR || name->len == 0 || name->len > 256) return 0;
+    struct vg_json_leaf lf = {.parent = fids.event_eventdata, .grandparent = UINT32_MAX, .key = name->u.s,
+                              .klen = name->len, .depth = 3, .v = *text};
+    if (lf.v.type == VG_V_LIST) return 0;
+    lf.fid = vg_json_child_fid(fids.event_eventdata, name->u.s, name->len);
+    if (lf.fid == UINT32_MAX) { m->dropped++; return 0; }
+    return vg__jmap_leaf(m, &lf);
+}
+
+struct data_item {
+    struct vg_value name, text;
+    bool has_name, has_text;
+};
+
+static int data_item_leaf(void *ctx, const struct vg_json_leaf *lf)
+{
+    struct data_item *d = ctx;
+    if (lf->depth != 1) return 0;
+    if (is_key(lf->key, lf->klen, data_name_keys) && !d->has_name) { d->name = lf->v; d->has_name = true; }
+    else if (is_key(lf->key, lf->klen, data_text_keys) && !d->has_text) { d->text = lf->v; d->has_text = true; }
+    return 0;
+}
+
+static __attribute__((noinline)) int data_list(struct vg__jmap *m, const struct vg_json_leaf *lf)
+{
+    const char *s = lf->v.u.s, *e = s + lf->v.len;
+    const char *p = s + 1; /* past '[' */
+    uint32_t items = 0;
+    while (p < e && items < 4096) {
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ',')) p++;
+        if (p >= e || *p == ']') break;
+        size_t end;
+        if (vg_json_value_end(p, (size_t)(e - p), &end, NULL) != 0) break;
+        struct data_item d = {0};
+        if (*p == '{' && vg_json_flatten(p, end, m->ev->arena, NULL, data_item_leaf, &d, NULL) == 0 && d.has_name) {
+            struct vg_value none = {.type = VG_V_NULL};
+            int rc = data_named(m, &d.name, d.has_text ? &d.text : &none);
+            if (rc < 0) return rc;
+        }
+        p += end;
+        items++;
+    }
+    return 0;
+}
+
 int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf)
 {
     struct vg__jmap *m = ctx;
     uint32_t fid = lf->fid;
+    if (VG_UNLIKELY(lf->raw_json) && fid == fids.event_eventdata_data && fid != UINT32_MAX) {
+        int rc = data_list(m, lf);
+        if (rc) return rc;
+    }
+    if (VG_UNLIKELY(lf->parent == fids.event_eventdata_data) && lf->depth == 4) {
+        if (is_key(lf->key, lf->klen, data_name_keys) && !m->data_has_name) { m->data_name = lf->v; m->data_has_name = true; }
+        else if (is_key(lf->key, lf->klen, data_text_keys) && !m->data_has_text) { m->data_text = lf->v; m->data_has_text = true; }
+    }
     if (VG_UNLIKELY(fid >= VG__FID_LIMIT)) {
         m->dropped++;
         return 0;
@@ -403,6 +485,11 @@ static int set_host(struct vg__jmap *m)
 
 int vg__jmap_finish(struct vg__jmap *m, struct vg_err *err)
 {
+    if (m->data_has_name) {
+        struct vg_value none = {.type = VG_V_NULL};
+        int drc = data_named(m, &m->data_name, m->data_has_text ? &m->data_text : &none);
+        if (drc < 0) return vg_err_set(err, drc, "json: %s", vg_strerror(drc));
+    }
     int rc = vg__map_suricata(m);
     if (rc == 0) rc = vg__map_windows(m);
     if (rc < 0) return vg_err_set(err, rc, "json: mapping failed: %s", vg_strerror(rc));

@@ -38,6 +38,9 @@ struct vg__jmap {
     uint32_t dups;                      /* later duplicates of a name already stored */
     uint64_t have[2];                   /* bit c set: cap[c] is valid */
     struct vg_value cap[JC__COUNT];
+    /* xmltodict-style EventData with one <Data>: {"Data":{"@Name":n,"#text":v}} */
+    struct vg_value data_name, data_text;
+    bool data_has_name, data_has_text;
 };
 
 #define VG__JMAP_HAVE(m, c) (((m)->have[(c) >> 6] >> ((c) & 63)) & 1)
@@ -45,6 +48,7 @@ struct vg__jmap {
 /* Field ids of the container names the mappers test leaves against. */
 struct vg__jfids {
     uint32_t event_system, event_eventdata, event_userdata, winlog_event_data;
+    uint32_t event_eventdata_data;      /* Event.EventData.Data (xmltodict: a list of {"@Name","#text"}) */
     uint32_t text;                      /* "#text" as a bare name: never stored */
 };
 const struct vg__jfids *vg__jfids(void);

@@ -627,6 +627,46 @@ static void test_windows_security_shapes(void **st)
     assert_true(t.ev->ts == want);
     tev_release(&t);
 
+    /* the same 4688 as XML-to-JSON converters (xmltodict) write it:
+     * attributes as "@Name", EventData as a list of {"@Name","#text"} */
+    const char *xd =
+        "{\"Event\":{\"@xmlns\":\"x\",\"System\":{\"Provider\":{\"@Name\":\"Microsoft-Windows-Security-Auditing\","
+        "\"@Guid\":\"54849625\"},\"EventID\":{\"@Qualifiers\":\"0\",\"#text\":\"4688\"},\"TimeCreated\":{\"@SystemTime\":"
+        "\"2023-01-02T03:04:05.123456Z\"},\"EventRecordID\":\"77\",\"Channel\":\"Security\",\"Computer\":\"DC01.corp.local\"},"
+        "\"EventData\":{\"Data\":[{\"@Name\":\"SubjectUserName\",\"#text\":\"alice\"},{\"@Name\":\"SubjectDomainName\","
+        "\"#text\":\"CORP\"},{\"@Name\":\"NewProcessName\",\"#text\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\"},"
+        "{\"@Name\":\"CommandLine\",\"#text\":\"cmd /c whoami\"},{\"@Name\":\"TargetUserName\"},"
+        "{\"@Name\":\"ParentProcessName\",\"#text\":\"C:\\\\Windows\\\\explorer.exe\"}]}}}";
+    tev_init(&t, xd);
+    assert_int_equal(vg_decode(t.ev, NULL, &e), 0);
+    assert_str_field(t.ev, "EventID", "4688");
+    assert_str_field(t.ev, "Provider_Name", "Microsoft-Windows-Security-Auditing");
+    assert_str_field(t.ev, "Qualifiers", "0");
+    assert_str_field(t.ev, "NewProcessName", "C:\\Windows\\System32\\cmd.exe");
+    assert_str_field(t.ev, "Event.EventData.CommandLine", "cmd /c whoami");
+    assert_str_field(t.ev, "CommandLine", "cmd /c whoami");
+    assert_int_equal(field(t.ev, "TargetUserName")->v.type, VG_V_NULL); /* <Data Name="TargetUserName"/> */
+    assert_str_field(t.ev, "process.executable", "C:\\Windows\\System32\\cmd.exe");
+    assert_str_field(t.ev, "process.parent.executable", "C:\\Windows\\explorer.exe");
+    assert_str_field(t.ev, "user.name", "alice");
+    assert_str_field(t.ev, "event.category", "process");
+    assert_str_field(t.ev, "host.name", "DC01.corp.local");
+    assert_true(t.ev->ts == want);
+    tev_release(&t);
+    /* one Data element: an object, not a list; junk items are skipped */
+    tev_init(&t, "{\"Event\":{\"System\":{\"EventID\":\"1\",\"Channel\":\"Microsoft-Windows-Sysmon/Operational\"},"
+                 "\"EventData\":{\"Data\":{\"#text\":\"C:\\\\x\\\\y.exe\",\"@Name\":\"Image\"}}}}");
+    assert_int_equal(vg_decode(t.ev, NULL, &e), 0);
+    assert_str_field(t.ev, "Image", "C:\\x\\y.exe");
+    assert_str_field(t.ev, "process.executable", "C:\\x\\y.exe");
+    tev_release(&t);
+    tev_init(&t, "{\"Event\":{\"EventData\":{\"Data\":[{\"@Name\":\"A\",\"#text\":\"1\"},[1],{\"x\":2},{\"@Name\":\"B\","
+                 "\"#text\":\"2\"}]}}}");
+    assert_int_equal(vg_decode(t.ev, NULL, &e), 0);
+    assert_str_field(t.ev, "A", "1");
+    assert_str_field(t.ev, "B", "2"); /* items that are not {"@Name",...} objects are skipped */
+    tev_release(&t);
+
     /* Winlogbeat 4625 with IpAddress */
     const char *wlb =
         "{\"@timestamp\":\"2023-03-04T05:06:07.000Z\",\"host\":{\"name\":\"ws7\"},\"winlog\":{\"channel\":\"Security\","
