@@ -114,6 +114,7 @@ struct vg__sig_pf {
     uint32_t relit_min;       /* shortest required literal taken from a regex (VG_PF_RELITMIN) */
     bool relit_on;            /* required literals of regexes instead of the regexes (VG_PF_NORELIT=1: off, A/B) */
     bool hex_on;              /* hash keys in hash sets (VG_PF_NOHEX=1 at compile turns it off: A/B measurements) */
+    bool common_on;           /* covers avoid literals made of common path tokens (VG_PF_NOCOMMON=1: off) */
     bool lazy_lit;            /* secondary groups scan unscanned literal sets on demand (VG_PF_NOLAZYLIT=1: off) */
     bool lit_on;              /* field literals in literal sets, anchored (VG_PF_NOLIT=1: Vectorscan, unanchored; A/B) */
     hs_scratch_t *proto;      /* cloned per context */
@@ -381,6 +382,30 @@ static void pat_lit(const struct vg__sig_pat *p, const uint8_t **lit, uint32_t *
             }
         }
     }
+}
+
+/* Substrings that occur in most Windows paths and command lines: a
+ * literal made mostly of one selects little however long it is
+ * ('\windows\' is 9 bytes and in half of all events). Only the choice of
+ * covers uses this (which operand of an AND makes a rule a candidate);
+ * results never depend on it. */
+static const char *const common_tokens[] = {
+    "\\windows\\system32\\", "\\windows\\syswow64\\", "c:\\windows\\", "\\windows\\", "\\system32\\",
+    "\\program files (x86)\\", "\\program files\\", "\\programdata\\", "c:\\users\\", "\\users\\",
+    "\\appdata\\local\\", "\\appdata\\roaming\\", "\\appdata\\", "microsoft", "windows", ".exe", ".dll", "c:\\",
+    NULL,
+};
+static uint32_t lit_effective_len(const uint8_t *lit, uint32_t len)
+{
+    uint32_t best = 0;
+    char low[256];
+    if (len > sizeof low) return len;
+    for (uint32_t i = 0; i < len; i++) low[i] = (char)vg__sig_lower[lit[i]];
+    for (const char *const *t = common_tokens; *t; t++) {
+        uint32_t tl = (uint32_t)strlen(*t);
+        if (tl <= len && tl > best && memmem(low, len, *t, tl)) best = tl;
+    }
+    return best ? len - best + 1 : len; /* the common token counts as one byte */
 }
 
 static double lit_cost(uint32_t len)
@@ -731,7 +756,7 @@ static int leaf_cover(struct vg__sig_pf *pf, const struct vg__sig_leaf *l, struc
                 long id = pat_intern(pf, l->fid[0], fl, e->data, false);
                 if (id < 0 || cov_add(&vc, (uint32_t)id) != 0 || note_alts(pf, l) != 0) { cov_release(&vc); cov_release(&acc); return VG_ENOMEM; }
             }
-            vc.cost += lit_cost(len + (ast ? 2 : 0) + (aen ? 2 : 0));
+            vc.cost += lit_cost((pf->common_on ? lit_effective_len(lit, len) : len) + (ast ? 2 : 0) + (aen ? 2 : 0));
         }
         if (l->all) {
             /* AND over values: the cheapest coverable one */
@@ -1355,6 +1380,7 @@ int vg__sig_pf_build(struct vg_sigma_set *s, struct vg_err *err)
     if (pf->relit_min < 1) pf->relit_min = 1;
     pf->lit_on = !getenv("VG_PF_NOLIT");
     pf->lazy_lit = !getenv("VG_PF_NOLAZYLIT");
+    pf->common_on = !getenv("VG_PF_NOCOMMON");
     pf->nrules = (uint32_t)s->nrules;
     pf->rwords = (pf->nrules + 64) / 64;
     pf->always = vg_calloc(pf->nrules + 1, 1);
