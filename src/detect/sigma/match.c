@@ -331,9 +331,10 @@ int vg__sig_leaf_lits(struct vg_sigma_set *s)
                 for (uint32_t k = 0; k < l->val[i].npat; k++) {
                     const struct vg__sig_pat *pt = &l->val[i].pat[k];
                     if (!simple_pat(pt)) continue;
-                    lv[m++] = (struct vg__lit){.b = pt->b, .len = pt->len, .id = (uint32_t)m, .cased = pt->cased,
+                    lv[m] = (struct vg__lit){.b = pt->b, .len = pt->len, .id = (uint32_t)m, .cased = pt->cased,
                                                .st = pt->kind == PK_EQ || pt->kind == PK_PREFIX,
                                                .en = pt->kind == PK_EQ || pt->kind == PK_SUFFIX};
+                    m++;
                 }
             }
             if (s->nlsets % 64 == 0) {
