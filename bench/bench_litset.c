@@ -5,7 +5,8 @@
  * under $VG_SHARED/sigma/rules/windows; ` -x` flags also get their ` /x`
  * variant as windash would), plus a few generated 2- and 3-byte literals,
  * then scans the CommandLine values of synthetic events (bench/gen_sysmon.c)
- * with each scan kernel (scalar loop, AVX2, AVX-512; those the CPU has),
+ * with each scan kernel set (portable code, AVX2, AVX-512; those the CPU
+ * has: today they differ in the test of the 1-byte literals, see litset.c),
  * the way the prefilter does (lowercased copy made beforehand, stamp array,
  * callback). Kernels alternate over the repeats and the best time of each
  * is reported in ns per byte, ns and TSC ticks per call, with the ratio

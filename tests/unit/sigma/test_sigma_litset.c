@@ -7,8 +7,8 @@
  * fixed cases at the edges (text shorter than a key, literal = text,
  * suffix longer than 8 bytes, many literals on one window), the stamp skip,
  * and the lowercase copy against the table at every length and offset.
- * Every scan runs with each scan kernel (scalar, AVX2, AVX-512, as the CPU
- * has them) and must give the scalar loop's exact callback sequence;
+ * Every scan runs with each kernel set (portable, AVX2, AVX-512, as the CPU
+ * has them) and must give the portable code's exact callback sequence;
  * texts of 0..130 bytes at every alignment exercise the kernels' blocks
  * and tails. */
 #include <stdarg.h>
@@ -57,7 +57,7 @@ static void on_hit(uint32_t id, void *arg)
     g->calls++;
 }
 
-/* Scan kernels to compare: 0 scalar, 1 AVX2, 2 AVX-512 (each clamped to
+/* Kernel sets to compare: 0 portable, 1 AVX2, 2 AVX-512 (each clamped to
  * what the CPU has, so a kernel the CPU lacks repeats a lower one). */
 #define NIMPL 3
 
