@@ -307,6 +307,11 @@ void vg__litset_free(struct vg__litset *ls);
 void vg__litset_scan(const struct vg__litset *ls, const uint8_t *t, const uint8_t *low, size_t n,
                      const uint32_t *stamp, uint32_t gen, vg__lit_fn fn, void *arg);
 size_t vg__litset_count(const struct vg__litset *ls);
+/* Test and benchmark hook: selects the scan loop (0 scalar, 1 AVX2, 2
+ * AVX-512; clamped to what the CPU has; -1 keeps the current choice, by
+ * default the best one unless VG_LITSET_SCALAR=1) for every later scan and
+ * returns the name of the one in effect. Results never depend on it. */
+const char *vg__litset_impl(int want);
 /* dst[i] = vg__sig_lower[src[i]] for n bytes (word at a time). */
 void vg__sig_lower_copy(uint8_t *dst, const uint8_t *src, size_t n);
 /* ASCII lowercase of 8 bytes in a word (A-Z get 0x20, other bytes stay). */

@@ -6,7 +6,11 @@
  * anchored and unanchored literals of 1..40 bytes, NUL and high bytes; plus
  * fixed cases at the edges (text shorter than a key, literal = text,
  * suffix longer than 8 bytes, many literals on one window), the stamp skip,
- * and the lowercase copy against the table at every length and offset. */
+ * and the lowercase copy against the table at every length and offset.
+ * Every scan runs with each kernel set (portable, AVX2, AVX-512, as the CPU
+ * has them) and must give the portable code's exact callback sequence;
+ * texts of 0..130 bytes at every alignment exercise the kernels' blocks
+ * and tails. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -43,30 +47,57 @@ static bool ref_has(const struct vg__lit *l, const uint8_t *t, size_t n)
 struct got {
     uint8_t *hit;
     uint32_t calls;
+    uint32_t seq[512];       /* ids in callback order (the first 512) */
 };
 static void on_hit(uint32_t id, void *arg)
 {
     struct got *g = arg;
     g->hit[id] = 1;
+    if (g->calls < 512) g->seq[g->calls] = id;
     g->calls++;
 }
 
+/* Kernel sets to compare: 0 portable, 1 AVX2, 2 AVX-512 (each clamped to
+ * what the CPU has, so a kernel the CPU lacks repeats a lower one). */
+#define NIMPL 3
+
+/* Scans t with every kernel: each must report exactly the literals the
+ * reference finds, with the same callback sequence as the scalar loop.
+ * t and low are copied into buffers of exactly tn bytes, so a kernel that
+ * reads past the text trips AddressSanitizer. */
 static void check(const struct vg__litset *ls, const struct vg__lit *lits, uint32_t n, const uint8_t *t, size_t tn)
 {
-    uint8_t *low = malloc(tn + 1), hit[4096] = {0};
+    uint8_t *low = malloc(tn ? tn : 1), *tc = malloc(tn ? tn : 1);
+    static uint8_t hit[4096];
+    static struct got g, g0;
     assert_non_null(low);
-    vg__sig_lower_copy(low, t, tn);
-    struct got g = {hit, 0};
-    vg__litset_scan(ls, t, low, tn, NULL, 0, on_hit, &g);
-    for (uint32_t i = 0; i < n; i++) {
-        bool want = ref_has(&lits[i], t, tn);
-        if (want != (hit[i] != 0)) {
-            print_error("literal %u (len %u cased %u st %u en %u) on text of %zu bytes: want %d got %d\n", i, lits[i].len,
-                        lits[i].cased, lits[i].st, lits[i].en, tn, want, hit[i]);
-            fail();
+    assert_non_null(tc);
+    if (tn) memcpy(tc, t, tn);
+    vg__sig_lower_copy(low, tc, tn);
+    for (int impl = 0; impl < NIMPL; impl++) {
+        const char *name = vg__litset_impl(impl);
+        memset(hit, 0, n);
+        g.hit = hit;
+        g.calls = 0;
+        vg__litset_scan(ls, tc, low, tn, NULL, 0, on_hit, &g);
+        for (uint32_t i = 0; i < n; i++) {
+            bool want = ref_has(&lits[i], t, tn);
+            if (want != (hit[i] != 0)) {
+                print_error("%s: literal %u (len %u cased %u st %u en %u) on text of %zu bytes: want %d got %d\n", name,
+                            i, lits[i].len, lits[i].cased, lits[i].st, lits[i].en, tn, want, hit[i]);
+                fail();
+            }
+        }
+        if (impl == 0) {
+            g0 = g;
+        } else {
+            assert_int_equal(g.calls, g0.calls);
+            assert_memory_equal(g.seq, g0.seq, (g.calls < 512 ? g.calls : 512) * sizeof g.seq[0]);
         }
     }
+    vg__litset_impl(NIMPL);
     free(low);
+    free(tc);
 }
 
 static void test_random(void **state)
@@ -140,12 +171,18 @@ static void test_edges(void **state)
     /* the stamp skips literals already reported */
     uint32_t stamp[16] = {0};
     stamp[5] = 7;
-    uint8_t hit[16] = {0}, low[8];
-    struct got g = {hit, 0};
-    vg__sig_lower_copy(low, (const uint8_t *)"xab", 3);
-    vg__litset_scan(ls, (const uint8_t *)"xab", low, 3, stamp, 7, on_hit, &g);
-    assert_int_equal(hit[5], 0);
-    assert_int_equal(hit[10], 1);
+    for (int impl = 0; impl < NIMPL; impl++) {
+        vg__litset_impl(impl);
+        uint8_t hit[16] = {0}, low[8];
+        static struct got g;
+        g.hit = hit;
+        g.calls = 0;
+        vg__sig_lower_copy(low, (const uint8_t *)"xab", 3);
+        vg__litset_scan(ls, (const uint8_t *)"xab", low, 3, stamp, 7, on_hit, &g);
+        assert_int_equal(hit[5], 0);
+        assert_int_equal(hit[10], 1);
+    }
+    vg__litset_impl(NIMPL);
     vg__litset_free(ls);
     /* many literals on one window */
     static uint8_t many[500][12];
@@ -159,6 +196,40 @@ static void test_edges(void **state)
     ls = vg__litset_build(ml, 500);
     assert_non_null(ls);
     check(ls, ml, 500, (const uint8_t *)"..zzzzqc..ZZZZAB", 16);
+    vg__litset_free(ls);
+}
+
+/* Texts of every length from 0 to 130 bytes (around the 8- and 16-position
+ * blocks of the SIMD kernels and their tails) at every alignment, with a
+ * literal planted at every position in turn: many hits on all three
+ * bitmaps, compared across kernels and with the reference. */
+static void test_widths(void **state)
+{
+    (void)state;
+    static const uint8_t ab[] = {'a', 'b', 'C', '.', 0};
+    struct vg__lit lits[48];
+    uint8_t bytes[48][8];
+    for (uint32_t i = 0; i < 48; i++) {
+        uint32_t len = 1 + i % 7;          /* 1 (memchr / byte compares), 2, 3 and 4..7 bytes: bm2, bm3, bm4 */
+        for (uint32_t k = 0; k < len; k++) bytes[i][k] = ab[rnd(sizeof ab)];
+        lits[i] = (struct vg__lit){.b = bytes[i], .len = len, .id = i, .cased = i % 7 == 0};
+    }
+    struct vg__litset *ls = vg__litset_build(lits, 48);
+    assert_non_null(ls);
+    uint8_t buf[160];
+    for (size_t tn = 0; tn <= 130; tn++)
+        for (size_t off = 0; off < 16; off++) {
+            uint8_t *t = buf + off;
+            for (size_t j = 0; j < tn; j++) t[j] = (uint8_t)('d' + rnd(20)); /* no literal byte */
+            check(ls, lits, 48, t, tn);
+            const struct vg__lit *l = &lits[rnd(48)];
+            for (size_t at = off % 4; at + l->len <= tn; at += 1 + rnd(7)) memcpy(t + at, l->b, l->len);
+            check(ls, lits, 48, t, tn);
+            if (tn) {
+                t[tn - 1] = 'a';           /* a window cut by the end of the text */
+                check(ls, lits, 48, t, tn);
+            }
+        }
     vg__litset_free(ls);
 }
 
@@ -185,6 +256,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_widths),
         cmocka_unit_test(test_lower_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
