@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 JOBS=$(nproc 2>/dev/null || echo 2)
+SUPP="$(pwd)/tests/lsan.supp" # leaks inside third-party libraries (see the file)
 status=0
 
 echo "== gcc build (RelWithDebInfo) =="
@@ -18,6 +19,7 @@ echo "== clang build with ASan+UBSan =="
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DVG_SANITIZE=ON -DVG_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS=suppressions="$SUPP" \
     ctest --output-on-failure -j"$JOBS" -LE nosan "$@") || status=1
 
 if [ $status -ne 0 ]; then echo "TESTS FAILED"; fi
