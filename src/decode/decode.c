@@ -98,6 +98,10 @@ static const struct vg_decoder *run_programs(struct vg_event *ev, const char *ms
         struct vg_err perr = VG_ERR_INIT;
         if (vg_dec_pam.decode(ev, msg, len, &perr) == 0) return &vg_dec_pam;
     }
+    if (ts_starts(msg, msg + len, "<Event")) { /* Windows event XML, whatever the program */
+        struct vg_err xerr = VG_ERR_INIT;
+        if (vg_dec_winxml.decode(ev, msg, len, &xerr) == 0) return &vg_dec_winxml;
+    }
     if (!pn || pn->v.type != VG_V_STR) return NULL;
     for (size_t i = 0; table[i]; i++) {
         if (!prog_matches(table[i], pn->v.u.s, pn->v.len)) continue;

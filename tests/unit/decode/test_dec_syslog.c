@@ -38,6 +38,20 @@ static const struct dt_case rfc3164_cases[] = {
      {{"process.name", "cron"}, {"process.executable", "/usr/sbin/cron"}}},
     {"Dec 10 09:32:20 LabSZ sshd[24680]: message repeated 5 times: [ Failed password for root from 5.36.59.76 port 42393 ssh2]",
      "rfc3164+sshd", 0, {{"log.syslog.repeated", "5"}, {"user.name", "root"}, {"source.ip", "5.36.59.76"}}},
+    /* Sysmon for Linux: Windows event XML in the message (dec_winxml.c) */
+    {"Oct 10 13:55:36 host sysmon: <Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>1</EventID>"
+     "<TimeCreated SystemTime=\"2023-10-10T13:55:36.5Z\"/><Channel>Linux-Sysmon/Operational</Channel><Computer>host</Computer>"
+     "</System><EventData><Data Name=\"Image\">/usr/bin/curl</Data><Data Name=\"CommandLine\">curl http://x/a.sh</Data>"
+     "</EventData></Event>",
+     "rfc3164+winxml", 0,
+     {{"Channel", "Linux-Sysmon/Operational"}, {"EventID", "1"}, {"Image", "/usr/bin/curl"},
+      {"CommandLine", "curl http://x/a.sh"}, {"Provider_Name", "Linux-Sysmon"}, {"@ts", "2023-10-10T13:55:36.500000000Z"}}},
+    /* any program, when the message is an <Event> element; broken XML leaves the syslog fields */
+    {"Oct 10 13:55:36 host nxlog: <Event><System><EventID>4688</EventID><Channel>Security</Channel></System>"
+     "<EventData><Data Name=\"NewProcessName\">C:\\x.exe</Data></EventData></Event>",
+     "rfc3164+winxml", 0, {{"EventID", "4688"}, {"NewProcessName", "C:\\x.exe"}, {"process.name", "nxlog"}}},
+    {"Oct 10 13:55:36 host sysmon: <Event><System><EventID>1</EventID", "rfc3164", 0,
+     {{"EventID", NULL}, {"process.name", "sysmon"}}},
     /* malformed / not syslog */
     {"just some words", NULL, 1, {{"message", NULL}}},
     {"<999>Oct 11 22:14:15 h p: m", NULL, 1, {{"log.syslog.priority", NULL}}},
