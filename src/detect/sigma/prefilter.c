@@ -1839,7 +1839,7 @@ static int scan_memo(struct vg_sigma_ctx *c, const struct pf_db *db, uint32_t d,
         for (uint32_t k = 0; k < e->nids; k++) on_match(e->ids[k], 0, 0, 0, x);
         return 0;
     }
-    if (x->mtry[d] == PF_MEMO_PROBE && x->mhit[d] < PF_MEMO_PROBE / 8) x->moff[d] = 1;
+    if (x->mtry[d] >= PF_MEMO_PROBE && (uint64_t)x->mhit[d] * 8 < x->mtry[d]) x->moff[d] = 1; /* rarely repeats */
     uint32_t before = x->nfired;
     int rc = scan_field(c, db, f);
     if (rc) return rc;
