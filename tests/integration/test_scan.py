@@ -277,5 +277,39 @@ t.check(p.returncode == 0 and got == [1, 3],
         "--no-default-rules still maps log sources: Security 4688 NewProcessName is Image, no Channel or another "
         "EventID is not process_creation (lines %s)" % got)
 
+# ---- Linux sources SigmaHQ rules are written for ------------------------------
+# auditd records (fields type/a0/a1 -> audit.*), an auditd EXECVE record as
+# process_creation, and Sysmon for Linux's XML in syslog lines
+lx = os.path.join(base, "linux.log")
+with open(lx, "w") as f:
+    f.write('type=EXECVE msg=audit(1700000000.123:456): argc=3 a0="touch" a1="-t" a2="202001010000"\n')
+    f.write('type=EXECVE msg=audit(1700000000.123:457): argc=2 a0="ls" a1="-l"\n')
+    f.write('Oct 10 13:55:36 host sysmon: <Event><System><Provider Name="Linux-Sysmon"/><EventID>1</EventID>'
+            '<Channel>Linux-Sysmon/Operational</Channel><Computer>host</Computer></System><EventData>'
+            '<Data Name="Image">/usr/bin/base64</Data><Data Name="CommandLine">base64 -d /tmp/x</Data>'
+            '<Data Name="User">root</Data></EventData></Event>\n')
+lr = os.path.join(base, "rules-linux")
+os.makedirs(lr)
+with open(os.path.join(lr, "r.yml"), "w") as f:
+    f.write("""title: Scan Test Linux Process
+id: aaaaaaaa-0000-4000-8000-000000000009
+logsource: {product: linux, category: process_creation}
+detection: {sel: {Image|endswith: /base64, CommandLine|contains: ' -d '}, condition: sel}
+level: high
+---
+title: Scan Test Auditd Exec
+id: aaaaaaaa-0000-4000-8000-00000000000a
+logsource: {product: linux, category: process_creation}
+detection: {sel: {CommandLine|startswith: 'ls '}, condition: sel}
+level: low
+""")
+auditd_rule = os.path.join(t.SHARED, "sigma/rules/linux/auditd/execve/lnx_auditd_change_file_time_attr.yml")
+p = subprocess.run([t.VIGIL, "scan", "--no-default-rules", "--rules", lr, "--rules", auditd_rule, "--json", lx],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, env=dict(os.environ, VIGIL_RULES=pack))
+got = sorted((r["origin"].get("line"), r["title"]) for r in rows_of(p.stdout.decode()))
+t.check(p.returncode == 0 and got == [(1, "File Time Attribute Change - Linux"), (2, "Scan Test Auditd Exec"),
+                                      (3, "Scan Test Linux Process")],
+        "auditd fields reach SigmaHQ auditd rules, EXECVE is process_creation, Sysmon for Linux XML in syslog decodes (%s)" % got)
+
 t.cleanup(base)
 t.finish()
