@@ -16,6 +16,8 @@
 #include "vigil/detect.h"
 #include "vigil/evtx.h"
 #include "vigil/json.h"
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +44,8 @@ static const char usage_text[] =
     "\n"
     "  Reads log files (directories recursively) and reports what the rules detect.\n"
     "  Formats are detected per file: EVTX, JSON lines / JSON arrays / evtx_dump JSON,\n"
-    "  or text lines (syslog, auditd, access logs ...).\n"
+    "  or text lines (syslog, auditd, access logs ...). Compressed files and archives (gzip, bzip2,\n"
+    "  xz, zstd; zip, tar, 7z) are read member by member; alerts name ARCHIVE:MEMBER.\n"
     "  --rules PATH        more Sigma rules (file or directory, e.g. a SigmaHQ checkout); repeatable\n"
     "  --filters PATH      Sigma filter documents (tuning: AND-ed onto the rules they name); repeatable\n"
     "  --no-default-rules  leave out Vigil's own rules ($VIGIL_RULES or the built-in rules/);\n"
@@ -90,6 +93,11 @@ struct scan {
     struct vg_buf obuf;          /* rendered alerts: written to out (main) or kept for the chunk (worker) */
     bool worker;                 /* a worker's scan: obuf is not written */
     struct par *par;             /* -j > 1 on the main thread: records go into chunks */
+    /* archives and compressed files (scan_archive) */
+    char **names;                /* "archive:member" names alerts refer to, freed at the end */
+    size_t nnames, capnames;
+    char tmpdir[256];            /* EVTX members are extracted here; "" until needed */
+    uint64_t ntmp;
 };
 
 /* ---- per-rule counts -------------------------------------------------- */
@@ -345,13 +353,15 @@ static void scan_evtx(struct scan *s, const char *path, int64_t mtime)
 }
 
 /* ---- -j N: chunks decoded and matched on worker threads ------------------ */
-struct fmap { const char *d; size_t n; int refs; };  /* a mapped file, unmapped when its last chunk is written */
+struct fmap { const char *d; size_t n; int refs; bool heap; };  /* a mapped file (or a decompressed buffer: heap),
+                                                                  released when its last chunk is written */
 
 struct rec { const char *p; size_t n; uint64_t seq; };
 
 struct job {
     bool evtx;                   /* a whole EVTX file, else records of a mapped file */
     const char *file;
+    const char *rpath;           /* EVTX: the file to read when it is not `file` (an archive member's copy) */
     bool is_line;
     int64_t recv;
     struct fmap *map;
@@ -382,7 +392,8 @@ struct par {
 static void fmap_unref(struct fmap *m)
 {
     if (m && --m->refs == 0) {
-        munmap((void *)m->d, m->n);
+        if (m->heap) vg_free((void *)m->d);
+        else munmap((void *)m->d, m->n);
         vg_free(m);
     }
 }
@@ -394,7 +405,7 @@ static void work_job(struct scan *w, struct job *j)
     w->cur_file = j->file;
     w->cur_is_line = j->is_line;
     if (j->evtx) {
-        scan_evtx(w, j->file, j->recv);
+        scan_evtx(w, j->rpath ? j->rpath : j->file, j->recv);
     } else {
         for (size_t i = 0; i < j->nrec; i++) add_record(w, j->recs[i].p, j->recs[i].n, j->recs[i].seq, j->recv);
         flush_batch(w);
@@ -469,6 +480,7 @@ static struct job *par_cur(struct scan *s)
     struct job *j = &p->jobs[p->submitted % p->q];
     j->evtx = false;
     j->file = s->cur_file;
+    j->rpath = NULL;
     j->is_line = s->cur_is_line;
     j->recv = 0;
     j->nrec = j->bytes = 0;
@@ -507,12 +519,13 @@ static void par_add(struct scan *s, const char *p, size_t n, uint64_t seq, int64
     if (j->nrec >= JOB_RECORDS || j->bytes >= JOB_BYTES) par_submit(s);
 }
 
-static void par_evtx(struct scan *s, const char *path, int64_t mtime)
+static void par_evtx(struct scan *s, const char *path, const char *rpath, int64_t mtime)
 {
     par_submit(s);
     struct job *j = par_cur(s);
     j->evtx = true;
     j->file = path;
+    j->rpath = rpath;
     j->recv = mtime;
     par_submit(s);
 }
@@ -534,6 +547,207 @@ static void par_stop(struct scan *s)
         }
 }
 
+/* Frames the records of a text or JSON buffer (a mapped file, or a
+ * decompressed one: heap) and releases it when they are matched. */
+static void scan_buffer(struct scan *s, const char *d, size_t n, int64_t mtime, bool heap)
+{
+    size_t i = n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
+    bool json = s->format ? strcmp(s->format, "json") == 0 : i < n && (d[i] == '[' || d[i] == '{');
+    struct fmap *fm = NULL;
+    if (s->par) {
+        fm = vg_malloc(sizeof *fm);
+        if (!fm) {
+            if (heap) vg_free((void *)d);
+            else munmap((void *)d, n);
+            fprintf(stderr, "vigil scan: %s: out of memory\n", s->cur_file);
+            s->unreadable++;
+            return;
+        }
+        *fm = (struct fmap){d, n, 1, heap};
+        s->par->map = fm;
+    }
+    if (json) scan_json(s, d, n, mtime);
+    else scan_lines(s, d, n, mtime);
+    if (s->par) { /* chunks never span files; the last one to be written releases */
+        par_submit(s);
+        s->par->map = NULL;
+        fmap_unref(fm);
+    } else {
+        flush_batch(s);
+        if (heap) vg_free((void *)d);
+        else munmap((void *)d, n);
+    }
+}
+
+/* ---- compressed files and archives ---------------------------------------
+ * A folder pulled from a host holds rotated logs (auth.log.2.gz) and
+ * collections (triage.zip, logs.tar.gz): libarchive reads gzip, bzip2, xz,
+ * zstd, lz4 and zip, tar, 7z, cpio; a single compressed file is one member.
+ * Each regular member is scanned like a file named "ARCHIVE:MEMBER";
+ * members that are archives or compressed themselves are opened once more
+ * (depth 2); EVTX members are copied to a private temporary directory
+ * (the EVTX reader works on files). Limits: a member of more than 1 GiB
+ * once decompressed is skipped with a message. */
+#define MAX_MEMBER ((size_t)1 << 30)
+#define MAX_ARCHIVE_DEPTH 2
+
+static bool archive_magic(const unsigned char *m, size_t k)
+{
+    if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) return true;                                     /* gzip */
+    if (k >= 3 && memcmp(m, "BZh", 3) == 0) return true;                                         /* bzip2 */
+    if (k >= 6 && memcmp(m, "\xFD" "7zXZ\0", 6) == 0) return true;                               /* xz */
+    if (k >= 4 && memcmp(m, "\x28\xB5\x2F\xFD", 4) == 0) return true;                           /* zstd */
+    if (k >= 4 && memcmp(m, "\x04\x22\x4D\x18", 4) == 0) return true;                           /* lz4 */
+    if (k >= 4 && m[0] == 'P' && m[1] == 'K' && ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6))) return true; /* zip */
+    if (k >= 6 && memcmp(m, "7z\xBC\xAF\x27\x1C", 6) == 0) return true;                         /* 7z */
+    if (k >= 262 && memcmp(m + 257, "ustar", 5) == 0) return true;                                /* tar */
+    return false;
+}
+
+static const char *keep_name(struct scan *s, const char *a, const char *b)
+{
+    if (s->nnames == s->capnames) {
+        size_t nc = s->capnames ? s->capnames * 2 : 16;
+        char **nv = vg_realloc(s->names, nc * sizeof *nv);
+        if (!nv) return NULL;
+        s->names = nv;
+        s->capnames = nc;
+    }
+    size_t la = strlen(a), lb = strlen(b);
+    char *n = vg_malloc(la + lb + 2);
+    if (!n) return NULL;
+    memcpy(n, a, la);
+    n[la] = ':';
+    memcpy(n + la + 1, b, lb + 1);
+    return s->names[s->nnames++] = n;
+}
+
+/* A private copy of an EVTX member; its path is kept with the names. */
+static const char *evtx_copy(struct scan *s, const char *d, size_t n)
+{
+    if (!s->tmpdir[0]) {
+        const char *t = getenv("TMPDIR");
+        snprintf(s->tmpdir, sizeof s->tmpdir, "%s/vigil-scan-XXXXXX", t && *t && strlen(t) < 200 ? t : "/tmp");
+        if (!mkdtemp(s->tmpdir)) { s->tmpdir[0] = 0; return NULL; }
+    }
+    char num[32];
+    snprintf(num, sizeof num, "%llu.evtx", (unsigned long long)++s->ntmp);
+    size_t lt = strlen(s->tmpdir);
+    char *path = vg_malloc(lt + strlen(num) + 2);
+    if (!path) return NULL;
+    snprintf(path, lt + strlen(num) + 2, "%s/%s", s->tmpdir, num);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool ok = fd >= 0;
+    for (size_t off = 0; ok && off < n;) {
+        ssize_t w = write(fd, d + off, n - off);
+        if (w <= 0) ok = false;
+        else off += (size_t)w;
+    }
+    if (fd >= 0 && close(fd) != 0) ok = false;
+    if (!ok || !keep_name(s, "", "")) { unlink(path); vg_free(path); return NULL; }
+    vg_free(s->names[s->nnames - 1]); /* the slot keeps the path instead */
+    s->names[s->nnames - 1] = path;
+    return path;
+}
+
+static void cleanup_tmp(struct scan *s)
+{
+    if (!s->tmpdir[0]) return;
+    size_t lt = strlen(s->tmpdir);
+    for (size_t i = 0; i < s->nnames; i++)
+        if (strncmp(s->names[i], s->tmpdir, lt) == 0 && s->names[i][lt] == '/') unlink(s->names[i]);
+    rmdir(s->tmpdir);
+    s->tmpdir[0] = 0;
+}
+
+static void scan_archive(struct scan *s, struct archive *a, const char *name, int64_t mtime, int depth);
+
+/* One member's bytes (heap, owned): an archive, EVTX, or records. */
+static void scan_member(struct scan *s, const char *name, char *d, size_t n, int64_t mtime, int depth)
+{
+    s->files++;
+    s->cur_file = name;
+    if (n && depth < MAX_ARCHIVE_DEPTH && archive_magic((const unsigned char *)d, n)) {
+        struct archive *a = archive_read_new();
+        if (a) {
+            archive_read_support_filter_all(a);
+            archive_read_support_format_all(a);
+            archive_read_support_format_raw(a);
+        }
+        if (a && archive_read_open_memory(a, d, n) == ARCHIVE_OK) {
+            s->files--; /* counted by its members */
+            scan_archive(s, a, name, mtime, depth + 1);
+            archive_read_free(a);
+            vg_free(d);
+            return;
+        }
+        if (a) archive_read_free(a); /* not an archive after all: scan the bytes */
+    }
+    if (n >= 8 && memcmp(d, "ElfFile", 8) == 0) {
+        const char *tmp = evtx_copy(s, d, n);
+        vg_free(d);
+        if (!tmp) {
+            fprintf(stderr, "vigil scan: %s: cannot copy the EVTX member: %s\n", name, strerror(errno));
+            s->unreadable++;
+            return;
+        }
+        s->cur_is_line = false;
+        if (s->par) par_evtx(s, name, tmp, mtime);
+        else scan_evtx(s, tmp, mtime);
+        return;
+    }
+    if (!n) { vg_free(d); return; }
+    scan_buffer(s, d, n, mtime, true);
+}
+
+static void scan_archive(struct scan *s, struct archive *a, const char *name, int64_t mtime, int depth)
+{
+    struct archive_entry *e;
+    int r;
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        bool raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
+        if (!raw && archive_entry_filetype(e) != AE_IFREG) continue;
+        /* a compressed file (raw format) keeps the file's own name; lines
+         * and records count in its decompressed text */
+        const char *mp = archive_entry_pathname(e);
+        const char *mname = raw ? name : keep_name(s, name, mp ? mp : "?");
+        if (!mname) { fprintf(stderr, "vigil scan: out of memory\n"); s->unreadable++; return; }
+        size_t cap = 1 << 16, len = 0;
+        char *buf = vg_malloc(cap);
+        bool big = false;
+        ssize_t k = 0;
+        while (buf) {
+            if (len == cap) {
+                if (cap >= MAX_MEMBER) { big = true; break; }
+                char *nb = vg_realloc(buf, cap * 2);
+                if (!nb) { vg_free(buf); buf = NULL; break; }
+                buf = nb;
+                cap *= 2;
+            }
+            k = archive_read_data(a, buf + len, cap - len);
+            if (k <= 0) break;
+            len += (size_t)k;
+        }
+        if (!buf || big || k < 0) {
+            if (s->tty) fputs("\r\033[K", stderr);
+            fprintf(stderr, "vigil scan: %s: %s\n", mname,
+                    !buf ? "out of memory" : big ? "over 1 GiB once decompressed: skipped" : archive_error_string(a));
+            vg_free(buf);
+            s->unreadable++;
+            if (k < 0 && archive_errno(a) != 0 && r != ARCHIVE_WARN) return; /* the stream is broken: stop here */
+            continue;
+        }
+        scan_member(s, mname, buf, len, mtime, depth);
+        if (s->io_rc) return;
+    }
+    if (r != ARCHIVE_EOF) {
+        if (s->tty) fputs("\r\033[K", stderr);
+        fprintf(stderr, "vigil scan: %s: %s\n", name, archive_error_string(a) ? archive_error_string(a) : "unreadable archive");
+        s->unreadable++;
+    }
+}
+
 static int scan_file(struct scan *s, const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -550,13 +764,32 @@ static int scan_file(struct scan *s, const char *path)
     s->file_base = s->bytes_done;
     int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
     size_t n = (size_t)st.st_size;
-    char magic[8] = {0};
+    unsigned char magic[262] = {0};
+    ssize_t nm = pread(fd, magic, sizeof magic, 0);
+    if (nm > 0 && archive_magic(magic, (size_t)nm)) {
+        struct archive *a = archive_read_new();
+        if (a) {
+            archive_read_support_filter_all(a);
+            archive_read_support_format_all(a);
+            archive_read_support_format_raw(a);
+        }
+        if (a && archive_read_open_fd(a, fd, 1 << 16) == ARCHIVE_OK) {
+            s->files--; /* counted by its members */
+            scan_archive(s, a, path, mtime, 1);
+            archive_read_free(a);
+            close(fd);
+            s->bytes_done = s->file_base + n;
+            return s->io_rc;
+        }
+        if (a) archive_read_free(a);
+        lseek(fd, 0, SEEK_SET);
+    }
     bool evtx = s->format ? strcmp(s->format, "evtx") == 0
-                          : n >= 8 && pread(fd, magic, 8, 0) == 8 && memcmp(magic, "ElfFile", 8) == 0;
+                          : nm >= 8 && memcmp(magic, "ElfFile", 8) == 0;
     if (evtx) {
         close(fd);
         s->cur_is_line = false;
-        if (s->par) par_evtx(s, path, mtime);
+        if (s->par) par_evtx(s, path, NULL, mtime);
         else scan_evtx(s, path, mtime);
         s->bytes_done = s->file_base + n;
         return s->io_rc;
@@ -570,32 +803,7 @@ static int scan_file(struct scan *s, const char *path)
             return 0;
         }
         madvise((void *)d, n, MADV_SEQUENTIAL);
-        size_t i = n >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-        while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n')) i++;
-        bool json = s->format ? strcmp(s->format, "json") == 0 : i < n && (d[i] == '[' || d[i] == '{');
-        struct fmap *fm = NULL;
-        if (s->par) {
-            fm = vg_malloc(sizeof *fm);
-            if (!fm) {
-                munmap((void *)d, n);
-                close(fd);
-                fprintf(stderr, "vigil scan: %s: out of memory\n", path);
-                s->unreadable++;
-                return 0;
-            }
-            *fm = (struct fmap){d, n, 1};
-            s->par->map = fm;
-        }
-        if (json) scan_json(s, d, n, mtime);
-        else scan_lines(s, d, n, mtime);
-        if (s->par) { /* chunks never span files; the last one to be written unmaps */
-            par_submit(s);
-            s->par->map = NULL;
-            fmap_unref(fm);
-        } else {
-            flush_batch(s);
-            munmap((void *)d, n);
-        }
+        scan_buffer(s, d, n, mtime, false);
     }
     close(fd);
     s->bytes_done = s->file_base + n;
@@ -932,6 +1140,9 @@ static int run(int argc, char **argv)
 out:
     par_stop(&s);
     par_release(&s);
+    cleanup_tmp(&s);
+    for (size_t i = 0; i < s.nnames; i++) vg_free(s.names[i]);
+    vg_free(s.names);
     if (s.out && s.out != stdout) fclose(s.out);
     vg_buf_release(&s.obuf);
     vg_batch_free(s.b);

@@ -311,5 +311,52 @@ t.check(p.returncode == 0 and got == [(1, "File Time Attribute Change - Linux"),
                                       (3, "Scan Test Linux Process")],
         "auditd fields reach SigmaHQ auditd rules, EXECVE is process_creation, Sysmon for Linux XML in syslog decodes (%s)" % got)
 
+# ---- compressed logs and collections -----------------------------------------
+import gzip, io, tarfile, zipfile
+arc = os.path.join(base, "collected")
+os.makedirs(arc)
+tmpd = os.path.join(base, "tmp")
+os.makedirs(tmpd)
+ssh = "Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 173.234.31.186 port 38926 ssh2\n"
+with gzip.open(os.path.join(arc, "auth.log.2.gz"), "wt") as f:
+    f.write("Dec 10 06:55:40 LabSZ sshd[1]: Connection closed by 10.0.0.1 port 22\n" + ssh)
+evtx_case = os.path.join(t.SHARED, "sigma/regression_data/rules/windows/process_creation/proc_creation_win_bitsadmin_download")
+evtx_file = [os.path.join(evtx_case, n) for n in os.listdir(evtx_case) if n.endswith(".evtx")][0]
+with zipfile.ZipFile(os.path.join(arc, "triage.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("logs/auth.log", ssh)
+    z.writestr("logs/old/auth.log.1.gz", gzip.compress(ssh.encode()))
+    z.write(evtx_file, "evtx/bits.evtx")
+    z.writestr("empty.txt", "")
+with tarfile.open(os.path.join(arc, "bundle.tar.xz"), "w:xz") as tf:
+    data = (ssh * 2).encode()
+    ti = tarfile.TarInfo("var/log/auth.log")
+    ti.size = len(data)
+    tf.addfile(ti, io.BytesIO(data))
+with open(os.path.join(arc, "broken.zip"), "wb") as f:
+    f.write(b"PK\x03\x04" + os.urandom(300))
+outs = {}
+for j in ("1", "2"):
+    p = subprocess.run([t.VIGIL, "scan", "--no-default-rules", "-j", j, "--rules", os.path.join(pack, "linux"),
+                        "--rules", bits_rule, "--json", arc], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=120, env=dict(os.environ, VIGIL_RULES=pack, TMPDIR=tmpd))
+    outs[j] = (p.returncode, p.stdout.decode(), p.stderr.decode())
+rc, out, err = outs["1"]
+got = sorted(set((os.path.relpath(r["origin"]["file"], arc), r["origin"].get("line") or r["origin"].get("record"), r["title"])
+                 for r in rows_of(out) if r["title"] in ("SSH Failed Password For Root", "File Download Via Bitsadmin")))
+want = sorted([("auth.log.2.gz", 2, "SSH Failed Password For Root"),
+               ("bundle.tar.xz:var/log/auth.log", 1, "SSH Failed Password For Root"),
+               ("bundle.tar.xz:var/log/auth.log", 2, "SSH Failed Password For Root"),
+               ("triage.zip:logs/auth.log", 1, "SSH Failed Password For Root"),
+               ("triage.zip:logs/old/auth.log.1.gz", 1, "SSH Failed Password For Root")])
+bits = [g for g in got if g[2] == "File Download Via Bitsadmin"]
+t.check([g for g in got if g[2] != "File Download Via Bitsadmin"] == want,
+        "gzip, zip (with a gzip inside), tar.xz members are scanned; alerts name ARCHIVE:MEMBER and the line (%s)" % got)
+t.check(len(bits) >= 1 and all(b[0] == "triage.zip:evtx/bits.evtx" and b[1] for b in bits),
+        "an EVTX member of a zip is read and its alerts name the member and the record (%s)" % bits)
+t.check(rc == 0 and "broken.zip" in err, "a broken archive is reported, the others still scanned (rc %d)" % rc)
+strip = lambda o: sorted(json.dumps({k: v for k, v in r.items() if k != "created"}, sort_keys=True) for r in rows_of(o))
+t.check(strip(outs["1"][1]) == strip(outs["2"][1]), "-j 2 gives the same alerts over archives as -j 1")
+t.check(os.listdir(tmpd) == [], "the private copies of EVTX members are removed (%s)" % os.listdir(tmpd))
+
 t.cleanup(base)
 t.finish()
