@@ -605,22 +605,43 @@ static bool archive_magic(const unsigned char *m, size_t k)
     return false;
 }
 
-static const char *keep_name(struct scan *s, const char *a, const char *b)
+/* A reader for any compressed file or archive libarchive knows; a single
+ * compressed stream is one member ("raw" format). NULL on OOM. */
+static struct archive *archive_new(void)
 {
-    if (s->nnames == s->capnames) {
+    struct archive *a = archive_read_new();
+    if (a) {
+        archive_read_support_filter_all(a);
+        archive_read_support_format_all(a);
+        archive_read_support_format_raw(a);
+    }
+    return a;
+}
+
+/* Keeps an allocated string until the scan ends (names alerts refer to,
+ * paths of temporary copies); frees it and returns NULL on OOM. */
+static char *keep(struct scan *s, char *str)
+{
+    if (str && s->nnames == s->capnames) {
         size_t nc = s->capnames ? s->capnames * 2 : 16;
         char **nv = vg_realloc(s->names, nc * sizeof *nv);
-        if (!nv) return NULL;
+        if (!nv) { vg_free(str); return NULL; }
         s->names = nv;
         s->capnames = nc;
     }
+    return str ? s->names[s->nnames++] = str : NULL;
+}
+
+static const char *keep_name(struct scan *s, const char *a, const char *b)
+{
     size_t la = strlen(a), lb = strlen(b);
     char *n = vg_malloc(la + lb + 2);
-    if (!n) return NULL;
-    memcpy(n, a, la);
-    n[la] = ':';
-    memcpy(n + la + 1, b, lb + 1);
-    return s->names[s->nnames++] = n;
+    if (n) {
+        memcpy(n, a, la);
+        n[la] = ':';
+        memcpy(n + la + 1, b, lb + 1);
+    }
+    return keep(s, n);
 }
 
 /* A private copy of an EVTX member; its path is kept with the names. */
@@ -645,9 +666,8 @@ static const char *evtx_copy(struct scan *s, const char *d, size_t n)
         else off += (size_t)w;
     }
     if (fd >= 0 && close(fd) != 0) ok = false;
-    if (!ok || !keep_name(s, "", "")) { unlink(path); vg_free(path); return NULL; }
-    vg_free(s->names[s->nnames - 1]); /* the slot keeps the path instead */
-    s->names[s->nnames - 1] = path;
+    if (!ok) { unlink(path); vg_free(path); return NULL; }
+    if (!keep(s, path)) { unlink(path); return NULL; } /* keep frees it */
     return path;
 }
 
@@ -669,12 +689,7 @@ static void scan_member(struct scan *s, const char *name, char *d, size_t n, int
     s->files++;
     s->cur_file = name;
     if (n && depth < MAX_ARCHIVE_DEPTH && archive_magic((const unsigned char *)d, n)) {
-        struct archive *a = archive_read_new();
-        if (a) {
-            archive_read_support_filter_all(a);
-            archive_read_support_format_all(a);
-            archive_read_support_format_raw(a);
-        }
+        struct archive *a = archive_new();
         if (a && archive_read_open_memory(a, d, n) == ARCHIVE_OK) {
             s->files--; /* counted by its members */
             scan_archive(s, a, name, mtime, depth + 1);
@@ -767,12 +782,7 @@ static int scan_file(struct scan *s, const char *path)
     unsigned char magic[262] = {0};
     ssize_t nm = pread(fd, magic, sizeof magic, 0);
     if (nm > 0 && archive_magic(magic, (size_t)nm)) {
-        struct archive *a = archive_read_new();
-        if (a) {
-            archive_read_support_filter_all(a);
-            archive_read_support_format_all(a);
-            archive_read_support_format_raw(a);
-        }
+        struct archive *a = archive_new();
         if (a && archive_read_open_fd(a, fd, 1 << 16) == ARCHIVE_OK) {
             s->files--; /* counted by its members */
             scan_archive(s, a, path, mtime, 1);

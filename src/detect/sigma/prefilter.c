@@ -43,7 +43,7 @@ struct pf_grp {
 };
 
 struct pf_hslot {
-    uint64_t h;               /* hex_hash of the key: compared before the key is read */
+    uint64_t h;               /* word_hash of the key: compared before the key is read */
     uint32_t pat;             /* pattern id + 1, 0 = empty */
 };
 
@@ -188,21 +188,29 @@ static uint64_t fnv(const void *p, size_t n, uint64_t h)
     return h;
 }
 
-/* Hash of the ASCII-lowercased bytes, a word at a time (channel names). */
-static uint64_t fnv_lower(const uint8_t *b, size_t n)
+
+/* 64-bit hash of n bytes, 8 at a time, ASCII-lowercased first when lower:
+ * hexadecimal keys, channel names (lower) and memo values (seeded with
+ * the database). */
+static uint64_t word_hash(const uint8_t *b, size_t n, uint64_t seed, bool lower)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ n;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ seed ^ n;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, b + i, 8);
-        h = (h ^ vg__sig_lower8(w)) * 0xff51afd7ed558ccdull;
+        if (lower) w = vg__sig_lower8(w);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
         h ^= h >> 31;
     }
-    uint64_t w = 0;
-    for (size_t k = 0; i + k < n; k++) w |= (uint64_t)vg__sig_lower[b[i + k]] << (8 * k);
-    h = (h ^ w) * 0xff51afd7ed558ccdull;
-    return h ^ (h >> 29);
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, b + i, n - i);
+        if (lower) w = vg__sig_lower8(w);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+    }
+    h ^= h >> 29;
+    return h * 0xc4ceb9fe1a85ec53ull;
 }
 
 static uint64_t pat_hash(uint32_t fid, uint32_t flags, const char *expr)
@@ -956,7 +964,7 @@ static bool text_eq_ci(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 static long chan_find(const struct vg__sig_pf *pf, const uint8_t *s, size_t n)
 {
     if (!pf->chtab) return -1;
-    uint32_t h = (uint32_t)fnv_lower(s, n) & pf->chmask;
+    uint32_t h = (uint32_t)word_hash(s, n, 0, true) & pf->chmask;
     while (pf->chtab[h]) {
         const struct pf_chan *c = &pf->chan[pf->chtab[h] - 1];
         if (text_eq_ci(c->name, c->len, s, n)) return (long)pf->chtab[h] - 1;
@@ -1098,7 +1106,7 @@ static int build_buckets(struct vg__sig_pf *pf, struct vg_sigma_set *s, struct s
     if (!pf->chtab) goto out;
     pf->chmask = sz - 1;
     for (uint32_t c = 0; c < pf->nchan; c++) {
-        uint32_t h = (uint32_t)fnv_lower(pf->chan[c].name, pf->chan[c].len) & pf->chmask;
+        uint32_t h = (uint32_t)word_hash(pf->chan[c].name, pf->chan[c].len, 0, true) & pf->chmask;
         while (pf->chtab[h]) h = (h + 1) & pf->chmask;
         pf->chtab[h] = c + 1;
     }
@@ -1110,25 +1118,6 @@ out:
 
 /* ------------------------------------------------------------------ */
 
-/* Hash of a lowercase hexadecimal key (8 bytes at a time). */
-static uint64_t hex_hash(const uint8_t *b, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, b + i, n - i);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-    }
-    h ^= h >> 29;
-    return h * 0xc4ceb9fe1a85ec53ull;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -1205,7 +1194,7 @@ static int compile_dbs(struct vg__sig_pf *pf)
                 size_t kl = strlen(p->expr);
                 for (uint32_t j = 0; j < PF_NHEXLEN; j++)
                     if (pf_hexlen[j] == kl) db->hlens |= 1u << j;
-                uint64_t hv = hex_hash((const uint8_t *)p->expr, kl);
+                uint64_t hv = word_hash((const uint8_t *)p->expr, kl, 0, false);
                 uint32_t h = (uint32_t)hv & db->hmask;
                 while (db->htab[h].pat) h = (h + 1) & db->hmask;
                 db->htab[h].h = hv;
@@ -1651,7 +1640,7 @@ static void hex_scan(struct vg__sig_pfx *x, const struct vg__sig_pf *pf, const s
             for (size_t k = 0; k < m; k++) kb[k] = t[i + k] | 0x20; /* hex digits: |0x20 lowercases */
             for (uint32_t L = 0; L < PF_NHEXLEN; L++) {
                 if (!(db->hlens & (1u << L)) || pf_hexlen[L] > run) continue;
-                uint64_t hv = hex_hash(kb, pf_hexlen[L]);
+                uint64_t hv = word_hash(kb, pf_hexlen[L], 0, false);
                 if (!(db->hbloom[(hv >> 40) % PF_HBLOOM / 64] & (1ull << ((hv >> 40) % 64)))) continue;
                 uint32_t h = (uint32_t)hv & db->hmask;
                 for (uint32_t e; (e = db->htab[h].pat) != 0; h = (h + 1) & db->hmask) {
@@ -1801,24 +1790,6 @@ static long event_bucket(struct vg_sigma_ctx *c, const struct vg__sig_pf *pf)
     return ch->other;
 }
 
-static uint64_t memo_hash(const uint8_t *b, size_t n, uint32_t d)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)d << 32) ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 31;
-    }
-    if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, b + i, n - i);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-    }
-    h ^= h >> 29;
-    return h * 0xc4ceb9fe1a85ec53ull;
-}
 
 /* First scan of database d in this event over one string value: answered
  * from the memo when the value was seen, else scanned and remembered. No
@@ -1829,7 +1800,7 @@ static int scan_memo(struct vg_sigma_ctx *c, const struct pf_db *db, uint32_t d,
                      const uint8_t *t, size_t n, uint64_t hint)
 {
     struct vg__sig_pfx *x = c->pfx;
-    uint64_t h = hint ? hint : memo_hash(t, n, d);
+    uint64_t h = hint ? hint : word_hash(t, n, (uint64_t)d << 32, false);
     struct pf_memo *e = &x->memo[h & (PF_MEMO - 1)];
     x->mtry[d]++;
     if (e->h == h && e->db == d + 1 && e->len == n && memcmp(e->val, t, n) == 0) {
@@ -1974,7 +1945,7 @@ int vg_sigma_match(struct vg_sigma_ctx *c, const struct vg_event *ev, const stru
         if (!x->memo || x->moff[d] || pf->db[d].nsf == 0) continue;
         const struct vg_field *f0 = vg__sig_get_field(c, pf->db[d].sf[0]);
         if (f0 && (f0->v.type == VG_V_STR || f0->v.type == VG_V_IP) && f0->v.len <= PF_MEMO_LEN) {
-            hints[i] = memo_hash((const uint8_t *)f0->v.u.s, f0->v.len, d);
+            hints[i] = word_hash((const uint8_t *)f0->v.u.s, f0->v.len, (uint64_t)d << 32, false);
             const char *me = (const char *)&x->memo[hints[i] & (PF_MEMO - 1)];
             __builtin_prefetch(me);
             __builtin_prefetch(me + 64);
