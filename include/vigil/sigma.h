@@ -130,7 +130,7 @@ struct vg_sigma_report {
     size_t nrej, caprej;
     struct vg_sigma_reject *notes; /* correlations, filters and skipped documents: one note each */
     size_t nnotes, capnotes;
-    size_t skipped;       /* documents that are not Sigma (log source mappings, hardening policies): noted, not rules */
+    size_t skipped;       /* documents noted, not loaded: not Sigma (log source mappings, hardening policies), or a file loaded twice */
     struct vg_sigma_reject *warn;  /* compile warnings (a filter naming an unknown rule, ...) */
     size_t nwarn, capwarn;
     size_t filters_applied; /* (filter, rule) pairs AND-ed by compile */

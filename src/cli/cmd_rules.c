@@ -120,7 +120,7 @@ static int check(int argc, char **argv)
                        rep.notes[i].rule_id ? " " : "", rep.notes[i].rule_id ? rep.notes[i].rule_id : "", rep.notes[i].reason);
         }
         printf("%zu files, %zu documents: %zu rules loaded, %zu rejected, %zu correlations, %zu filters "
-               "(applied %zu times), %zu skipped (not Sigma), %zu warnings in %.0f ms\n",
+               "(applied %zu times), %zu skipped (not Sigma, or a file given twice), %zu warnings in %.0f ms\n",
                rep.files, rep.documents, rep.loaded, rep.rejected, rep.correlations, rep.filters, rep.filters_applied,
                rep.skipped, rep.nwarn, ms);
     }

@@ -595,13 +595,14 @@ static void scan_buffer(struct scan *s, const char *d, size_t n, int64_t mtime, 
 static bool archive_magic(const unsigned char *m, size_t k)
 {
     if (k >= 2 && m[0] == 0x1f && m[1] == 0x8b) return true;                                     /* gzip */
-    if (k >= 3 && memcmp(m, "BZh", 3) == 0) return true;                                         /* bzip2 */
+    if (k >= 10 && memcmp(m, "BZh", 3) == 0 && m[3] >= '1' && m[3] <= '9' &&                    /* bzip2: block or end magic */
+        (memcmp(m + 4, "1AY&SY", 6) == 0 || memcmp(m + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0)) return true;
     if (k >= 6 && memcmp(m, "\xFD" "7zXZ\0", 6) == 0) return true;                               /* xz */
     if (k >= 4 && memcmp(m, "\x28\xB5\x2F\xFD", 4) == 0) return true;                           /* zstd */
     if (k >= 4 && memcmp(m, "\x04\x22\x4D\x18", 4) == 0) return true;                           /* lz4 */
     if (k >= 4 && m[0] == 'P' && m[1] == 'K' && ((m[2] == 3 && m[3] == 4) || (m[2] == 5 && m[3] == 6))) return true; /* zip */
     if (k >= 6 && memcmp(m, "7z\xBC\xAF\x27\x1C", 6) == 0) return true;                         /* 7z */
-    if (k >= 262 && memcmp(m + 257, "ustar", 5) == 0) return true;                                /* tar */
+    if (k >= 265 && (memcmp(m + 257, "ustar\0", 6) == 0 || memcmp(m + 257, "ustar  \0", 8) == 0)) return true; /* tar */
     return false;
 }
 
@@ -779,7 +780,7 @@ static int scan_file(struct scan *s, const char *path)
     s->file_base = s->bytes_done;
     int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
     size_t n = (size_t)st.st_size;
-    unsigned char magic[262] = {0};
+    unsigned char magic[512] = {0};
     ssize_t nm = pread(fd, magic, sizeof magic, 0);
     if (nm > 0 && archive_magic(magic, (size_t)nm)) {
         struct archive *a = archive_new();

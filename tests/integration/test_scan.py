@@ -358,5 +358,22 @@ strip = lambda o: sorted(json.dumps({k: v for k, v in r.items() if k != "created
 t.check(strip(outs["1"][1]) == strip(outs["2"][1]), "-j 2 gives the same alerts over archives as -j 1")
 t.check(os.listdir(tmpd) == [], "the private copies of EVTX members are removed (%s)" % os.listdir(tmpd))
 
+# ---- the same rules given twice load once; a duplicate id elsewhere warns ------
+p = subprocess.run([t.VIGIL, "scan", "--rules", os.path.join(pack, "linux"), "--json", os.path.join(arc, "auth.log.2.gz")],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, env=dict(os.environ, VIGIL_RULES=pack))
+root = [r for r in rows_of(p.stdout.decode()) if r["title"] == "SSH Failed Password For Root"]
+t.check(p.returncode == 0 and len(root) == 1, "the pack plus --rules on its own directory: each rule once (%d alerts)" % len(root))
+dd = os.path.join(base, "dup-ids")
+os.makedirs(dd)
+for n in ("a.yml", "b.yml"):
+    with open(os.path.join(dd, n), "w") as f:
+        f.write(open(os.path.join(rules["a"], "whoami.yml")).read())
+p = subprocess.run([t.VIGIL, "rules", "check", "--json", dd, dd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+rep = json.loads(p.stdout)
+t.check(p.returncode == 0 and rep["loaded"] == 2 and rep["skipped"] == 2 and rep["warnings"] == 1 and
+        "duplicate rule id" in rep["warning_list"][0]["reason"],
+        "rules check: a directory given twice is skipped the second time, a duplicate id in another file is a warning (%s)"
+        % {k: v for k, v in rep.items() if not isinstance(v, list)})
+
 t.cleanup(base)
 t.finish()

@@ -176,6 +176,8 @@ struct vg_sigma_set {
     uint8_t *fused;                  /* fused[fid]: some leaf of the set reads fid (compile) */
     struct vg__litset **lsets;       /* leaves' literal sets, for freeing */
     size_t nlsets;
+    uint32_t *idtab;                 /* rule ids -> index + 1 (open addressing), for duplicate ids */
+    size_t idmask;
     uint32_t nfused;
     _Atomic long refs;               /* vg_sigma_set_ref/unref */
 };

@@ -4,6 +4,7 @@
  * compile (resolving which mapping entries and alternative field names
  * apply to each rule). Part of src/detect/sigma (see internal.h). */
 #include "internal.h"
+#include <limits.h>
 #include <dirent.h>
 #include <stdatomic.h>
 #include <errno.h>
@@ -44,6 +45,7 @@ void vg_sigma_set_unref(struct vg_sigma_set *s)
     vg_free(s->fused);
     for (size_t i = 0; i < s->nlsets; i++) vg__litset_free(s->lsets[i]);
     vg_free(s->lsets);
+    vg_free(s->idtab);
     for (size_t i = 0; i < s->ncodes; i++) pcre2_code_free(s->codes[i]);
     vg_free(s->codes);
     if (s->mctx) pcre2_match_context_free(s->mctx);
@@ -124,6 +126,66 @@ static int reject(struct vg_sigma_report *rep, const char *file, int line, int c
     return rep_add(&rep->rej, &rep->nrej, &rep->caprej, file, line, col, id, title, reason, expand);
 }
 
+static uint64_t id_hash(const char *id)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *id; id++) h = (h ^ (unsigned char)*id) * 1099511628211ull;
+    return h;
+}
+
+/* The first rule loaded with this id, or NULL. */
+static const struct vg_sigma_rule *id_find(const struct vg_sigma_set *s, const char *id)
+{
+    if (!s->idtab || !id) return NULL;
+    for (size_t h = id_hash(id) & s->idmask; s->idtab[h]; h = (h + 1) & s->idmask) {
+        const struct vg_sigma_rule *r = s->rules[s->idtab[h] - 1];
+        if (strcmp(r->id, id) == 0) return r;
+    }
+    return NULL;
+}
+
+static int id_add(struct vg_sigma_set *s, const struct vg_sigma_rule *r)
+{
+    if (!r->id) return 0;
+    if (!s->idtab || (s->nrules + 1) * 2 > s->idmask) {
+        size_t nsz = s->idmask ? (s->idmask + 1) * 2 : 1024;
+        uint32_t *t = vg_calloc(nsz, sizeof *t);
+        if (!t) return VG_ENOMEM;
+        for (size_t i = 0; i < s->nrules; i++) {
+            if (!s->rules[i]->id) continue;
+            size_t h = id_hash(s->rules[i]->id) & (nsz - 1);
+            while (t[h]) h = (h + 1) & (nsz - 1);
+            t[h] = (uint32_t)i + 1;
+        }
+        vg_free(s->idtab);
+        s->idtab = t;
+        s->idmask = nsz - 1;
+    }
+    size_t h = id_hash(r->id) & s->idmask;
+    while (s->idtab[h]) h = (h + 1) & s->idmask;
+    s->idtab[h] = r->index + 1;
+    return 0;
+}
+
+/* Same file twice (a directory given again, the pack also passed with
+ * --rules): compared by resolved path. */
+static bool same_file(const char *a, const char *b)
+{
+    if (!a || !b) return false;
+    if (strcmp(a, b) == 0) return true;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
+}
+
+/* Some rule with this id came from this file (duplicate ids are rare: a
+ * linear look once one is found). */
+static bool id_from_file(const struct vg_sigma_set *s, const char *id, const char *file)
+{
+    for (size_t i = 0; i < s->nrules; i++)
+        if (s->rules[i]->id && strcmp(s->rules[i]->id, id) == 0 && same_file(s->rules[i]->file, file)) return true;
+    return false;
+}
+
 static int add_rule(struct vg_sigma_set *s, struct vg_sigma_rule *r)
 {
     if (s->nrules == s->caprules) {
@@ -135,7 +197,7 @@ static int add_rule(struct vg_sigma_set *s, struct vg_sigma_rule *r)
     }
     r->index = (uint32_t)s->nrules;
     s->rules[s->nrules++] = r;
-    return 0;
+    return id_add(s, r);
 }
 
 /* ---- YAML streams ---- */
@@ -320,8 +382,26 @@ static int load_text(struct vg_sigma_set *s, const char *text, size_t len, const
         } else if (b.failed || !r) {
             if (get_action(root)) b.collection = true;
             rc = reject(rep, file, b.line, b.col, r ? r->id : NULL, r ? r->title : NULL, b.reason, b.expand_missing);
+        } else if (r->id && id_find(s, r->id) && id_from_file(s, r->id, file)) {
+            /* ids are meant to be unique: the same file loaded twice (a
+             * directory given again) is noted and skipped */
+            if (rep) {
+                rep->skipped++;
+                rc = rep_add(&rep->notes, &rep->nnotes, &rep->capnotes, file, r->line, r->col, r->id, r->title,
+                             "already loaded (same file given twice); skipped", false);
+            }
         } else {
+            /* an id another file took: both load (the specification's own
+             * examples share ids), with a warning, since correlations and
+             * filters naming the id then mean both */
+            const struct vg_sigma_rule *o = r->id ? id_find(s, r->id) : NULL;
             rc = add_rule(s, r);
+            if (rep && rc == 0 && o) {
+                char reason[PATH_MAX + 128];
+                snprintf(reason, sizeof reason, "duplicate rule id %s: also the id of \"%s\" in %s:%d; both loaded", r->id,
+                         o->title ? o->title : "?", o->file ? o->file : "?", o->line);
+                rc = rep_add(&rep->warn, &rep->nwarn, &rep->capwarn, file, r->line, r->col, r->id, r->title, reason, false);
+            }
             if (rep && rc == 0) {
                 if (r->kind == VG_SIGMA_RULE) rep->loaded++;
                 else {
