@@ -530,6 +530,19 @@ static int open_child(struct bx *b, int *st, size_t *mark, int *prev)
     return rc;
 }
 
+/* Text content begins under an element in state *st (closing a pending
+ * start tag); *mid marks where it starts. */
+static int open_text(struct bx *b, int *st, size_t *mid)
+{
+    if (*st == ST_PENDING) {
+        int rc = put(b, ">", 1);
+        if (rc) return rc;
+        *st = ST_TEXT;
+    }
+    *mid = b->out->len;
+    return 0;
+}
+
 /* A child that produced nothing leaves no trace. */
 static void close_child(struct bx *b, int *st, size_t mark, int prev, size_t before_child)
 {
@@ -628,24 +641,18 @@ static int element_once(struct bx *b, size_t *pos, size_t end, const struct subs
             if (end - p < 2 || c[p + 1] != 0x01) return bad(b, p, "value text that is not a string");
             rc = take_text(b, &p, end, 2, &tp, &tn);
             if (rc) return rc;
-            if (st == ST_PENDING && (rc = put(b, ">", 1))) return rc;
-            if (st == ST_PENDING) st = ST_TEXT;
-            mid = b->out->len;
+            if ((rc = open_text(b, &st, &mid))) return rc;
             rc = put_utf16(b, tp, tn, M_TEXT);
             break;
         case 0x07: case 0x47: /* CDATA: its text, escaped */
             rc = take_text(b, &p, end, 1, &tp, &tn);
             if (rc) return rc;
-            if (st == ST_PENDING && (rc = put(b, ">", 1))) return rc;
-            if (st == ST_PENDING) st = ST_TEXT;
-            mid = b->out->len;
+            if ((rc = open_text(b, &st, &mid))) return rc;
             rc = put_utf16(b, tp, tn, M_TEXT);
             break;
         case 0x08: case 0x48:
             if (end - p < 3) return bad(b, p, "truncated character reference");
-            if (st == ST_PENDING && (rc = put(b, ">", 1))) return rc;
-            if (st == ST_PENDING) st = ST_TEXT;
-            mid = b->out->len;
+            if ((rc = open_text(b, &st, &mid))) return rc;
             rc = put_charref(b, rd16(c + p + 1), M_TEXT);
             p += 3;
             break;
@@ -653,9 +660,7 @@ static int element_once(struct bx *b, size_t *pos, size_t end, const struct subs
             p++;
             rc = take_name(b, &p, end, &nm);
             if (rc) return rc;
-            if (st == ST_PENDING && (rc = put(b, ">", 1))) return rc;
-            if (st == ST_PENDING) st = ST_TEXT;
-            mid = b->out->len;
+            if ((rc = open_text(b, &st, &mid))) return rc;
             rc = put_entity(b, nm, M_TEXT);
             break;
         case 0x0a: /* processing instruction: skipped */
@@ -684,9 +689,7 @@ static int element_once(struct bx *b, size_t *pos, size_t end, const struct subs
                 close_child(b, &st, cm, cprev, bc);
                 continue;
             }
-            if (st == ST_PENDING && (rc = put(b, ">", 1))) return rc;
-            if (st == ST_PENDING) st = ST_TEXT;
-            mid = b->out->len;
+            if ((rc = open_text(b, &st, &mid))) return rc;
             if (v.type & 0x80) {
                 size_t cnt = 0, in;
                 if (arr_item(v.type, v.p, v.size, item, &tp, &in, &cnt)) rc = put_scalar(b, v.type & 0x7f, tp, in, M_TEXT);
