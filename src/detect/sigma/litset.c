@@ -165,9 +165,10 @@ void vg__litset_free(struct vg__litset *ls)
 struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
 {
     struct vg__litset *ls = vg_calloc(1, sizeof *ls);
-    uint64_t *keys = NULL;
+    uint64_t *keys = NULL, *skeys = NULL;
     uint32_t *idx = NULL, *tmp = NULL;
     struct wmap wm = {0};
+    bool ok = false;
     if (!ls) return NULL;
     size_t est = 2048;       /* one chunk for a typical set: entries twice, literals, table, bitmaps */
     for (uint32_t i = 0; i < n; i++) est += 2 * sizeof(struct ls_ent) + lits[i].len + 2 * sizeof(struct ls_slot) + 16;
@@ -270,8 +271,8 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     for (uint32_t i = 0; i < ls->nent; i++) idx[i] = i;
     sort_idx(idx, tmp, ls->nent, keys);
     struct ls_ent *sorted = vg_arena_alloc(&ls->ar, (ls->nent + 1) * sizeof *sorted);
-    uint64_t *skeys = vg_malloc((ls->nent + 1) * sizeof *skeys);
-    if (!sorted || !skeys) { vg_free(skeys); goto fail; }
+    skeys = vg_malloc((ls->nent + 1) * sizeof *skeys);
+    if (!sorted || !skeys) goto fail;
     for (uint32_t i = 0; i < ls->nent; i++) {
         sorted[i] = ls->ent[idx[i]];
         skeys[i] = keys[idx[i]];
@@ -280,14 +281,14 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     uint32_t tsz = 16;
     while (tsz < ls->nent * 2 + 2) tsz *= 2;
     ls->tab.slot = vg_arena_alloc(&ls->ar, tsz * sizeof *ls->tab.slot);
-    if (!ls->tab.slot) { vg_free(skeys); goto fail; }
+    if (!ls->tab.slot) goto fail;
     memset(ls->tab.slot, 0, tsz * sizeof *ls->tab.slot);
     uint32_t nanch = 0, ab = 6;
     for (uint32_t i = 0; i < ls->nent; i++) nanch += ls->ent[i].st || ls->ent[i].en;
     while (ab < 20 && (1u << ab) < nanch * 8) ab++;
     ls->ash = 64 - ab;
     ls->abm = vg_arena_alloc(&ls->ar, ((size_t)1 << ab) / 8);
-    if (!ls->abm) { vg_free(skeys); goto fail; }
+    if (!ls->abm) goto fail;
     memset(ls->abm, 0, ((size_t)1 << ab) / 8);
     for (uint32_t i = 0; i < ls->nent; i++)
         if (ls->ent[i].st || ls->ent[i].en) {
@@ -299,9 +300,9 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     for (uint32_t i = 0; i < ls->nent; i++) n1 += !ls->ent[i].st && !ls->ent[i].en && ls->ent[i].len == 1;
     if (n1) {
         ls->one = vg_arena_alloc(&ls->ar, n1 * sizeof *ls->one);
-        if (!ls->one) { vg_free(skeys); goto fail; }
+        if (!ls->one) goto fail;
         ls->one_b = vg_arena_alloc(&ls->ar, n1);
-        if (!ls->one_b) { vg_free(skeys); goto fail; }
+        if (!ls->one_b) goto fail;
         for (uint32_t i = 0; i < ls->nent; i++)
             if (!ls->ent[i].st && !ls->ent[i].en && ls->ent[i].len == 1) {
                 ls->one_b[ls->none] = ls->ent[i].b[0];
@@ -329,17 +330,17 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     if (n4) {
         ls->sh4 = 32 - b4;
         ls->bm4 = vg_arena_alloc(&ls->ar, ((size_t)1 << b4) / 8);
-        if (!ls->bm4) { vg_free(skeys); goto fail; }
+        if (!ls->bm4) goto fail;
         memset(ls->bm4, 0, ((size_t)1 << b4) / 8);
     }
     if (n3) {
         ls->bm3 = vg_arena_alloc(&ls->ar, 65536 / 8);
-        if (!ls->bm3) { vg_free(skeys); goto fail; }
+        if (!ls->bm3) goto fail;
         memset(ls->bm3, 0, 65536 / 8);
     }
     if (n2) {
         ls->bm2 = vg_arena_alloc(&ls->ar, 65536 / 8);
-        if (!ls->bm2) { vg_free(skeys); goto fail; }
+        if (!ls->bm2) goto fail;
         memset(ls->bm2, 0, 65536 / 8);
     }
     for (uint32_t i = 0; i < ls->nent; i++) {
@@ -360,6 +361,8 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
             ls->bm2[w / 64] |= 1ull << (w % 64);
         }
     }
+    ok = true;
+fail:
     vg_free(skeys);
     vg_free(keys);
     vg_free(idx);
@@ -367,14 +370,7 @@ struct vg__litset *vg__litset_build(const struct vg__lit *lits, uint32_t n)
     vg_free(wm.w);
     vg_free(wm.c);
     vg_free(wm.last);
-    return ls;
-fail:
-    vg_free(keys);
-    vg_free(idx);
-    vg_free(tmp);
-    vg_free(wm.w);
-    vg_free(wm.c);
-    vg_free(wm.last);
+    if (ok) return ls;
     vg__litset_free(ls);
     return NULL;
 }
