@@ -214,7 +214,7 @@ void vg__jmap_begin(struct vg__jmap *m, struct vg_event *ev)
     m->gen = seen_gen;
     m->dropped = m->dups = 0;
     m->have[0] = m->have[1] = 0;
-    m->data_has_name = m->data_has_text = false;
+    m->data.has_name = m->data.has_text = false;
 }
 
 static int push_value(struct vg_event *ev, uint32_t fid, uint32_t flags, const struct vg_value *v)
@@ -288,8 +288,19 @@ static bool is_key(const char *k, uint32_t n, const char *const *names)
 static const char *const data_name_keys[] = {"@Name", "Name", "@name", "name", NULL};
 static const char *const data_text_keys[] = {"#text", "text", "Value", "value", "#value", NULL};
 
-static int data_named(struct vg__jmap *m, const struct vg_value *name, const struct vg_value *text)
+/* Takes the name or the value of a <Data> object from one of its keys. */
+static void data_pick(struct vg__jdata *d, const struct vg_json_leaf *lf)
 {
+    if (is_key(lf->key, lf->klen, data_name_keys) && !d->has_name) { d->name = lf->v; d->has_name = true; }
+    else if (is_key(lf->key, lf->klen, data_text_keys) && !d->has_text) { d->text = lf->v; d->has_text = true; }
+}
+
+/* Adds Event.EventData.<name> = value (NULL without one) as evtx_dump's shape gives it. */
+static int data_named(struct vg__jmap *m, const struct vg__jdata *d)
+{
+    if (!d->has_name) return 0;
+    struct vg_value none = {.type = VG_V_NULL};
+    const struct vg_value *name = &d->name, *text = d->has_text ? &d->text : &none;
     if (name->type != VG_V_STR || name->len == 0 || name->len > 256) return 0;
     struct vg_json_leaf lf = {.parent = fids.event_eventdata, .grandparent = UINT32_MAX, .key = name->u.s,
                               .klen = name->len, .depth = 3, .v = *text};
@@ -299,17 +310,9 @@ static int data_named(struct vg__jmap *m, const struct vg_value *name, const str
     return vg__jmap_leaf(m, &lf);
 }
 
-struct data_item {
-    struct vg_value name, text;
-    bool has_name, has_text;
-};
-
 static int data_item_leaf(void *ctx, const struct vg_json_leaf *lf)
 {
-    struct data_item *d = ctx;
-    if (lf->depth != 1) return 0;
-    if (is_key(lf->key, lf->klen, data_name_keys) && !d->has_name) { d->name = lf->v; d->has_name = true; }
-    else if (is_key(lf->key, lf->klen, data_text_keys) && !d->has_text) { d->text = lf->v; d->has_text = true; }
+    if (lf->depth == 1) data_pick(ctx, lf);
     return 0;
 }
 
@@ -323,10 +326,9 @@ static __attribute__((noinline)) int data_list(struct vg__jmap *m, const struct 
         if (p >= e || *p == ']') break;
         size_t end;
         if (vg_json_value_end(p, (size_t)(e - p), &end, NULL) != 0) break;
-        struct data_item d = {0};
-        if (*p == '{' && vg_json_flatten(p, end, m->ev->arena, NULL, data_item_leaf, &d, NULL) == 0 && d.has_name) {
-            struct vg_value none = {.type = VG_V_NULL};
-            int rc = data_named(m, &d.name, d.has_text ? &d.text : &none);
+        struct vg__jdata d = {0};
+        if (*p == '{' && vg_json_flatten(p, end, m->ev->arena, NULL, data_item_leaf, &d, NULL) == 0) {
+            int rc = data_named(m, &d);
             if (rc < 0) return rc;
         }
         p += end;
@@ -344,8 +346,7 @@ int vg__jmap_leaf(void *ctx, const struct vg_json_leaf *lf)
         if (rc) return rc;
     }
     if (VG_UNLIKELY(lf->parent == fids.event_eventdata_data) && lf->depth == 4) {
-        if (is_key(lf->key, lf->klen, data_name_keys) && !m->data_has_name) { m->data_name = lf->v; m->data_has_name = true; }
-        else if (is_key(lf->key, lf->klen, data_text_keys) && !m->data_has_text) { m->data_text = lf->v; m->data_has_text = true; }
+        data_pick(&m->data, lf);
     }
     if (VG_UNLIKELY(fid >= VG__FID_LIMIT)) {
         m->dropped++;
@@ -485,11 +486,8 @@ static int set_host(struct vg__jmap *m)
 
 int vg__jmap_finish(struct vg__jmap *m, struct vg_err *err)
 {
-    if (m->data_has_name) {
-        struct vg_value none = {.type = VG_V_NULL};
-        int drc = data_named(m, &m->data_name, m->data_has_text ? &m->data_text : &none);
-        if (drc < 0) return vg_err_set(err, drc, "json: %s", vg_strerror(drc));
-    }
+    int drc = data_named(m, &m->data);
+    if (drc < 0) return vg_err_set(err, drc, "json: %s", vg_strerror(drc));
     int rc = vg__map_suricata(m);
     if (rc == 0) rc = vg__map_windows(m);
     if (rc < 0) return vg_err_set(err, rc, "json: mapping failed: %s", vg_strerror(rc));

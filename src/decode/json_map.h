@@ -31,6 +31,12 @@ enum vg__jcap {
     JC__COUNT
 };
 
+/* One xmltodict-style <Data> element: {"@Name": n, "#text": v}. */
+struct vg__jdata {
+    struct vg_value name, text;
+    bool has_name, has_text;
+};
+
 struct vg__jmap {
     struct vg_event *ev;
     uint32_t gen;                       /* generation stamp in the per-thread "seen" table */
@@ -38,9 +44,7 @@ struct vg__jmap {
     uint32_t dups;                      /* later duplicates of a name already stored */
     uint64_t have[2];                   /* bit c set: cap[c] is valid */
     struct vg_value cap[JC__COUNT];
-    /* xmltodict-style EventData with one <Data>: {"Data":{"@Name":n,"#text":v}} */
-    struct vg_value data_name, data_text;
-    bool data_has_name, data_has_text;
+    struct vg__jdata data;              /* xmltodict-style EventData with one <Data>: {"Data":{"@Name":n,"#text":v}} */
 };
 
 #define VG__JMAP_HAVE(m, c) (((m)->have[(c) >> 6] >> ((c) & 63)) & 1)
