@@ -192,7 +192,7 @@ static size_t put_utf8(char *d, unsigned cp)
 
 /* Unescapes an already validated string body [p, p+n) into the arena
  * (NUL-terminated). The result is never longer than the input. */
-static char *unescape(struct vg_arena *a, const char *p, size_t n, const char *lim, size_t *out_len)
+static char *unescape(struct vg_arena *a, const char *p, size_t n, const char *lim, size_t *out_len, bool *uesc)
 {
     /* +16: the block copy below may write up to 15 bytes past the output,
      * which is never longer than the input */
@@ -245,6 +245,7 @@ static char *unescape(struct vg_arena *a, const char *p, size_t n, const char *l
         case 'r': *d++ = '\r'; break;
         case 't': *d++ = '\t'; break;
         case 'u': {
+            *uesc = true;
             unsigned u = 0, lo = 0;
             hex4(p, end, &u);
             p += 4;
@@ -826,6 +827,7 @@ uint32_t vg_json_child_fid(uint32_t parent, const char *key, size_t klen)
 struct walker {
     struct scan s;
     bool fast;      /* impl_level > 0: the one-pass unescape */
+    bool uesc;      /* the last string unescaped held a \uXXXX escape */
     struct vg_arena *arena;
     vg_json_leaf_fn fn;
     void *ctx;
@@ -876,6 +878,7 @@ static __attribute__((noinline)) const char *scan_unescape(struct walker *w, con
             case 't': *d++ = '\t'; f += 2; break;
             case 'u': {
                 unsigned u, lo;
+                w->uesc = true;
                 if (hex4(f + 2, end, &u)) return NULL;
                 f += 6;
                 if (u >= 0xDC00 && u <= 0xDFFF) return NULL;
@@ -938,20 +941,9 @@ static __attribute__((noinline)) const char *scan_unescape(struct walker *w, con
 }
 
 /* Reads a string at p (pointing at the opening quote) into out and n (zero
- * copy, or unescaped into the arena). Returns the byte after the closing
- * quote or NULL with *rc set. */
-/* Does the raw string text [s, e) hold a \uXXXX escape? */
-static bool has_u_escape(const char *s, const char *e)
-{
-    while (s < e) {
-        s = memchr(s, '\\', (size_t)(e - s));
-        if (!s || s + 1 >= e) return false;
-        if (s[1] == 'u') return true;
-        s += 2;
-    }
-    return false;
-}
-
+ * copy, or unescaped into the arena; w->uesc set when a \uXXXX escape was
+ * among the escapes). Returns the byte after the closing quote or NULL
+ * with *rc set. */
 static inline __attribute__((always_inline)) const char *read_string(struct walker *w, const char *p,
                                                                      const char **out, uint32_t *n, int *rc)
 {
@@ -989,7 +981,7 @@ static inline __attribute__((always_inline)) const char *read_string(struct walk
     if (len > UINT32_MAX) { *rc = fail_at(&w->s, p, VG_ETOOBIG, "string too long"); return NULL; }
     if (VG_UNLIKELY(esc)) {
         size_t ul;
-        char *u = unescape(w->arena, p + 1, len, w->s.end, &ul);
+        char *u = unescape(w->arena, p + 1, len, w->s.end, &ul, &w->uesc);
         if (!u) { *rc = vg_err_set(w->s.err, VG_ENOMEM, "json: out of memory"); return NULL; }
         *out = u;
         *n = (uint32_t)ul;
@@ -1109,12 +1101,13 @@ static const char *walk_object(struct walker *w, const char *p, unsigned depth, 
         if (c == '"') {
             const char *open = p;
             lf.v.type = VG_V_STR;
+            w->uesc = false;
             p = read_string(w, p, &lf.v.u.s, &lf.v.len, rc);
             if (VG_UNLIKELY(!p)) return NULL;
             /* unescaped into a copy: note whether every escape was a
              * two-character one (consumers may then find its literals in
              * the raw text between the characters the escapes produce) */
-            if (lf.v.u.s < open || lf.v.u.s >= p) lf.unesc = !has_u_escape(open + 1, p - 1);
+            if (lf.v.u.s < open || lf.v.u.s >= p) lf.unesc = !w->uesc;
         } else if (c == '{') {
             w->path[depth] = lf.fid;
             p = walk_object(w, p, depth + 1, rc);
@@ -1161,6 +1154,7 @@ int vg_json_flatten(const char *buf, size_t len, struct vg_arena *arena, const s
     w.nfields = 0;
     w.max_fields = opts && opts->max_fields ? opts->max_fields : VG_JSON_MAX_FIELDS;
     w.fast = atomic_load_explicit(&impl_level, memory_order_relaxed) > 0;
+    w.uesc = false;
     w.path[0] = VG_JSON_ROOT;
     const char *p = skip_ws(buf, w.s.end);
     if (p >= w.s.end || *p != '{') {
